@@ -1,0 +1,96 @@
+"""The PostgreSQL connection: one per execution environment, opened lazily, checked before reuse.
+
+Rules from ARCHITECTURE.md ("Data"): psycopg 3, ``prepare_threshold=None`` because RDS Proxy pins
+a connection that uses prepared statements, and pgvector's adapter registered so ``vector``
+columns read and write as numpy-free Python lists / ``pgvector.Vector``.
+
+Lambda runs one request at a time per execution environment; the local runtime may run several
+functions in threads, so the connection is kept per thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from backlot.settings import get_settings
+
+_local = threading.local()
+
+
+def _conninfo() -> dict[str, Any]:
+    settings = get_settings()
+    if settings.database_url:
+        return {"conninfo": settings.database_url}
+    from aws_lambda_powertools.utilities.parameters import get_secret
+
+    secret = get_secret(settings.db_secret_arn, transform="json", max_age=300)
+    return {
+        "host": settings.db_host,
+        "port": settings.db_port,
+        "dbname": settings.db_name,
+        "user": secret["username"],
+        "password": secret["password"],
+        "sslmode": "require",
+    }
+
+
+def connect() -> psycopg.Connection:
+    """Open a new autocommit connection with dict rows and pgvector registered.
+
+    Raises:
+        psycopg.OperationalError: the server cannot be reached.
+    """
+    settings = get_settings()
+    conn = psycopg.connect(
+        **_conninfo(),
+        autocommit=True,
+        prepare_threshold=None,
+        row_factory=dict_row,
+        connect_timeout=settings.db_connect_timeout_s,
+        application_name=f"backlot-{settings.stage}",
+    )
+    has_vector = conn.execute("SELECT 1 FROM pg_type WHERE typname = 'vector'").fetchone()
+    if has_vector:
+        from pgvector.psycopg import register_vector
+
+        register_vector(conn)
+    return conn
+
+
+def connection() -> psycopg.Connection:
+    """Return this execution environment's connection, reconnecting if it is closed or broken.
+
+    The check before reuse is a ``SELECT 1``; a connection that fails it is replaced once.
+    """
+    conn: psycopg.Connection | None = getattr(_local, "conn", None)
+    if conn is not None and not conn.closed and not conn.broken:
+        try:
+            conn.execute("SELECT 1")
+            return conn
+        except psycopg.OperationalError:
+            conn.close()
+    conn = connect()
+    _local.conn = conn
+    return conn
+
+
+def reset() -> None:
+    """Close and forget this thread's connection (tests, or after the schema changes)."""
+    conn = getattr(_local, "conn", None)
+    if conn is not None:
+        conn.close()
+    _local.conn = None
+
+
+@contextmanager
+def transaction() -> Iterator[psycopg.Connection]:
+    """Run the block in one transaction on the shared connection; rolls back on any exception."""
+    conn = connection()
+    with conn.transaction():
+        yield conn

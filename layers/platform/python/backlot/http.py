@@ -1,0 +1,149 @@
+"""HTTP app factory: FastAPI behind Mangum, Powertools observability, errors mapped in one place.
+
+Every HTTP function of a product is ``lambda_handler(create_app(...), base_path=...)``. Mangum turns
+the API Gateway HTTP API v2.0 event into an ASGI request (``lifespan="off"``: Lambda has no
+shutdown hook to run it) and strips the custom-domain base path (``/family``) when present.
+
+Error bodies: a product whose design document gives an error shape passes an :class:`ErrorFormat`
+for it; the default is RFC 9457 ``application/problem+json`` with a stable ``code``.
+Unexpected exceptions become a 500 carrying only the request id; the stack goes to the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from mangum import Mangum
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backlot.auth import Principal, ensure_user, principal_from_event
+from backlot.errors import DomainError
+from backlot.observability import logger, metrics, tracer
+
+
+@dataclass(frozen=True)
+class ErrorFormat:
+    """How a product writes error bodies.
+
+    Attributes:
+        media_type: the response's Content-Type.
+        body: ``(status, code, detail, fields, request_id) -> dict``.
+        validation_status: status for request validation failures (RFC 9110 allows 400 or 422).
+    """
+
+    media_type: str
+    body: Callable[[int, str, str, list[dict[str, Any]], str | None], dict[str, Any]]
+    validation_status: int = 422
+
+
+def _problem(status: int, code: str, detail: str, fields: list[dict[str, Any]], request_id: str | None) -> dict[str, Any]:
+    from http import HTTPStatus
+
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if fields:
+        body["errors"] = fields
+    if request_id:
+        body["request_id"] = request_id
+    return body
+
+
+PROBLEM_JSON = ErrorFormat(media_type="application/problem+json", body=_problem)
+
+
+def _request_id(request: Request) -> str | None:
+    event = request.scope.get("aws.event") or {}
+    return (event.get("requestContext") or {}).get("requestId")
+
+
+def _validation_fields(exc: RequestValidationError) -> list[dict[str, Any]]:
+    fields = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        fields.append({"field": ".".join(loc) or "body", "message": err.get("msg", "invalid")})
+    return fields
+
+
+def create_app(*, title: str, routers: Sequence[APIRouter], error_format: ErrorFormat = PROBLEM_JSON) -> FastAPI:
+    """Build the FastAPI app of one product (or one function) with the shared error mapping.
+
+    Args:
+        title: shown in the OpenAPI document.
+        routers: the product's routers, paths as in its design document (without the base path).
+        error_format: the product's error body shape.
+    """
+    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    for router in routers:
+        app.include_router(router)
+
+    def respond(request: Request, status: int, code: str, detail: str, fields: list[dict[str, Any]]) -> JSONResponse:
+        return JSONResponse(
+            error_format.body(status, code, detail, fields, _request_id(request)),
+            status_code=status,
+            media_type=error_format.media_type,
+        )
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return respond(request, exc.status, exc.code, exc.detail, exc.fields)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = _validation_fields(exc)
+        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+        return respond(request, error_format.validation_status, "validation_error", f"invalid request: {summary}", fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return respond(request, exc.status_code, code, str(exc.detail), [])
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unexpected error", extra={"path": request.url.path})
+        request_id = _request_id(request)
+        return respond(request, 500, "internal_error", f"internal error; quote request id {request_id}", [])
+
+    return app
+
+
+def lambda_handler(app: FastAPI, *, base_path: str = "") -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """Wrap ``app`` as a Lambda handler for API Gateway HTTP API v2.0 events.
+
+    Args:
+        base_path: the custom-domain API mapping key (e.g. ``/family``), stripped from the path.
+    """
+    asgi = Mangum(app, lifespan="off", api_gateway_base_path=base_path or "/")
+
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler(capture_response=False)
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return asgi(event, context)
+
+    return handler
+
+
+def principal(request: Request) -> Principal:
+    """FastAPI dependency: the caller, from the JWT authorizer's claims; records first sight.
+
+    Raises:
+        Unauthorized: the event carries no verified subject.
+    """
+    found = principal_from_event(request.scope.get("aws.event") or {})
+    ensure_user(found)
+    return found
+
+
+CurrentPrincipal = Depends(principal)

@@ -1,0 +1,48 @@
+"""SQS consumers with Powertools' BatchProcessor and partial batch responses.
+
+A record handler that raises marks only its record failed; the function returns
+``{"batchItemFailures": [...]}`` (AWS docs, "Reporting batch item failures") so SQS redelivers just
+those, and after ``maxReceiveCount`` moves them to the dead-letter queue. A record that can never
+succeed (malformed input) should not raise: the handler records the rejection and returns, so
+it is not retried forever.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from backlot.storage import S3ObjectRef, object_refs_from_s3_event
+
+
+def process_sqs_batch(event: dict[str, Any], context: Any, record_handler: Callable[[SQSRecord], Any]) -> dict[str, Any]:
+    """Run ``record_handler`` on each SQS record; return the partial batch response.
+
+    Returns:
+        ``{"batchItemFailures": [{"itemIdentifier": messageId}, ...]}``.
+    """
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+def s3_objects_in_sqs_record(record: SQSRecord) -> list[S3ObjectRef]:
+    """The S3 objects named by an SQS message whose body is an S3 event notification.
+
+    Accepts a direct S3 → SQS body and an S3 → SNS → SQS envelope (``Message`` holds the event).
+
+    Raises:
+        ValueError: the body is not JSON or not an S3 event.
+    """
+    try:
+        body = json.loads(record.body)
+    except (TypeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"SQS body is not JSON: {exc}") from exc
+    if isinstance(body, dict) and body.get("Type") == "Notification" and "Message" in body:
+        body = json.loads(body["Message"])
+    if not isinstance(body, dict) or ("Records" not in body and body.get("Event") != "s3:TestEvent"):
+        raise ValueError("SQS body is not an S3 event notification")
+    return object_refs_from_s3_event(body)
