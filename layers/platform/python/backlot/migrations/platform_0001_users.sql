@@ -1,6 +1,5 @@
 -- platform: users known from identity tokens (ARCHITECTURE.md, "Data").
 CREATE EXTENSION IF NOT EXISTS vector;
-CREATE EXTENSION IF NOT EXISTS pgcrypto;
 CREATE SCHEMA IF NOT EXISTS platform;
 
 CREATE TABLE platform.users (

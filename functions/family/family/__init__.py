@@ -1,0 +1,1 @@
+"""family: Plan · Do · Reflect (design document 000), served under ``/family``."""

@@ -1,0 +1,1 @@
+"""Pure domain logic of the family product (no I/O)."""

@@ -1,0 +1,94 @@
+"""Media processing use case: one uploaded original → clean copy, preview, thumbnail, row ready.
+
+Idempotent: the item is claimed with a lease before any work (``repository.claim_media``), so the
+same S3 event delivered twice does the work once. A file that can never be processed (not an
+image, truncated, a decompression bomb) is marked ``rejected`` with its reason and is not retried;
+only transient failures (S3 or PostgreSQL unavailable) raise, so SQS retries them and finally
+moves them to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from backlot import storage
+from backlot.observability import logger, metrics
+from backlot.storage import S3ObjectRef
+
+from family import repository as repo
+from family.media.processing import MediaRejected, process_image
+from family.settings import get_settings
+
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+
+
+def output_keys(item: dict[str, Any], clean_mime_type: str) -> dict[str, str]:
+    """Keys of the outputs in the media bucket: ``media/<household>/<id>/{file.<ext>,preview.jpg,thumbnail.jpg}``."""
+    base = f"media/{item['household_id']}/{item['id']}"
+    return {
+        "file_key": f"{base}/file.{EXTENSIONS.get(clean_mime_type, 'bin')}",
+        "preview_key": f"{base}/preview.jpg",
+        "thumbnail_key": f"{base}/thumbnail.jpg",
+    }
+
+
+def process_object(ref: S3ObjectRef) -> str:
+    """Process one uploaded original. Returns what happened: ``ready``, ``rejected``, ``skipped``.
+
+    Raises:
+        botocore.exceptions.ClientError, psycopg.Error: transient failures, to be retried.
+    """
+    settings = get_settings()
+    if ref.bucket != settings.uploads_bucket:
+        logger.warning("event for another bucket ignored", extra={"bucket": ref.bucket, "key": ref.key})
+        return "skipped"
+    item = repo.claim_media(ref.key, settings.processing_lease_seconds)
+    if item is None:
+        logger.info("nothing to do (already processed, unknown or claimed)", extra={"key": ref.key})
+        return "skipped"
+    try:
+        try:
+            data = storage.get_bytes(ref.bucket, ref.key, max_bytes=settings.max_presigned_upload_bytes)
+        except ValueError as exc:
+            return _reject(item, ref, MediaRejected("too_large", str(exc)))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return _reject(item, ref, MediaRejected("missing", "the uploaded file is gone"))
+            raise
+        try:
+            result = process_image(data)
+        except MediaRejected as rejected:
+            return _reject(item, ref, rejected)
+        keys = output_keys(item, result.clean_mime_type)
+        storage.put_bytes(settings.media_bucket, keys["file_key"], result.clean, content_type=result.clean_mime_type)
+        storage.put_bytes(settings.media_bucket, keys["preview_key"], result.preview, content_type="image/jpeg")
+        storage.put_bytes(settings.media_bucket, keys["thumbnail_key"], result.thumbnail, content_type="image/jpeg")
+        repo.finish_media(
+            item["id"],
+            keys
+            | {
+                "status": "ready",
+                "source_mime_type": result.mime_type,
+                "mime_type": result.clean_mime_type,
+                "width_px": result.width,
+                "height_px": result.height,
+                "file_size_bytes": len(result.clean),
+            },
+        )
+    except Exception:
+        repo.release_media(item["id"])
+        raise
+    storage.delete(ref.bucket, ref.key)
+    metrics.add_metric(name="MediaReady", unit="Count", value=1)
+    logger.info("media ready", extra={"media_id": str(item["id"]), "mime_type": result.mime_type})
+    return "ready"
+
+
+def _reject(item: dict[str, Any], ref: S3ObjectRef, rejected: MediaRejected) -> str:
+    repo.finish_media(item["id"], {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code})
+    storage.delete(ref.bucket, ref.key)
+    metrics.add_metric(name="MediaRejected", unit="Count", value=1)
+    logger.info("media rejected", extra={"media_id": str(item["id"]), "code": rejected.code, "reason": rejected.reason})
+    return "rejected"

@@ -1,0 +1,327 @@
+"""SQL of the family product (psycopg 3, hand-written). The only module here that talks to PostgreSQL.
+
+Authorization lives in the queries: every read and write of household data is constrained by
+``family.household_members`` for the calling user, so a row of another household is simply not
+found (ARCHITECTURE.md, "Platform conventions").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+
+from backlot import db
+
+MEMBER_OF = "household_id IN (SELECT household_id FROM family.household_members WHERE user_id = %(user_id)s)"
+
+EXPERIENCE_COLUMNS = (
+    "id, household_id, activity_name, suggestion_id, participant_ids, start_at, end_at, place, place_address, "
+    "place_lat, place_lng, status, prep_notes, needs_adult, cost_estimate::float8 AS cost_estimate, weather, "
+    "time_of_day, day_of_week, tags, created_by, created_at, updated_at"
+)
+REVIEW_COLUMNS = "id, experience_id, household_id, rating, effort_felt, cleanup_felt, note, reviewed_by, created_at"
+MOMENT_COLUMNS = (
+    "id, household_id, experience_id, title, description, participant_ids, occurred_at, place, media_ids, "
+    "created_by, is_manual, created_at, updated_at"
+)
+MEDIA_COLUMNS = (
+    "id, household_id, merry_moment_id, experience_id, status, reason, reason_code, original_key, file_key, "
+    "preview_key, thumbnail_key, declared_type, source_mime_type, mime_type, file_size_bytes, width_px, height_px, "
+    "duration_seconds, caption, uploaded_by, processed_at, created_at"
+)
+
+
+# ---------------------------------------------------------------- households
+def create_household(name: str, owner: UUID) -> dict[str, Any]:
+    with db.transaction() as conn:
+        row = conn.execute(
+            "INSERT INTO family.households (name, created_by) VALUES (%s, %s) RETURNING *", (name, owner)
+        ).fetchone()
+        conn.execute(
+            "INSERT INTO family.household_members (household_id, user_id, role) VALUES (%s, %s, 'owner')",
+            (row["id"], owner),
+        )
+    return row
+
+
+def list_households(user_id: UUID) -> list[dict[str, Any]]:
+    return db.connection().execute(
+        """
+        SELECT h.*, m.role,
+               (SELECT array_agg(user_id ORDER BY added_at) FROM family.household_members WHERE household_id = h.id) AS member_ids
+          FROM family.households h JOIN family.household_members m ON m.household_id = h.id
+         WHERE m.user_id = %s
+         ORDER BY h.created_at, h.id
+         LIMIT 500
+        """,
+        (user_id,),
+    ).fetchall()
+
+
+def member_role(household_id: UUID, user_id: UUID) -> str | None:
+    row = db.connection().execute(
+        "SELECT role FROM family.household_members WHERE household_id = %s AND user_id = %s", (household_id, user_id)
+    ).fetchone()
+    return row["role"] if row else None
+
+
+def add_member(household_id: UUID, user_id: UUID) -> bool:
+    """Add ``user_id`` (creating its platform user row if never seen); False if already a member."""
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO platform.users (id) VALUES (%s) ON CONFLICT DO NOTHING", (user_id,))
+        cur = conn.execute(
+            "INSERT INTO family.household_members (household_id, user_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+            (household_id, user_id),
+        )
+        return cur.rowcount == 1
+
+
+def remove_member(household_id: UUID, user_id: UUID) -> bool:
+    cur = db.connection().execute(
+        "DELETE FROM family.household_members WHERE household_id = %s AND user_id = %s", (household_id, user_id)
+    )
+    return cur.rowcount == 1
+
+
+def count_owners(household_id: UUID) -> int:
+    return db.connection().execute(
+        "SELECT count(*) AS n FROM family.household_members WHERE household_id = %s AND role = 'owner'", (household_id,)
+    ).fetchone()["n"]
+
+
+def touch_household(household_id: UUID, at: datetime) -> None:
+    db.connection().execute(
+        "UPDATE family.households SET last_activity_at = GREATEST(last_activity_at, %s) WHERE id = %s",
+        (at, household_id),
+    )
+
+
+# ---------------------------------------------------------------- experiences
+def insert_experience(values: dict[str, Any]) -> dict[str, Any]:
+    columns = list(values)
+    query = sql.SQL("INSERT INTO family.experiences ({}) VALUES ({}) RETURNING " + EXPERIENCE_COLUMNS).format(
+        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(", ").join(map(sql.Placeholder, columns))
+    )
+    return db.connection().execute(query, values).fetchone()
+
+
+def get_experience(experience_id: UUID, user_id: UUID) -> dict[str, Any] | None:
+    return db.connection().execute(
+        f"SELECT {EXPERIENCE_COLUMNS} FROM family.experiences WHERE id = %(id)s AND {MEMBER_OF}",
+        {"id": experience_id, "user_id": user_id},
+    ).fetchone()
+
+
+def update_experience(experience_id: UUID, user_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder("set_" + k)) for k in changes
+    )
+    query = sql.SQL(
+        "UPDATE family.experiences SET {}, updated_at = now() WHERE id = %(id)s AND " + MEMBER_OF + " RETURNING " + EXPERIENCE_COLUMNS
+    ).format(assignments)
+    params = {"set_" + k: v for k, v in changes.items()} | {"id": experience_id, "user_id": user_id}
+    return db.connection().execute(query, params).fetchone()
+
+
+def delete_experience(experience_id: UUID, user_id: UUID) -> bool:
+    cur = db.connection().execute(
+        f"DELETE FROM family.experiences WHERE id = %(id)s AND {MEMBER_OF}", {"id": experience_id, "user_id": user_id}
+    )
+    return cur.rowcount == 1
+
+
+def list_experiences(
+    user_id: UUID, *, household_id: UUID | None, status: str | None, after: tuple[datetime, UUID] | None, limit: int
+) -> list[dict[str, Any]]:
+    """Newest first, keyset-paged on ``(created_at, id)``; ``limit + 1`` rows tell if more follow."""
+    where = [MEMBER_OF]
+    params: dict[str, Any] = {"user_id": user_id, "limit": limit + 1}
+    if household_id:
+        where.append("household_id = %(household_id)s")
+        params["household_id"] = household_id
+    if status:
+        where.append("status = %(status)s")
+        params["status"] = status
+    if after:
+        where.append("(created_at, id) < (%(after_at)s, %(after_id)s)")
+        params["after_at"], params["after_id"] = after
+    return db.connection().execute(
+        f"SELECT {EXPERIENCE_COLUMNS} FROM family.experiences WHERE {' AND '.join(where)} "
+        "ORDER BY created_at DESC, id DESC LIMIT %(limit)s",
+        params,
+    ).fetchall()
+
+
+def household_activity_names(household_id: UUID) -> list[str]:
+    return [
+        r["activity_name"]
+        for r in db.connection().execute(
+            "SELECT DISTINCT activity_name FROM family.experiences WHERE household_id = %s AND activity_name IS NOT NULL LIMIT 200",
+            (household_id,),
+        )
+    ]
+
+
+# ---------------------------------------------------------------- reviews and weights
+def insert_review(values: dict[str, Any]) -> dict[str, Any] | None:
+    """Insert a review; None when this reviewer already reviewed this experience."""
+    columns = list(values)
+    query = sql.SQL(
+        "INSERT INTO family.experience_reviews ({}) VALUES ({}) ON CONFLICT (experience_id, reviewed_by) DO NOTHING RETURNING "
+        + REVIEW_COLUMNS
+    ).format(sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(", ").join(map(sql.Placeholder, columns)))
+    return db.connection().execute(query, values).fetchone()
+
+
+def find_review(experience_id: UUID, reviewer: UUID) -> dict[str, Any] | None:
+    return db.connection().execute(
+        f"SELECT {REVIEW_COLUMNS} FROM family.experience_reviews WHERE experience_id = %s AND reviewed_by = %s",
+        (experience_id, reviewer),
+    ).fetchone()
+
+
+def list_reviews(experience_id: UUID, user_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+    params: dict[str, Any] = {"experience_id": experience_id, "user_id": user_id, "limit": limit + 1}
+    extra = ""
+    if after:
+        extra = " AND (created_at, id) < (%(after_at)s, %(after_id)s)"
+        params["after_at"], params["after_id"] = after
+    return db.connection().execute(
+        f"SELECT {REVIEW_COLUMNS} FROM family.experience_reviews WHERE experience_id = %(experience_id)s AND {MEMBER_OF}{extra} "
+        "ORDER BY created_at DESC, id DESC LIMIT %(limit)s",
+        params,
+    ).fetchall()
+
+
+def load_weights(household_id: UUID) -> list[dict[str, Any]]:
+    return db.connection().execute(
+        "SELECT activity_key, feature, weight, reviews FROM family.activity_weights WHERE household_id = %s",
+        (household_id,),
+    ).fetchall()
+
+
+def upsert_weights(household_id: UUID, activity: str, new_weights: dict[str, float]) -> None:
+    """Write the new weight of each feature and count one more review for each."""
+    with db.connection().cursor() as cur:
+        cur.executemany(
+            """
+            INSERT INTO family.activity_weights (household_id, activity_key, feature, weight, reviews)
+            VALUES (%s, %s, %s, %s, 1)
+            ON CONFLICT (household_id, activity_key, feature)
+            DO UPDATE SET weight = EXCLUDED.weight, reviews = family.activity_weights.reviews + 1, updated_at = now()
+            """,
+            [(household_id, activity, feature, weight) for feature, weight in new_weights.items()],
+        )
+
+
+def lock_weights(household_id: UUID, activity: str) -> list[dict[str, Any]]:
+    """Lock this activity's weights for the rest of the transaction (concurrent reviews serialise)."""
+    return db.connection().execute(
+        "SELECT feature, weight FROM family.activity_weights WHERE household_id = %s AND activity_key = %s FOR UPDATE",
+        (household_id, activity),
+    ).fetchall()
+
+
+# ---------------------------------------------------------------- merry moments
+def insert_moment(values: dict[str, Any]) -> dict[str, Any]:
+    columns = list(values)
+    query = sql.SQL("INSERT INTO family.merry_moments ({}) VALUES ({}) RETURNING " + MOMENT_COLUMNS).format(
+        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(", ").join(map(sql.Placeholder, columns))
+    )
+    return db.connection().execute(query, values).fetchone()
+
+
+def get_moment(moment_id: UUID, user_id: UUID) -> dict[str, Any] | None:
+    return db.connection().execute(
+        f"SELECT {MOMENT_COLUMNS} FROM family.merry_moments WHERE id = %(id)s AND {MEMBER_OF}",
+        {"id": moment_id, "user_id": user_id},
+    ).fetchone()
+
+
+def list_moments(
+    user_id: UUID, *, household_id: UUID | None, after: tuple[datetime, UUID] | None, limit: int
+) -> list[dict[str, Any]]:
+    where = [MEMBER_OF]
+    params: dict[str, Any] = {"user_id": user_id, "limit": limit + 1}
+    if household_id:
+        where.append("household_id = %(household_id)s")
+        params["household_id"] = household_id
+    if after:
+        where.append("(occurred_at, id) < (%(after_at)s, %(after_id)s)")
+        params["after_at"], params["after_id"] = after
+    return db.connection().execute(
+        f"SELECT {MOMENT_COLUMNS} FROM family.merry_moments WHERE {' AND '.join(where)} "
+        "ORDER BY occurred_at DESC, id DESC LIMIT %(limit)s",
+        params,
+    ).fetchall()
+
+
+def count_media_in_household(media_ids: list[UUID], household_id: UUID) -> int:
+    return db.connection().execute(
+        "SELECT count(*) AS n FROM family.media_items WHERE id = ANY(%s) AND household_id = %s", (media_ids, household_id)
+    ).fetchone()["n"]
+
+
+def experience_in_household(experience_id: UUID, household_id: UUID) -> bool:
+    return bool(
+        db.connection().execute(
+            "SELECT 1 FROM family.experiences WHERE id = %s AND household_id = %s", (experience_id, household_id)
+        ).fetchone()
+    )
+
+
+def moment_in_household(moment_id: UUID, household_id: UUID) -> bool:
+    return bool(
+        db.connection().execute(
+            "SELECT 1 FROM family.merry_moments WHERE id = %s AND household_id = %s", (moment_id, household_id)
+        ).fetchone()
+    )
+
+
+# ---------------------------------------------------------------- media
+def insert_media(values: dict[str, Any]) -> dict[str, Any]:
+    columns = list(values)
+    query = sql.SQL("INSERT INTO family.media_items ({}) VALUES ({}) RETURNING " + MEDIA_COLUMNS).format(
+        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(", ").join(map(sql.Placeholder, columns))
+    )
+    return db.connection().execute(query, values).fetchone()
+
+
+def get_media(media_id: UUID, user_id: UUID) -> dict[str, Any] | None:
+    return db.connection().execute(
+        f"SELECT {MEDIA_COLUMNS} FROM family.media_items WHERE id = %(id)s AND {MEMBER_OF}",
+        {"id": media_id, "user_id": user_id},
+    ).fetchone()
+
+
+def delete_media(media_id: UUID) -> None:
+    db.connection().execute("DELETE FROM family.media_items WHERE id = %s", (media_id,))
+
+
+def claim_media(original_key: str, lease_seconds: int) -> dict[str, Any] | None:
+    """Claim a pending item for processing; None when it is done, unknown, or claimed by another
+    delivery whose lease has not run out (so a duplicate S3 event does no work)."""
+    return db.connection().execute(
+        f"""
+        UPDATE family.media_items SET claimed_at = now()
+         WHERE original_key = %s AND status = 'pending'
+           AND (claimed_at IS NULL OR claimed_at < now() - make_interval(secs => %s))
+        RETURNING {MEDIA_COLUMNS}
+        """,
+        (original_key, lease_seconds),
+    ).fetchone()
+
+
+def release_media(media_id: UUID) -> None:
+    db.connection().execute("UPDATE family.media_items SET claimed_at = NULL WHERE id = %s AND status = 'pending'", (media_id,))
+
+
+def finish_media(media_id: UUID, values: dict[str, Any]) -> None:
+    assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in values)
+    db.connection().execute(
+        sql.SQL("UPDATE family.media_items SET {}, processed_at = now() WHERE id = %(media_id)s").format(assignments),
+        values | {"media_id": media_id},
+    )

@@ -1,0 +1,140 @@
+"""Request and response bodies of the family API (design document 000, section 3).
+
+Field names and shapes are the document's; additions are marked. Unknown fields are refused so a
+typo is a clear 400 rather than silently ignored. ``created_by`` and ``reviewed_by`` are accepted
+for compatibility with the document's clients but always set from the caller's identity.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from family.domain.catalog import WEATHERS
+
+ShortText = Annotated[str, Field(max_length=2000)]
+Tag = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+
+
+class ExperienceStatus(str, Enum):
+    planned = "planned"
+    live = "live"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class Effort(str, Enum):
+    easy = "easy"
+    moderate = "moderate"
+    hard = "hard"
+
+
+def _check_weather(value: str | None) -> str | None:
+    if value is not None and value not in WEATHERS:
+        raise ValueError(f"must be one of {', '.join(WEATHERS)}")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class HouseholdCreate(_Strict):
+    """``POST /api/v1/households/`` (addition: the document assumes households exist)."""
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class MemberAdd(_Strict):
+    """``POST /api/v1/households/{id}/members/``: the user id (``backlot user-id NAME`` locally)."""
+
+    user_id: UUID
+
+
+class ExperienceCreate(_Strict):
+    """Document 000 ``ExperienceCreate``; additions: ``weather`` and ``tags`` (learning context)."""
+
+    household_id: UUID
+    activity_name: str | None = Field(default=None, max_length=200)
+    suggestion_id: str | None = Field(default=None, max_length=200)
+    participant_ids: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=50)
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    place: str | None = Field(default=None, max_length=500)
+    place_address: str | None = Field(default=None, max_length=1000)
+    place_lat: float | None = Field(default=None, ge=-90, le=90)
+    place_lng: float | None = Field(default=None, ge=-180, le=180)
+    status: ExperienceStatus = ExperienceStatus.planned
+    prep_notes: ShortText | None = None
+    needs_adult: bool = False
+    cost_estimate: float | None = Field(default=None, ge=0, le=99_999_999)
+    created_by: str | None = None
+    weather: str | None = None
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
+
+    _weather = field_validator("weather")(_check_weather)
+
+
+class ExperienceUpdate(_Strict):
+    """Document 000 ``ExperienceUpdate`` (PATCH: only the fields sent change), plus the other
+    editable fields of ``ExperienceCreate``."""
+
+    activity_name: str | None = Field(default=None, max_length=200)
+    participant_ids: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=50)
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    place: str | None = Field(default=None, max_length=500)
+    place_address: str | None = Field(default=None, max_length=1000)
+    place_lat: float | None = Field(default=None, ge=-90, le=90)
+    place_lng: float | None = Field(default=None, ge=-180, le=180)
+    status: ExperienceStatus | None = None
+    prep_notes: ShortText | None = None
+    needs_adult: bool | None = None
+    cost_estimate: float | None = Field(default=None, ge=0, le=99_999_999)
+    weather: str | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=20)
+
+    _weather = field_validator("weather")(_check_weather)
+
+
+class ReviewCreate(_Strict):
+    """Document 000 ``ExperienceReviewCreate`` (``experience_id`` comes from the path)."""
+
+    household_id: UUID
+    experience_id: UUID | None = None
+    rating: int = Field(ge=1, le=5)
+    effort_felt: Effort | None = None
+    cleanup_felt: Effort | None = None
+    note: ShortText | None = None
+    reviewed_by: str | None = None
+
+
+class MerryMomentCreate(_Strict):
+    """Document 000 ``MerryMomentCreate``."""
+
+    household_id: UUID
+    experience_id: UUID | None = None
+    title: str = Field(min_length=1, max_length=500)
+    description: ShortText | None = None
+    participant_ids: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=50)
+    occurred_at: datetime
+    place: str | None = Field(default=None, max_length=500)
+    media_ids: list[UUID] = Field(default_factory=list, max_length=100)
+    created_by: str | None = None
+    is_manual: bool = False
+
+
+class MediaUploadRequest(_Strict):
+    """``POST /api/v1/media/uploads/`` (addition): ask for a presigned POST for a large file."""
+
+    household_id: UUID
+    content_type: str = Field(pattern=r"^(image|video)/[a-z0-9.+-]+$", max_length=100)
+    size_bytes: int = Field(gt=0)
+    merry_moment_id: UUID | None = None
+    experience_id: UUID | None = None
+    caption: str | None = Field(default=None, max_length=2000)
+

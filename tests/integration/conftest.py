@@ -1,0 +1,30 @@
+"""Integration fixtures: real PostgreSQL (pgvector) and the AWS emulator, started once per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.services import aws_emulator, postgres
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database with every migration applied; ``DATABASE_URL`` points at it."""
+    from backlot import db, migrations
+
+    with postgres(tmp_path_factory.mktemp("pgdata")) as url:
+        os.environ["DATABASE_URL"] = url
+        migrations.apply(url, ["family"])
+        yield url
+        db.reset()
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint() -> Iterator[str]:
+    """A moto server on loopback; ``AWS_ENDPOINT_URL`` points at it."""
+    with aws_emulator() as endpoint:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint
+        yield endpoint

@@ -1,0 +1,70 @@
+"""Reviews move learning weights and the next suggestions (document 000, section 6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.family.conftest import FamilyApi, new_user
+
+pytestmark = pytest.mark.integration
+
+CONTEXT = {"weather": "sunny", "time_of_day": "afternoon", "day_of_week": "saturday", "participant_count": "3"}
+
+
+def rank_of(api: FamilyApi, user: str, household: str, name: str, **context) -> tuple[int, dict]:
+    body = api.get("/api/v1/suggestions/", query={"household_id": household, "limit": "50", **(context or CONTEXT)}, user=user).body
+    names = [s["activity_name"] for s in body["suggestions"]]
+    return names.index(name), body["suggestions"][names.index(name)]
+
+
+def review(api: FamilyApi, user: str, household: str, activity: str, rating: int, **extra) -> None:
+    exp = api.post("/api/v1/experiences/", {"household_id": household, "activity_name": activity, "weather": "sunny",
+                                            "start_at": "2024-06-15T14:00:00+02:00", "participant_ids": ["a", "b", "c"]},
+                   user=user).body
+    res = api.post(f"/api/v1/experiences/{exp['id']}/reviews/", {"household_id": household, "rating": rating, **extra}, user=user)
+    assert res.status == 201
+
+
+def test_new_household_gets_sensible_defaults(api: FamilyApi) -> None:
+    user = new_user()
+    household = api.household(user)
+    sunny = api.get("/api/v1/suggestions/", query={"household_id": household, **CONTEXT}, user=user).body["suggestions"]
+    rainy = api.get("/api/v1/suggestions/", query={"household_id": household, "weather": "rainy"}, user=user).body["suggestions"]
+    assert len(sunny) == 10 and all(s["why"] for s in sunny)
+    assert "Park Picnic" in [s["activity_name"] for s in sunny]
+    assert "Park Picnic" not in [s["activity_name"] for s in rainy[:5]]
+    assert all(not s["tried"] for s in sunny)
+
+
+def test_five_stars_raise_and_one_star_lowers(api: FamilyApi) -> None:
+    user = new_user()
+    household = api.household(user)
+    before_up, _ = rank_of(api, user, household, "Museum Visit")
+    before_down, _ = rank_of(api, user, household, "Park Picnic")
+    review(api, user, household, "Museum Visit", 5, effort_felt="easy")
+    review(api, user, household, "Park Picnic", 1, cleanup_felt="hard")
+    after_up, up = rank_of(api, user, household, "Museum Visit")
+    after_down, down = rank_of(api, user, household, "Park Picnic")
+    assert after_up < before_up and after_down > before_down
+    assert up["tried"] and any("raised" in why for why in up["why"])
+    assert any("lowered" in why for why in down["why"])
+    # another household is not affected
+    other_user = new_user()
+    other = api.household(other_user)
+    assert rank_of(api, other_user, other, "Museum Visit")[0] == before_up
+
+
+def test_untried_activities_keep_a_place(api: FamilyApi) -> None:
+    user = new_user()
+    household = api.household(user)
+    for name in ["Park Picnic", "Nature Walk", "Bike Ride"]:
+        review(api, user, household, name, 5)
+    top3 = api.get("/api/v1/suggestions/", query={"household_id": household, "limit": "3", **CONTEXT}, user=user).body["suggestions"]
+    assert any(not s["tried"] for s in top3)
+
+
+def test_bad_context_is_refused(api: FamilyApi) -> None:
+    user = new_user()
+    household = api.household(user)
+    res = api.get("/api/v1/suggestions/", query={"household_id": household, "weather": "sideways"}, user=user)
+    assert res.status == 400 and res.body["fields"][0]["field"] == "weather"

@@ -1,0 +1,60 @@
+"""Real backing services for integration tests: embedded PostgreSQL with pgvector (pgserver) and
+the AWS emulator (moto in server mode, over a real HTTP connection)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def postgres(datadir: Path) -> Iterator[str]:
+    """Yield the URL of a fresh database ``backlot_test`` on ``TEST_DATABASE_URL``'s server, or on
+    an embedded pgserver in ``datadir``."""
+    external = os.environ.get("TEST_DATABASE_URL")
+    server = None
+    if external:
+        admin_url = external
+    else:
+        import pgserver
+
+        server = pgserver.get_server(str(datadir), cleanup_mode="stop")
+        admin_url = server.get_uri()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS backlot_test WITH (FORCE)")
+        conn.execute("CREATE DATABASE backlot_test")
+    parts = urlsplit(admin_url)
+    try:
+        yield urlunsplit(parts._replace(path="/backlot_test"))
+    finally:
+        if server is not None:
+            server.cleanup()
+
+
+@contextmanager
+def aws_emulator() -> Iterator[str]:
+    """Yield the endpoint URL of a moto server on loopback, with fake credentials in the env."""
+    from moto.server import ThreadedMotoServer
+
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
