@@ -7,7 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import REPO_ROOT
 from tests.support.services import aws_emulator, postgres
+
+#: every product package: functions/<name>/<name>/__init__.py
+PRODUCTS = sorted(d.name for d in (REPO_ROOT / "functions").iterdir() if (d / d.name / "__init__.py").is_file())
 
 
 @pytest.fixture(scope="session")
@@ -17,7 +21,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     with postgres(tmp_path_factory.mktemp("pgdata")) as url:
         os.environ["DATABASE_URL"] = url
-        migrations.apply(url, ["family"])
+        migrations.apply(url, PRODUCTS)
         yield url
         db.reset()
 

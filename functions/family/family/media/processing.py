@@ -30,7 +30,9 @@ Speed and memory (measured by ``tests/bench/bench_media.py``):
   container is rewritten keeping only image data and colour segments (see :func:`_strip_jpeg`,
   :func:`_strip_png`, :func:`_strip_webp`), so it is bit-exact to the original pixels.
 * JPEG previews and thumbnails decode at reduced size with libjpeg's DCT scaling
-  (``Image.draft``), in YCbCr, so there is no colour conversion on the way in or out.
+  (``Image.draft``): the preview is the largest 1/1, 1/2, 1/4 or 1/8 reduction that fits in
+  1600 px (so its longest side is 801..1600 px for a larger picture), which costs nothing extra
+  to decode and needs no resampling pass (a resampling pass costs more than the whole decode).
 * A JPEG that must be rotated is decoded once at full size; its upright copy is encoded in
   horizontal strips that are stitched into one baseline JPEG with restart markers
   (:func:`_encode_jpeg_stitched`), so the rotated full-size image never exists in memory at once.
@@ -960,8 +962,6 @@ def _process_jpeg(data: bytes, im: Image.Image, mime: str) -> ProcessedImage:
     # coding, lossless, 12-bit).
     qtables = getattr(im, "quantization", None) or None
     subsampling = JpegImagePlugin.get_sampling(im)
-    if im.mode == "RGB":
-        im.draft("YCbCr", None)  # skip YCbCr->RGB->YCbCr: the encoder takes YCbCr as is
     im.load()
     preview, thumbnail = _previews(im, orientation, scale, thumb_size, icc)
     full = im
@@ -985,10 +985,12 @@ def _process_jpeg(data: bytes, im: Image.Image, mime: str) -> ProcessedImage:
 
 
 def _draft(im: Image.Image, scale: int) -> None:
-    """Ask libjpeg for a 1/``scale`` decode (``Image.draft``; it picks 1/1, 1/2, 1/4 or 1/8),
-    in YCbCr when the file is YCbCr so that no colour conversion happens."""
+    """Ask libjpeg for a 1/``scale`` decode (``Image.draft``; it picks 1/1, 1/2, 1/4 or 1/8).
+
+    The mode stays RGB: asking for YCbCr output to skip colour conversion was measured slower
+    with Pillow 11-13 + libjpeg-turbo 3 (the SIMD RGB paths win, both decoding and encoding)."""
     sw, sh = im.size
-    im.draft("YCbCr" if im.mode == "RGB" else None, (max(1, sw // scale), max(1, sh // scale)))
+    im.draft(None, (max(1, sw // scale), max(1, sh // scale)))
 
 
 def _thumb_draft_scale(width: int, height: int, thumb_size: tuple[int, int]) -> int:
