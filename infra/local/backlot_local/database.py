@@ -1,0 +1,79 @@
+"""Embedded PostgreSQL (pgserver: PostgreSQL 16 with pgvector) and migrations.
+
+:func:`start_embedded` starts (or joins) the server whose data folder is ``<state>/pgdata`` and
+makes the ``backlot`` database; the server listens on a Unix socket only. Several processes may
+share it (``backlot dev`` and ``backlot invoke``): pgserver keeps a list of handles and the last one
+to leave stops the server.
+
+:func:`migrate` applies the platform's and the products' migrations with
+``backlot.migrations.apply`` — the same code the deploy-time migration functions run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+DATABASE_NAME = "backlot"
+
+
+class EmbeddedPostgres:
+    """A handle on the embedded server; ``url`` is the libpq URL of the ``backlot`` database."""
+
+    def __init__(self, pgdata: Path):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            import pgserver
+
+            self.server: Any = pgserver.get_server(pgdata, cleanup_mode="stop")
+        import psycopg
+
+        with psycopg.connect(self.server.get_uri(), autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+        self.url: str = self.server.get_uri(DATABASE_NAME)
+        self.pgdata = pgdata
+
+    def stop(self) -> None:
+        """Release this process's handle (the server stops when no other process holds one)."""
+        self.server.cleanup()
+
+
+def start_embedded(pgdata: Path) -> EmbeddedPostgres:
+    """Start or join the embedded server with data in ``pgdata`` (created if absent).
+
+    Raises:
+        subprocess.CalledProcessError: initdb or pg_ctl failed (the server log is printed by pgserver).
+    """
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    return EmbeddedPostgres(pgdata)
+
+
+def migrate(database_url: str, products: list[str], code_dirs: list[Path], *, log: Callable[[str], None] = print) -> list[str]:
+    """Apply pending migrations of the platform and of every importable product.
+
+    ``code_dirs`` (the functions' code folders) are put on ``sys.path`` so product packages import.
+    A product whose package does not exist yet is skipped with a notice.
+
+    Returns:
+        the ids of the migrations applied now.
+    """
+    from backlot import migrations
+
+    for folder in reversed(code_dirs):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
+    present = []
+    for product in products:
+        if importlib.util.find_spec(product) is None:
+            log(f"[db] product package {product!r} is not importable yet; its migrations were skipped")
+        else:
+            present.append(product)
+    applied = migrations.apply(database_url, present)
+    log(f"[db] migrations applied: {', '.join(applied)}" if applied else "[db] migrations: up to date")
+    return applied

@@ -1,0 +1,237 @@
+"""The AWS emulator: moto in server mode on loopback, and the resources the templates declare.
+
+:func:`start_moto` runs moto's ``ThreadedMotoServer`` on 127.0.0.1 (a free port) in this process.
+:func:`provision` creates every queue (dead-letter queues first, with ``VisibilityTimeout``,
+``RedrivePolicy`` and the other attributes from the template), every bucket (with versioning and
+CORS when declared) and the buckets' ``QueueConfigurations`` (event + key filter), on moto or on any
+emulator named by ``AWS_ENDPOINT_URL``.
+
+S3 event notifications: moto delivers them itself in server mode, for ``PutObject``
+(``ObjectCreated:Put``), browser-style presigned POSTs (``ObjectCreated:Post``), copies and
+multipart uploads, honouring the event and the prefix/suffix filter, and it sends the
+``s3:TestEvent`` message when the configuration is set, as S3 does (verified by
+``tests/integration/local``). Its records lack fields S3 sends (``userIdentity``,
+``requestParameters``, ``responseElements``, ``ownerIdentity``, ``sequencer``) and it encodes ``/``
+in keys, which S3 does not; when we run moto ourselves, :func:`use_s3_event_shape` makes it write
+the record exactly as S3 does (S3 User Guide, "Event message structure"; compare
+``shared/data/aws-events/powertools/s3Event.json``).
+
+Dead-letter queues: moto applies a queue's ``RedrivePolicy`` on receive, moving a message whose
+receive count exceeds ``maxReceiveCount`` to the dead-letter queue, as SQS does.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote_plus
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from backlot_local import ACCOUNT_ID, REGION
+from backlot_local.template import Application, Queue
+
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+"""The fake credentials every local client uses."""
+
+
+def client(service: str, endpoint: str) -> Any:
+    """A boto3 client for ``service`` on the emulator, with the fake credentials."""
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=Config(signature_version="s3v4", retries={"mode": "standard"}) if service == "s3" else Config(retries={"mode": "standard"}),
+    )
+
+
+class MotoServer:
+    """moto in server mode on 127.0.0.1, in a thread of this process."""
+
+    def __init__(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        use_s3_event_shape()
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        """Stop serving (the state is in memory and goes with it)."""
+        self._server.stop()
+
+
+def start_moto() -> MotoServer:
+    """Start moto on a free loopback port; its URL is ``.endpoint``."""
+    return MotoServer()
+
+
+def s3_event_record(
+    *,
+    event_name: str,
+    bucket: str,
+    key: str,
+    size: int,
+    etag: str,
+    version_id: str | None,
+    configuration_id: str,
+    event_time: str,
+    region: str = REGION,
+    source_ip: str = "127.0.0.1",
+) -> dict[str, Any]:
+    """One S3 notification record exactly as S3 writes it.
+
+    ``event_name`` is without the ``s3:`` prefix (``ObjectCreated:Put``); the key is URL-encoded with
+    spaces as ``+`` and ``/`` kept; ``versionId`` is present only for versioned buckets; ``sequencer``
+    is an increasing hex string.
+    """
+    obj: dict[str, Any] = {"key": quote_plus(key, safe="/"), "size": size, "eTag": etag}
+    if version_id is not None:
+        obj["versionId"] = version_id
+    obj["sequencer"] = f"{time.time_ns():018X}"[-18:]
+    return {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": region,
+        "eventTime": event_time,
+        "eventName": event_name,
+        "userIdentity": {"principalId": "AWS:AIDABACKLOTLOCAL0001"},
+        "requestParameters": {"sourceIPAddress": source_ip},
+        "responseElements": {
+            "x-amz-request-id": uuid.uuid4().hex[:16].upper(),
+            "x-amz-id-2": base64.b64encode(os.urandom(48)).decode(),
+        },
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": configuration_id,
+            "bucket": {"name": bucket, "ownerIdentity": {"principalId": "A1BACKLOTLOCAL"}, "arn": f"arn:aws:s3:::{bucket}"},
+            "object": obj,
+        },
+    }
+
+
+_patched = False
+
+
+def use_s3_event_shape() -> None:
+    """Make this process's moto write S3 notification records in S3's exact shape (idempotent)."""
+    global _patched
+    if _patched:
+        return
+    from moto.s3 import notifications
+
+    original: Callable[..., dict[str, Any]] = notifications._get_s3_event
+
+    def aws_shaped(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
+        shaped = original(event_name, bucket, key, notification_id)
+        record = shaped["Records"][0]
+        return {
+            "Records": [
+                s3_event_record(
+                    event_name=record["eventName"],
+                    bucket=bucket.name,
+                    key=key.name,
+                    size=record["s3"]["object"]["size"],
+                    etag=record["s3"]["object"]["eTag"],
+                    version_id=key.version_id if getattr(bucket, "is_versioned", False) else None,
+                    configuration_id=notification_id,
+                    event_time=record["eventTime"],
+                    region=record["awsRegion"],
+                )
+            ]
+        }
+
+    notifications._get_s3_event = aws_shaped
+    _patched = True
+
+
+def _queue_order(queues: list[Queue]) -> list[Queue]:
+    """Dead-letter queues before the queues that name them."""
+    ordered: list[Queue] = []
+    pending = list(queues)
+    while pending:
+        ready = [q for q in pending if not q.dead_letter_arn or q.dead_letter_arn in {o.arn for o in ordered} or q.dead_letter_arn not in {p.arn for p in pending}]
+        if not ready:
+            ready = pending[:1]
+        for queue in ready:
+            ordered.append(queue)
+            pending.remove(queue)
+    return ordered
+
+
+def provision(app: Application, endpoint: str, *, log: Callable[[str], None] = print) -> None:
+    """Create the application's queues, buckets and bucket notifications on the emulator (idempotent).
+
+    Raises:
+        botocore.exceptions.ClientError: the emulator refused a resource.
+    """
+    sqs, s3 = client("sqs", endpoint), client("s3", endpoint)
+    for queue in _queue_order(app.queues):
+        try:
+            sqs.create_queue(QueueName=queue.name, Attributes=queue.attributes)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] not in ("QueueAlreadyExists", "QueueNameExists"):
+                raise
+            url = sqs.get_queue_url(QueueName=queue.name)["QueueUrl"]
+            settable = {k: v for k, v in queue.attributes.items() if k not in ("FifoQueue",)}
+            if settable:
+                sqs.set_queue_attributes(QueueUrl=url, Attributes=settable)
+        dlq = f", dead-letter queue {queue.dead_letter_arn.rsplit(':', 1)[-1]} after {queue.max_receive_count} receives" if queue.dead_letter_arn else ""
+        log(f"[aws] queue {queue.name} ({queue.id}, visibility {queue.visibility_timeout} s{dlq})")
+    for bucket in app.buckets:
+        try:
+            s3.create_bucket(Bucket=bucket.name)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
+        if bucket.versioned:
+            s3.put_bucket_versioning(Bucket=bucket.name, VersioningConfiguration={"Status": "Enabled"})
+        if bucket.cors_rules:
+            s3.put_bucket_cors(Bucket=bucket.name, CORSConfiguration={"CORSRules": [_cors_rule(r) for r in bucket.cors_rules]})
+        configurations = []
+        for index, notification in enumerate(bucket.queue_notifications):
+            config: dict[str, Any] = {"Id": f"{bucket.logical_id}-{index}", "QueueArn": notification.queue_arn, "Events": [notification.event]}
+            if notification.filter_rules:
+                config["Filter"] = {"Key": {"FilterRules": notification.filter_rules}}
+            configurations.append(config)
+        if configurations:
+            s3.put_bucket_notification_configuration(Bucket=bucket.name, NotificationConfiguration={"QueueConfigurations": configurations})
+        notes = "".join(
+            f"; {n.event} {' '.join(r['Name'] + '=' + r['Value'] for r in n.filter_rules)} -> {n.queue_arn.rsplit(':', 1)[-1]}"
+            for n in bucket.queue_notifications
+        )
+        log(f"[aws] bucket {bucket.name} ({bucket.id}{notes})")
+
+
+def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    renamed = {"ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds", "Id": "ID"}
+    return {renamed.get(k, k): v for k, v in rule.items()}
+
+
+def queue_attribute(endpoint: str, url: str, name: str) -> str | None:
+    """One attribute of a queue (e.g. ``ApproximateNumberOfMessages``)."""
+    return client("sqs", endpoint).get_queue_attributes(QueueUrl=url, AttributeNames=[name])["Attributes"].get(name)
+
+
+def describe(app: Application) -> str:
+    """A JSON summary of the resources (for ``backlot resources``)."""
+    return json.dumps(
+        {
+            "account": ACCOUNT_ID,
+            "queues": {q.id: {"name": q.name, "url": q.url, "arn": q.arn, **q.attributes} for q in app.queues},
+            "buckets": {b.id: b.name for b in app.buckets},
+        },
+        indent=2,
+    )

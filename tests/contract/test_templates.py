@@ -1,0 +1,131 @@
+"""Contract between the SAM templates, the code and the sample events, for every product.
+
+- every function has an importable handler, and an HTTP function's app has its route;
+- every function has a sample event in ``events/<product>/<Function>.json`` (and an HTTP event's
+  routeKey is the function's route);
+- every queue consumed by a function has a dead-letter queue and a visibility timeout of at least
+  six times its consumer's timeout (AWS docs, "Using Lambda with Amazon SQS": "set the source
+  queue's visibility timeout to at least six times the timeout that you configure on your function");
+- cfn-lint reports nothing on any template; the dependencies layer lists what pyproject lists.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import cfn_yaml
+
+from tests.conftest import REPO_ROOT
+
+ROOT_TEMPLATE = REPO_ROOT / "template.yaml"
+
+
+def nested_templates() -> dict[str, Path]:
+    """``{product: template path}`` for every nested stack the root template declares."""
+    root = cfn_yaml.load(str(ROOT_TEMPLATE))
+    found = {}
+    for resource in root["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Application":
+            location = REPO_ROOT / resource["Properties"]["Location"]
+            found[location.parent.name] = location
+    return found
+
+
+def functions(product: str) -> dict[str, dict[str, Any]]:
+    """The product's functions with SAM Globals merged in (the properties the contract needs)."""
+    template = cfn_yaml.load(str(nested_templates()[product]))
+    globals_ = (template.get("Globals") or {}).get("Function", {})
+    out = {}
+    for name, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            out[name] = {**globals_, **resource["Properties"]}
+    return out
+
+
+def queues(product: str) -> dict[str, dict[str, Any]]:
+    template = cfn_yaml.load(str(nested_templates()[product]))
+    return {n: r.get("Properties", {}) for n, r in template["Resources"].items() if r["Type"] == "AWS::SQS::Queue"}
+
+
+PRODUCTS = sorted(nested_templates())
+FUNCTIONS = [(p, name, props) for p in PRODUCTS for name, props in functions(p).items()]
+IDS = [f"{p}/{name}" for p, name, _ in FUNCTIONS]
+
+
+def test_every_product_stack_is_declared() -> None:
+    assert "family" in PRODUCTS
+    for product in PRODUCTS:
+        assert (REPO_ROOT / "functions" / product / product / "__init__.py").is_file()
+
+
+@pytest.mark.parametrize(("product", "name", "props"), FUNCTIONS, ids=IDS)
+def test_handler_is_importable_and_serves_its_route(product: str, name: str, props: dict[str, Any]) -> None:
+    module_name, _, attr = props["Handler"].rpartition(".")
+    code_uri = REPO_ROOT / "functions" / product / props.get("CodeUri", "./")
+    assert (code_uri / Path(*module_name.split("."))).with_suffix(".py").is_file(), f"{module_name} not under {code_uri}"
+    module = importlib.import_module(module_name)
+    assert callable(getattr(module, attr))
+    for event in (props.get("Events") or {}).values():
+        if event["Type"] != "HttpApi":
+            continue
+        app = getattr(module, "app", None)
+        assert app is not None, f"{module_name} has no FastAPI app to serve {event}"
+        method, path = event["Properties"]["Method"].upper(), event["Properties"]["Path"]
+        served = {(m.upper(), path_) for path_, ops in app.openapi()["paths"].items() for m in ops}
+        assert (method, path) in served, f"{method} {path} is not a route of {module_name}.app"
+
+
+@pytest.mark.parametrize(("product", "name", "props"), FUNCTIONS, ids=IDS)
+def test_every_function_has_a_sample_event(product: str, name: str, props: dict[str, Any]) -> None:
+    path = REPO_ROOT / "events" / product / f"{name}.json"
+    assert path.is_file(), f"missing sample event {path.relative_to(REPO_ROOT)}"
+    event = json.loads(path.read_text())
+    for spec in (props.get("Events") or {}).values():
+        if spec["Type"] == "HttpApi":
+            expected = f"{spec['Properties']['Method'].upper()} {spec['Properties']['Path']}"
+            assert event["routeKey"] == expected
+            assert event["version"] == "2.0"
+        if spec["Type"] == "SQS":
+            assert event["Records"][0]["eventSource"] == "aws:sqs"
+
+
+def _consumers() -> list[tuple[str, str, str, int]]:
+    out = []
+    for product, name, props in FUNCTIONS:
+        for spec in (props.get("Events") or {}).values():
+            if spec["Type"] == "SQS":
+                queue_ref = spec["Properties"]["Queue"]
+                queue = queue_ref["Fn::GetAtt"][0] if isinstance(queue_ref, dict) else queue_ref
+                out.append((product, name, queue, int(props.get("Timeout", 3))))
+    return out
+
+
+@pytest.mark.parametrize(("product", "function", "queue", "timeout"), _consumers())
+def test_consumed_queues_have_dlq_and_long_enough_visibility(product: str, function: str, queue: str, timeout: int) -> None:
+    props = queues(product)[queue]
+    assert "RedrivePolicy" in props, f"{queue} has no dead-letter queue"
+    assert int(props["RedrivePolicy"]["maxReceiveCount"]) >= 1
+    assert int(props.get("VisibilityTimeout", 30)) >= 6 * timeout, f"{queue} visibility < 6 x {function} timeout"
+
+
+@pytest.mark.parametrize("template", [ROOT_TEMPLATE, *nested_templates().values()], ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_cfn_lint_is_clean(template: Path) -> None:
+    from cfnlint.api import ManualArgs, lint_file
+
+    matches = lint_file(template, config=ManualArgs(regions=["us-east-1"]))
+    assert [str(m) for m in matches] == []
+
+
+def test_dependencies_layer_matches_pyproject() -> None:
+    def names(lines: list[str]) -> set[str]:
+        return {re.split(r"[\[<>=~ ]", line.strip(), maxsplit=1)[0].lower() for line in lines if line.strip() and not line.startswith("#")}
+
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    layer = (REPO_ROOT / "layers" / "dependencies" / "requirements.txt").read_text().splitlines()
+    assert names(layer) == names(project) - {"boto3"}  # boto3 ships with the Lambda runtime
