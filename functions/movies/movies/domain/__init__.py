@@ -1,0 +1,1 @@
+"""Domain logic of the movies product: pure functions, no I/O."""

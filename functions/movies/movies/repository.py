@@ -1,0 +1,362 @@
+"""SQL of the movies product (psycopg 3, hand-written). The only module here that talks to PostgreSQL.
+
+Every query names its session: a session id is the capability (an unguessable UUID 4), so a row
+of another session is simply not found. Expired sessions are invisible before the nightly job
+deletes them (``expires_at > now()`` in every read). Bulk writes use COPY (psycopg ``Cursor.copy``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import sql
+
+from backlot import db
+
+from movies.domain.export import Export
+
+ALIVE = "expires_at > now()"
+
+SESSION_COLUMNS = (
+    "id, status, stage, source, failure_code, failure_reason, total_movies, total_viewings, summary, enrichment, "
+    "enrichment_note, created_at, updated_at, expires_at, completed_at, parsed_at, upload_key, enqueued_at"
+)
+FILM_COLUMNS = (
+    "id, position, name, year, letterboxd_uri, rating::float8 AS rating, rating_source, marked_watched_on, "
+    "first_watched_on, last_watched_on, viewing_count, rewatch_count, review_count, liked, tags, sources, identity_note, "
+    "enrichment_status, tmdb_id, tmdb_title, tmdb_release_date, match_confidence::float8 AS match_confidence, genres, "
+    "runtime_minutes, directors, countries, poster_path"
+)
+
+COPY_COLUMNS = {
+    "films": ("id", "session_id", "position", "name", "year", "letterboxd_uri", "rating", "rating_source",
+              "marked_watched_on", "first_watched_on", "last_watched_on", "viewing_count", "rewatch_count",
+              "review_count", "liked", "tags", "sources", "identity_note", "enrichment_status"),
+    "viewings": ("id", "session_id", "film_id", "position", "watched_on", "logged_on", "rating", "rewatch_flag",
+                 "is_rewatch", "tags", "letterboxd_uri", "source"),
+    "ratings": ("session_id", "film_id", "rating", "rated_on", "letterboxd_uri"),
+    "reviews": ("session_id", "id", "film_id", "viewing_id", "watched_on", "published_on", "rating", "rewatch_flag",
+                "review", "tags", "letterboxd_uri"),
+    "watchlist": ("session_id", "position", "name", "year", "letterboxd_uri", "added_on"),
+    "likes": ("session_id", "film_id", "name", "year", "letterboxd_uri", "liked_on"),
+    "lists": ("session_id", "id", "name", "description", "tags", "url", "created_on", "entry_count"),
+    "list_entries": ("session_id", "list_id", "position", "name", "year", "url", "note", "film_id"),
+}
+
+
+# ---------------------------------------------------------------- sessions
+def insert_session(session_id: UUID, *, source: str, expires_at: datetime, upload_key: str | None = None,
+                   stage: str = "awaiting_upload") -> dict[str, Any]:
+    return db.connection().execute(
+        f"""
+        INSERT INTO movies.sessions (id, source, upload_key, stage, expires_at)
+        VALUES (%s, %s, %s, %s, %s) RETURNING {SESSION_COLUMNS}
+        """,
+        (session_id, source, upload_key, stage, expires_at),
+    ).fetchone()
+
+
+def get_session(session_id: UUID) -> dict[str, Any] | None:
+    return db.connection().execute(
+        f"SELECT {SESSION_COLUMNS} FROM movies.sessions WHERE id = %s AND {ALIVE}", (session_id,)
+    ).fetchone()
+
+
+def claim_parse(session_id: UUID, lease_seconds: int) -> dict[str, Any] | None:
+    """Claim an uploaded session for parsing; None when it is parsed, failed, unknown, expired, or
+    claimed by another delivery whose lease has not run out (a duplicate S3 event does no work)."""
+    return db.connection().execute(
+        f"""
+        UPDATE movies.sessions
+           SET stage = 'parsing', parse_claimed_at = now(), parse_attempts = parse_attempts + 1, updated_at = now()
+         WHERE id = %s AND status = 'processing' AND parsed_at IS NULL AND {ALIVE}
+           AND (parse_claimed_at IS NULL OR parse_claimed_at < now() - make_interval(secs => %s))
+        RETURNING {SESSION_COLUMNS}, parse_attempts
+        """,
+        (session_id, lease_seconds),
+    ).fetchone()
+
+
+def release_parse(session_id: UUID) -> None:
+    db.connection().execute(
+        "UPDATE movies.sessions SET parse_claimed_at = NULL WHERE id = %s AND parsed_at IS NULL", (session_id,)
+    )
+
+
+def fail_session(session_id: UUID, code: str, reason: str) -> None:
+    db.connection().execute(
+        """
+        UPDATE movies.sessions
+           SET status = 'failed', stage = 'failed', failure_code = %s, failure_reason = %s, updated_at = now(),
+               completed_at = now()
+         WHERE id = %s AND status IN ('processing', 'enriching')
+        """,
+        (code, reason[:1000], session_id),
+    )
+
+
+def mark_enqueued(session_id: UUID) -> None:
+    db.connection().execute("UPDATE movies.sessions SET enqueued_at = now() WHERE id = %s", (session_id,))
+
+
+def store_export(session_id: UUID, export: Export, *, enrich: bool, enrichment_note: str | None) -> dict[str, Any] | None:
+    """Write everything parsed from one export with COPY and move the session on, in one transaction.
+
+    The session row is locked first; if it is already parsed (a duplicate delivery) nothing is
+    written and None is returned. After the write the session is ``enriching`` (``enrich``) or
+    ``completed`` with enrichment ``skipped`` and ``enrichment_note`` saying why.
+    """
+    with db.transaction() as conn:
+        locked = conn.execute(
+            "SELECT parsed_at FROM movies.sessions WHERE id = %s AND status = 'processing' FOR UPDATE", (session_id,)
+        ).fetchone()
+        if locked is None or locked["parsed_at"] is not None:
+            return None
+        _copy_export(conn, session_id, export, enrich)
+        return conn.execute(
+            f"""
+            UPDATE movies.sessions
+               SET parsed_at = now(), updated_at = now(), total_movies = %(films)s, total_viewings = %(viewings)s,
+                   summary = %(summary)s::jsonb,
+                   status = CASE WHEN %(enrich)s THEN 'enriching' ELSE 'completed' END,
+                   stage = CASE WHEN %(enrich)s THEN 'enriching' ELSE 'done' END,
+                   enrichment = CASE WHEN %(enrich)s THEN 'running' ELSE 'skipped' END,
+                   enrichment_note = %(note)s,
+                   completed_at = CASE WHEN %(enrich)s THEN NULL ELSE now() END
+             WHERE id = %(id)s
+            RETURNING {SESSION_COLUMNS}
+            """,
+            {"id": session_id, "films": len(export.films), "viewings": len(export.viewings),
+             "summary": json.dumps(export.summary(), default=str), "enrich": enrich, "note": enrichment_note},
+        ).fetchone()
+
+
+def _copy(conn: Any, table: str, rows: Any) -> None:
+    columns = sql.SQL(", ").join(map(sql.Identifier, COPY_COLUMNS[table]))
+    statement = sql.SQL("COPY movies.{} ({}) FROM STDIN").format(sql.Identifier(table), columns)
+    with conn.cursor() as cur, cur.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_export(conn: Any, session_id: UUID, export: Export, enrich: bool) -> None:
+    film_status = "pending" if enrich else "skipped"
+    _copy(conn, "films", (
+        (f.id, session_id, f.position, f.name, f.year, f.uri, f.rating, f.rating_source, f.marked_watched_on,
+         min((v.watched_on for v in f.viewings if v.watched_on), default=None),
+         max((v.watched_on for v in f.viewings if v.watched_on), default=None),
+         len(f.viewings), f.rewatch_count, f.review_count, f.liked, f.tags, sorted(f.sources), f.identity_note, film_status)
+        for f in export.films
+    ))
+    _copy(conn, "viewings", (
+        (v.id, session_id, v.film.id, i, v.watched_on, v.logged_on, v.rating, v.rewatch_flag, v.is_rewatch, v.tags, v.uri, v.source)
+        for i, v in enumerate(export.viewings)
+    ))
+    for table in ("ratings", "reviews", "watchlist", "likes", "lists", "list_entries"):
+        rows = getattr(export, table)
+        if rows:
+            _copy(conn, table, ((session_id, *row) for row in rows))
+
+
+def delete_session(session_id: UUID) -> dict[str, Any] | None:
+    """Delete a session and, by cascade, every row under it. Returns the deleted row (its upload key)."""
+    return db.connection().execute(
+        "DELETE FROM movies.sessions WHERE id = %s RETURNING id, upload_key", (session_id,)
+    ).fetchone()
+
+
+def delete_expired(limit: int) -> list[dict[str, Any]]:
+    """Delete up to ``limit`` expired sessions (oldest first) with everything under them."""
+    return db.connection().execute(
+        """
+        DELETE FROM movies.sessions WHERE id IN (
+            SELECT id FROM movies.sessions WHERE expires_at <= now() ORDER BY expires_at LIMIT %s FOR UPDATE SKIP LOCKED)
+        RETURNING id, upload_key
+        """,
+        (limit,),
+    ).fetchall()
+
+
+# ---------------------------------------------------------------- films
+def list_films(session_id: UUID, after_position: int | None, limit: int) -> list[dict[str, Any]]:
+    return db.connection().execute(
+        f"""
+        SELECT {FILM_COLUMNS} FROM movies.films
+         WHERE session_id = %s AND position > %s
+         ORDER BY position LIMIT %s
+        """,
+        (session_id, -1 if after_position is None else after_position, limit + 1),
+    ).fetchall()
+
+
+def film_ids_in_order(session_id: UUID) -> list[UUID]:
+    return [r["id"] for r in db.connection().execute(
+        "SELECT id FROM movies.films WHERE session_id = %s AND enrichment_status = 'pending' ORDER BY position", (session_id,)
+    ).fetchall()]
+
+
+def films_to_enrich(session_id: UUID, film_ids: list[UUID]) -> list[dict[str, Any]]:
+    """The films of the message still to do (pending, or failed before and redriven), with how many
+    films of the session share their exact title and year."""
+    return db.connection().execute(
+        """
+        SELECT f.id, f.name, f.year, f.enrichment_status, f.enrichment_attempts,
+               (SELECT count(*) FROM movies.films o WHERE o.session_id = f.session_id AND o.name = f.name
+                   AND o.year IS NOT DISTINCT FROM f.year) AS same_title
+          FROM movies.films f JOIN movies.sessions s ON s.id = f.session_id
+         WHERE f.session_id = %s AND f.id = ANY(%s) AND f.enrichment_status IN ('pending', 'failed')
+           AND s.status IN ('enriching', 'completed') AND s.expires_at > now()
+         ORDER BY f.position
+        """,
+        (session_id, film_ids),
+    ).fetchall()
+
+
+def save_enrichment(session_id: UUID, film_id: UUID, values: dict[str, Any]) -> None:
+    columns = list(values)
+    assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in columns)
+    db.connection().execute(
+        sql.SQL(
+            "UPDATE movies.films SET {}, enriched_at = now(), enrichment_attempts = enrichment_attempts + 1 "
+            "WHERE id = %(film_id)s AND session_id = %(session_id)s"
+        ).format(assignments),
+        values | {"film_id": film_id, "session_id": session_id},
+    )
+
+
+def note_enrichment_error(session_id: UUID, film_ids: list[UUID], error: str, *, final: bool) -> None:
+    """Count a failed attempt; on the final one the films become ``failed`` (progress counts them)."""
+    db.connection().execute(
+        """
+        UPDATE movies.films
+           SET enrichment_attempts = enrichment_attempts + 1, enrichment_error = %s,
+               enrichment_status = CASE WHEN %s THEN 'failed' ELSE enrichment_status END
+         WHERE session_id = %s AND id = ANY(%s)
+        """,
+        (error[:500], final, session_id, film_ids),
+    )
+
+
+def finish_enrichment_if_done(session_id: UUID) -> bool:
+    """Complete an enriching session once none of its films is pending; True if it completed now."""
+    cur = db.connection().execute(
+        """
+        UPDATE movies.sessions
+           SET status = 'completed', stage = 'done', enrichment = 'done', completed_at = now(), updated_at = now()
+         WHERE id = %s AND status = 'enriching'
+           AND NOT EXISTS (SELECT 1 FROM movies.films WHERE session_id = %s AND enrichment_status = 'pending')
+        """,
+        (session_id, session_id),
+    )
+    return cur.rowcount == 1
+
+
+def enrichment_counts(session_id: UUID) -> dict[str, int]:
+    rows = db.connection().execute(
+        "SELECT enrichment_status AS status, count(*) AS n FROM movies.films WHERE session_id = %s GROUP BY 1", (session_id,)
+    ).fetchall()
+    return {r["status"]: r["n"] for r in rows}
+
+
+# ---------------------------------------------------------------- statistics
+def stats(session_id: UUID) -> dict[str, Any]:
+    """Raw figures for the statistics (see ``domain.stats.shape``)."""
+    conn = db.connection()
+    p = {"s": session_id}
+    overview = conn.execute(
+        """
+        SELECT (SELECT count(*) FROM movies.films WHERE session_id = %(s)s) AS films,
+               (SELECT count(*) FROM movies.viewings WHERE session_id = %(s)s) AS viewings,
+               (SELECT count(*) FROM movies.viewings WHERE session_id = %(s)s AND is_rewatch) AS rewatches,
+               (SELECT count(*) FROM movies.viewings WHERE session_id = %(s)s AND rewatch_flag) AS rewatches_flagged,
+               (SELECT count(*) FROM movies.films WHERE session_id = %(s)s AND rewatch_count > 0) AS films_rewatched,
+               (SELECT count(*) FROM movies.films WHERE session_id = %(s)s AND rating IS NOT NULL) AS rated_films,
+               (SELECT avg(rating)::float8 FROM movies.films WHERE session_id = %(s)s) AS average_rating,
+               (SELECT count(*) FROM movies.films WHERE session_id = %(s)s AND viewing_count = 0) AS undated_films,
+               (SELECT count(*) FROM movies.reviews WHERE session_id = %(s)s) AS reviews,
+               (SELECT count(*) FROM movies.watchlist WHERE session_id = %(s)s) AS watchlist,
+               (SELECT count(*) FROM movies.likes WHERE session_id = %(s)s) AS likes,
+               (SELECT count(*) FROM movies.lists WHERE session_id = %(s)s) AS lists,
+               (SELECT min(watched_on) FROM movies.viewings WHERE session_id = %(s)s) AS first_viewing,
+               (SELECT max(watched_on) FROM movies.viewings WHERE session_id = %(s)s) AS last_viewing,
+               (SELECT count(*) FROM movies.films WHERE session_id = %(s)s AND enrichment_status = 'matched') AS enriched_films,
+               (SELECT sum(f.runtime_minutes) FROM movies.viewings v JOIN movies.films f ON f.id = v.film_id
+                 WHERE v.session_id = %(s)s AND f.session_id = %(s)s) AS minutes
+        """,
+        p,
+    ).fetchone()
+    per_year = conn.execute(
+        """
+        SELECT extract(year FROM v.watched_on)::int AS year, count(*) AS viewings, count(DISTINCT v.film_id) AS films,
+               count(*) FILTER (WHERE v.is_rewatch) AS rewatches,
+               sum(f.runtime_minutes) AS minutes, count(f.runtime_minutes) AS viewings_with_runtime
+          FROM movies.viewings v JOIN movies.films f ON f.id = v.film_id AND f.session_id = v.session_id
+         WHERE v.session_id = %(s)s AND v.watched_on IS NOT NULL
+         GROUP BY 1 ORDER BY 1
+        """,
+        p,
+    ).fetchall()
+    decades = conn.execute(
+        """
+        SELECT (year / 10) * 10 AS decade, count(*) AS films, avg(rating)::float8 AS average_rating
+          FROM movies.films WHERE session_id = %(s)s AND year IS NOT NULL GROUP BY 1 ORDER BY 1
+        """,
+        p,
+    ).fetchall()
+    no_year = conn.execute("SELECT count(*) AS n FROM movies.films WHERE session_id = %(s)s AND year IS NULL", p).fetchone()["n"]
+    ratings = conn.execute(
+        "SELECT rating::float8 AS rating, count(*) AS films FROM movies.films WHERE session_id = %(s)s AND rating IS NOT NULL "
+        "GROUP BY 1 ORDER BY 1",
+        p,
+    ).fetchall()
+    most_rewatched = conn.execute(
+        """
+        SELECT id, name, year, viewing_count, rewatch_count FROM movies.films
+         WHERE session_id = %(s)s AND rewatch_count > 0 ORDER BY viewing_count DESC, rewatch_count DESC, position LIMIT 10
+        """,
+        p,
+    ).fetchall()
+    tags = conn.execute(
+        """
+        SELECT tag, count(*) AS uses FROM movies.viewings, unnest(tags) AS tag
+         WHERE session_id = %(s)s GROUP BY tag ORDER BY uses DESC, tag LIMIT 25
+        """,
+        p,
+    ).fetchall()
+
+    def top(column: str, limit: int = 20) -> list[dict[str, Any]]:
+        return conn.execute(
+            sql.SQL(
+                "SELECT item AS name, count(*) AS films, avg(rating)::float8 AS average_rating "
+                "FROM movies.films, unnest({}) AS item WHERE session_id = %(s)s AND enrichment_status = 'matched' "
+                "GROUP BY item ORDER BY films DESC, item LIMIT %(limit)s"
+            ).format(sql.Identifier(column)),
+            p | {"limit": limit},
+        ).fetchall()
+
+    return {
+        "overview": overview, "per_year": per_year, "decades": decades, "no_year": no_year, "ratings": ratings,
+        "most_rewatched": most_rewatched, "tags": tags,
+        "genres": top("genres"), "directors": top("directors"), "countries": top("countries"),
+    }
+
+
+def skip_enrichment(session_id: UUID, note: str) -> None:
+    """Give up enriching a session: pending films become ``skipped`` and the session completes."""
+    with db.transaction() as conn:
+        conn.execute(
+            "UPDATE movies.films SET enrichment_status = 'skipped' WHERE session_id = %s AND enrichment_status = 'pending'",
+            (session_id,),
+        )
+        conn.execute(
+            """
+            UPDATE movies.sessions
+               SET status = 'completed', stage = 'done', enrichment = 'skipped', enrichment_note = %s,
+                   completed_at = now(), updated_at = now()
+             WHERE id = %s AND status = 'enriching'
+            """,
+            (note, session_id),
+        )

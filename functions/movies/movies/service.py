@@ -1,0 +1,479 @@
+"""Movies use cases: upload, parse, enrich, read, delete, expire (design document 003; issue 4).
+
+A session's life: ``processing`` (awaiting the upload, then parsing) -> ``enriching`` (TMDB jobs
+queued) -> ``completed``; or ``failed`` with ``failure_code`` and ``failure_reason``. Without a
+TMDB key the session goes from parsing straight to ``completed`` with enrichment ``skipped``.
+
+Errors are domain errors (``backlot.errors``). An unknown, deleted or expired session is a 404
+``session_not_found`` whatever the reason, so nothing about other sessions leaks.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Any
+from uuid import UUID
+
+from botocore.exceptions import ClientError
+
+from backlot import db, storage
+from backlot.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, UnsupportedMediaType
+from backlot.observability import logger, metrics
+from backlot.storage import S3ObjectRef
+
+from movies import repository as repo
+from movies.domain import stats as stats_shape
+from movies.domain.export import ExportRejected, InputFile, read_export
+from movies.domain.matching import choose, details_values
+from movies.settings import MoviesSettings, get_settings
+from movies.tmdb import TmdbClient, TmdbNotFound, TmdbUnavailable
+
+EXPORTS_PREFIX = "exports/"
+UPLOAD_TYPES = ("application/zip", "application/x-zip-compressed", "text/csv", "application/octet-stream")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class EnrichmentIncomplete(Exception):
+    """Some films of an enrichment message could not be done this time (SQS retries the message)."""
+
+
+def _rejected(exc: ExportRejected) -> DomainError:
+    error = DomainError(exc.reason, code=exc.code)
+    error.status = exc.status
+    return error
+
+
+def _expires_at(settings: MoviesSettings) -> datetime:
+    return datetime.now(timezone.utc) + timedelta(hours=settings.session_ttl_hours)
+
+
+def enrichment_plan() -> tuple[bool, str | None]:
+    """Whether a parsed export is enriched, and if not, why (the session's ``enrichment_note``)."""
+    settings = get_settings()
+    try:
+        key = settings.tmdb_key()
+    except Exception:  # noqa: BLE001 - a missing or unreadable secret must not lose the upload
+        logger.exception("TMDB key could not be read; enrichment skipped")
+        return False, "enrichment skipped: the TMDB API key could not be read"
+    if not key:
+        return False, "enrichment skipped: no TMDB API key is configured"
+    if not settings.enrich_queue_url:
+        return False, "enrichment skipped: no enrichment queue is configured"
+    return True, None
+
+
+@lru_cache(maxsize=1)
+def _sqs() -> Any:
+    import boto3
+
+    return boto3.client("sqs")
+
+
+def enqueue_enrichment(session_id: UUID) -> int:
+    """Queue the session's pending films for TMDB, ``enrich_batch_size`` films per message.
+
+    Returns the number of messages sent. A session with no film completes at once.
+
+    Raises:
+        RuntimeError, botocore.exceptions.ClientError: SQS refused a message.
+    """
+    settings = get_settings()
+    film_ids = repo.film_ids_in_order(session_id)
+    if not film_ids:
+        repo.finish_enrichment_if_done(session_id)
+        return 0
+    size = settings.enrich_batch_size
+    bodies = [json.dumps({"session_id": str(session_id), "film_ids": [str(f) for f in film_ids[i:i + size]]})
+              for i in range(0, len(film_ids), size)]
+    for start in range(0, len(bodies), 10):
+        entries = [{"Id": str(n), "MessageBody": body} for n, body in enumerate(bodies[start:start + 10])]
+        result = _sqs().send_message_batch(QueueUrl=settings.enrich_queue_url, Entries=entries)
+        if result.get("Failed"):
+            raise RuntimeError(f"SQS refused {len(result['Failed'])} enrichment messages: {result['Failed'][0].get('Message')}")
+    repo.mark_enqueued(session_id)
+    return len(bodies)
+
+
+def _store(session_id: UUID, export: Any) -> dict[str, Any] | None:
+    enrich, note = enrichment_plan()
+    row = repo.store_export(session_id, export, enrich=enrich, enrichment_note=note)
+    metrics.add_metric(name="ExportParsed", unit="Count", value=1)
+    logger.info("export stored", extra={"session_id": str(session_id), "films": len(export.films),
+                                        "viewings": len(export.viewings), "enrich": enrich})
+    return row
+
+
+# ---------------------------------------------------------------- upload
+def upload(files: list[InputFile]) -> dict[str, Any]:
+    """The document's ``POST /api/upload``: parse and store the files now, return the session.
+
+    Returns ``{"session_id", "status", "total_movies"}``: ``status`` is ``enriching`` (TMDB jobs
+    queued) or ``completed`` (enrichment skipped). Nothing is stored when the upload is refused.
+
+    Raises:
+        PayloadTooLarge: (``export_too_large``) over ``max_direct_upload_bytes``; use ``POST /api/uploads``.
+        DomainError: the export is refused; code and status from ``ExportRejected``.
+    """
+    settings = get_settings()
+    size = sum(len(f.data) for f in files)
+    if size > settings.max_direct_upload_bytes:
+        raise PayloadTooLarge(
+            f"the upload is {size} bytes; this endpoint takes up to {settings.max_direct_upload_bytes}. "
+            "Use POST /api/uploads for a presigned upload of larger exports.",
+            code="export_too_large",
+        )
+    try:
+        export = read_export(files, settings.limits())
+    except ExportRejected as exc:
+        metrics.add_metric(name="ExportRejected", unit="Count", value=1)
+        raise _rejected(exc) from None
+    session_id = uuid.uuid4()
+    with db.transaction():
+        repo.insert_session(session_id, source="multipart", expires_at=_expires_at(settings), stage="parsing")
+        row = _store(session_id, export)
+    if row["status"] == "enriching":
+        try:
+            enqueue_enrichment(session_id)
+        except Exception:  # noqa: BLE001 - the export is stored; do not leave the session waiting forever
+            logger.exception("enrichment could not be queued", extra={"session_id": str(session_id)})
+            repo.skip_enrichment(session_id, "enrichment skipped: the jobs could not be queued")
+            row = repo.get_session(session_id)
+    return {"session_id": session_id, "status": row["status"], "total_movies": row["total_movies"]}
+
+
+def request_upload(filename: str | None, content_type: str, size_bytes: int) -> dict[str, Any]:
+    """A presigned POST for an export too large for ``POST /api/upload`` (addition to document 003).
+
+    Returns ``{"session_id", "status": "processing", "total_movies": 0, "upload": {"url", "fields",
+    "max_bytes", "expires_in"}}``: POST the fields then the file (field ``file``, last) to ``url``;
+    the parse function picks it up from S3 and the session moves on as for a direct upload.
+
+    Raises:
+        PayloadTooLarge: ``size_bytes`` over ``max_presigned_upload_bytes``.
+        UnsupportedMediaType: not a ZIP or CSV type.
+    """
+    settings = get_settings()
+    if size_bytes > settings.max_presigned_upload_bytes:
+        raise PayloadTooLarge(f"exports up to {settings.max_presigned_upload_bytes} bytes are accepted", code="export_too_large")
+    if content_type not in UPLOAD_TYPES:
+        raise UnsupportedMediaType(f"content_type must be one of {', '.join(UPLOAD_TYPES)}", code="unsupported_type")
+    session_id = uuid.uuid4()
+    name = _SAFE_NAME.sub("_", (filename or "export").rsplit("/", 1)[-1])[:100] or "export"
+    key = f"{EXPORTS_PREFIX}{session_id}/{name}"
+    repo.insert_session(session_id, source="presigned", expires_at=_expires_at(settings), upload_key=key)
+    post = storage.presigned_post(settings.exports_bucket, key, content_type=content_type, max_bytes=size_bytes,
+                                  expires_in=settings.presign_expiry_seconds)
+    return {
+        "session_id": session_id, "status": "processing", "total_movies": 0,
+        "upload": {"url": post.url, "fields": post.fields, "max_bytes": post.max_bytes, "expires_in": post.expires_in},
+    }
+
+
+def _session_of_key(key: str) -> UUID | None:
+    parts = key.split("/")
+    if len(parts) < 3 or parts[0] + "/" != EXPORTS_PREFIX:
+        return None
+    try:
+        return UUID(parts[1])
+    except ValueError:
+        return None
+
+
+def parse_uploaded(ref: S3ObjectRef, receive_count: int = 1) -> str:
+    """The parse function's work for one uploaded object. Returns ``stored``, ``failed`` or ``skipped``.
+
+    Idempotent: the session is claimed with a lease (``repository.claim_parse``) and written in one
+    transaction that refuses a second write, so a duplicate S3 event does nothing; one that finds
+    the session parsed but its enrichment never queued queues it. The object is deleted once
+    parsed or refused (issue 4: no raw upload is kept).
+
+    Raises:
+        Exception: transient failures (S3, PostgreSQL, SQS) so SQS retries; on the queue's last
+            delivery the session is marked failed first, so it never waits forever.
+    """
+    settings = get_settings()
+    session_id = _session_of_key(ref.key)
+    if ref.bucket != settings.exports_bucket or session_id is None:
+        logger.warning("object ignored: not an export upload", extra={"bucket": ref.bucket, "key": ref.key})
+        return "skipped"
+    session = repo.claim_parse(session_id, settings.parse_lease_seconds)
+    if session is None:
+        current = repo.get_session(session_id)
+        if current is None or current["parsed_at"] is not None or current["status"] == "failed":
+            _delete_quietly(ref.bucket, ref.key)
+        if current and current["status"] == "enriching" and current["enqueued_at"] is None:
+            enqueue_enrichment(session_id)
+        logger.info("nothing to parse (done, unknown, expired or claimed)", extra={"key": ref.key})
+        return "skipped"
+    if session["upload_key"] != ref.key:
+        repo.release_parse(session_id)
+        logger.warning("object is not the session's upload", extra={"key": ref.key})
+        _delete_quietly(ref.bucket, ref.key)
+        return "skipped"
+    try:
+        try:
+            data = storage.get_bytes(ref.bucket, ref.key, max_bytes=settings.max_presigned_upload_bytes)
+        except ValueError as exc:
+            return _fail(session_id, ref, "export_too_large", str(exc))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return _fail(session_id, ref, "upload_missing", "the uploaded export is gone")
+            raise
+        try:
+            export = read_export([InputFile(ref.key.split("/", 2)[2], data)], settings.limits())
+        except ExportRejected as exc:
+            return _fail(session_id, ref, exc.code, exc.reason)
+        row = _store(session_id, export)
+    except Exception:
+        repo.release_parse(session_id)
+        if receive_count >= settings.parse_max_receives:
+            repo.fail_session(session_id, "processing_failed", f"the export could not be processed after {receive_count} attempts")
+            _delete_quietly(ref.bucket, ref.key)
+        raise
+    _delete_quietly(ref.bucket, ref.key)
+    if row is not None and row["status"] == "enriching":
+        enqueue_enrichment(session_id)
+    return "stored"
+
+
+def _fail(session_id: UUID, ref: S3ObjectRef, code: str, reason: str) -> str:
+    repo.fail_session(session_id, code, reason)
+    _delete_quietly(ref.bucket, ref.key)
+    metrics.add_metric(name="ExportRejected", unit="Count", value=1)
+    logger.info("export refused", extra={"session_id": str(session_id), "code": code, "reason": reason})
+    return "failed"
+
+
+def _delete_quietly(bucket: str, key: str) -> None:
+    try:
+        storage.delete(bucket, key)
+    except ClientError:
+        logger.exception("could not delete an upload", extra={"key": key})
+
+
+# ---------------------------------------------------------------- enrichment
+def tmdb_client(settings: MoviesSettings, key: str) -> TmdbClient:
+    return TmdbClient(key, base_url=settings.tmdb_base_url, requests_per_second=settings.tmdb_requests_per_second,
+                      timeout_s=settings.tmdb_timeout_s, retries=settings.tmdb_retries)
+
+
+def enrich_one(client: TmdbClient, film: dict[str, Any]) -> dict[str, Any]:
+    """TMDB data for one film: search by title and year (then title alone when the year finds
+    nothing), choose with ``domain.matching``, fetch details and credits of a match.
+
+    Returns the film columns to save, with ``enrichment_status`` ``matched``, ``not_found`` or
+    ``ambiguous`` (``match_confidence`` 0..1 in every case).
+
+    Raises:
+        TmdbUnavailable: TMDB did not answer after retries.
+    """
+    name, year = film["name"], film["year"]
+    if film["same_title"] > 1:
+        return {"enrichment_status": "ambiguous", "match_confidence": 0.0, "enrichment_error":
+                f"{film['same_title']} films in this export are called {name!r} ({year or 'no year'}); the export does not say which is which"}
+    match = choose(name, year, client.search_movie(name, year))
+    if match.status == "not_found" and year is not None:
+        retry = choose(name, year, client.search_movie(name))
+        if retry.status != "not_found" or retry.confidence > match.confidence:
+            match = retry
+    if match.status != "matched":
+        return {"enrichment_status": match.status, "match_confidence": match.confidence, "enrichment_error": match.note}
+    try:
+        details = client.movie_details(match.result["id"])
+    except TmdbNotFound:
+        return {"enrichment_status": "not_found", "match_confidence": match.confidence,
+                "enrichment_error": f"TMDB movie {match.result['id']} has no details"}
+    return {"enrichment_status": "matched", "match_confidence": match.confidence, "enrichment_error": None,
+            **details_values(details)}
+
+
+def enrich_batch(session_id: UUID, film_ids: list[UUID], *, receive_count: int = 1, deadline: float | None = None) -> dict[str, int]:
+    """The enrich function's work for one message: every film still to do, one at a time.
+
+    A film TMDB cannot answer for (after the client's own retries) is counted as an attempt; the
+    message then fails so SQS delivers it again, and the films already done are not redone. On the
+    queue's last delivery (``enrich_max_receives``) those films become ``failed``, the session can
+    complete, and the message goes on to the dead-letter queue for a person to look at.
+
+    Args:
+        deadline: ``time.monotonic()`` by which to stop starting films (the function's timeout).
+
+    Returns ``{"done": n, "failed": n}``.
+
+    Raises:
+        EnrichmentIncomplete: some films failed or were not reached.
+    """
+    settings = get_settings()
+    films = repo.films_to_enrich(session_id, film_ids)
+    if not films:
+        repo.finish_enrichment_if_done(session_id)
+        return {"done": 0, "failed": 0}
+    key = settings.tmdb_key()
+    if not key:
+        for film in films:
+            repo.save_enrichment(session_id, film["id"], {"enrichment_status": "skipped", "enrichment_error": "no TMDB API key"})
+        repo.finish_enrichment_if_done(session_id)
+        return {"done": 0, "failed": 0}
+    client = tmdb_client(settings, key)
+    failed: list[UUID] = []
+    errors: list[str] = []
+    done = 0
+    for film in films:
+        if deadline is not None and time.monotonic() > deadline:
+            failed.append(film["id"])
+            errors.append("out of time")
+            continue
+        try:
+            values = enrich_one(client, film)
+        except TmdbUnavailable as exc:
+            failed.append(film["id"])
+            errors.append(str(exc))
+            continue
+        repo.save_enrichment(session_id, film["id"], values)
+        done += 1
+    final = receive_count >= settings.enrich_max_receives
+    if failed:
+        repo.note_enrichment_error(session_id, failed, errors[0], final=final)
+    repo.finish_enrichment_if_done(session_id)
+    metrics.add_metric(name="FilmsEnriched", unit="Count", value=done)
+    if failed:
+        metrics.add_metric(name="FilmsEnrichmentFailed", unit="Count", value=len(failed))
+        raise EnrichmentIncomplete(f"{len(failed)} of {len(films)} films not enriched ({errors[0]}); final={final}")
+    return {"done": done, "failed": 0}
+
+
+# ---------------------------------------------------------------- reads
+def _session_or_404(session_id: UUID) -> dict[str, Any]:
+    row = repo.get_session(session_id)
+    if row is None:
+        raise NotFound("session not found (unknown, deleted or expired)", code="session_not_found")
+    return row
+
+
+def progress(row: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+    """``progress`` of a session: ``stage``, ``percent`` (0-100) and film counts by enrichment state."""
+    total = sum(counts.values())
+    pending = counts.get("pending", 0)
+    failed = counts.get("failed", 0)
+    skipped = counts.get("skipped", 0)
+    if row["status"] == "processing":
+        percent = 0 if row["stage"] == "awaiting_upload" else 10
+    elif row["status"] == "enriching":
+        percent = 20 + int(80 * (total - pending) / total) if total else 99
+        percent = min(percent, 99)
+    else:
+        percent = 100
+    return {
+        "stage": row["stage"],
+        "percent": percent,
+        "films_total": total,
+        "films_enriched": total - pending - failed - skipped,
+        "films_matched": counts.get("matched", 0),
+        "films_failed": failed,
+        "films_pending": pending,
+    }
+
+
+def status(session_id: UUID) -> dict[str, Any]:
+    """``GET /api/session/{id}/status``: ``{"status", "progress", "total_movies"}`` (document 003),
+    plus ``reason`` when failed and ``enrichment`` (``running``, ``skipped``, ``done``)."""
+    row = _session_or_404(session_id)
+    out = {"status": row["status"], "progress": progress(row, repo.enrichment_counts(session_id)),
+           "total_movies": row["total_movies"], "enrichment": row["enrichment"]}
+    if row["enrichment_note"]:
+        out["enrichment_note"] = row["enrichment_note"]
+    if row["status"] == "failed":
+        out["reason"] = row["failure_reason"]
+        out["code"] = row["failure_code"]
+    return out
+
+
+def session_details(session_id: UUID) -> dict[str, Any]:
+    """``GET /api/session/{id}``: the session's metadata, progress and what was read from the export."""
+    row = _session_or_404(session_id)
+    return {
+        "session_id": row["id"],
+        "status": row["status"],
+        "progress": progress(row, repo.enrichment_counts(session_id)),
+        "total_movies": row["total_movies"],
+        "total_viewings": row["total_viewings"],
+        "source": row["source"],
+        "enrichment": {"status": row["enrichment"], "note": row["enrichment_note"]},
+        "failure": {"code": row["failure_code"], "reason": row["failure_reason"]} if row["status"] == "failed" else None,
+        "summary": row["summary"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "completed_at": row["completed_at"],
+        "expires_at": row["expires_at"],
+    }
+
+
+def _encode_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"p{position}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("p") or not raw[1:].isdigit():
+            raise ValueError(raw)
+        return int(raw[1:])
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("cursor is not valid; use next_cursor from the previous page", code="invalid_cursor") from exc
+
+
+def list_movies(session_id: UUID, cursor: str | None, limit: int) -> dict[str, Any]:
+    """``GET /api/session/{id}/movies``: one page of films in export order, keyset-paged."""
+    row = _session_or_404(session_id)
+    rows = repo.list_films(session_id, _decode_cursor(cursor), limit)
+    items = rows[:limit]
+    next_cursor = _encode_cursor(items[-1]["position"]) if len(rows) > limit and items else None
+    movies = [{k: v for k, v in r.items() if k != "position"} for r in items]
+    return {"session_id": session_id, "status": row["status"], "total_movies": row["total_movies"], "movies": movies,
+            "next_cursor": next_cursor}
+
+
+def statistics(session_id: UUID) -> dict[str, Any]:
+    """``GET /api/session/{id}/stats``: see ``domain.stats``."""
+    row = _session_or_404(session_id)
+    return stats_shape.shape(row, repo.stats(session_id))
+
+
+# ---------------------------------------------------------------- privacy
+def delete(session_id: UUID) -> None:
+    """``DELETE /api/session/{id}``: the session and everything under it, now (its upload too).
+
+    Raises:
+        NotFound: no such session.
+    """
+    row = repo.delete_session(session_id)
+    if row is None:
+        raise NotFound("session not found (unknown, deleted or expired)", code="session_not_found")
+    if row["upload_key"]:
+        _delete_quietly(get_settings().exports_bucket, row["upload_key"])
+    logger.info("session deleted by its holder", extra={"session_id": str(session_id)})
+
+
+def expire(batch: int = 500) -> int:
+    """The nightly job: delete every expired session with everything under it; returns how many."""
+    settings = get_settings()
+    total = 0
+    while True:
+        rows = repo.delete_expired(batch)
+        for row in rows:
+            if row["upload_key"]:
+                _delete_quietly(settings.exports_bucket, row["upload_key"])
+        total += len(rows)
+        if len(rows) < batch:
+            break
+    metrics.add_metric(name="SessionsExpired", unit="Count", value=total)
+    logger.info("expired sessions deleted", extra={"count": total})
+    return total
