@@ -20,7 +20,6 @@ from backlot.pagination import decode_cursor, page
 from family import repository as repo
 from family.domain import learning
 from family.domain.catalog import activity_key
-from family.media.processing import SUPPORTED_MIME_TYPES, sniff_mime_type
 from family.schemas import (
     ExperienceCreate,
     ExperienceUpdate,
@@ -306,6 +305,8 @@ def upload_media(
             "Use POST /api/v1/media/uploads/ for larger files.",
             code="file_too_large",
         )
+    from family.media.processing import SUPPORTED_MIME_TYPES, sniff_mime_type  # Pillow: only uploads pay for it
+
     sniffed = sniff_mime_type(data)
     if sniffed not in SUPPORTED_MIME_TYPES:
         found = f" (the bytes are {sniffed})" if sniffed else ""

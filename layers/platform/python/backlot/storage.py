@@ -13,13 +13,18 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-import boto3
-from botocore.config import Config
 
 
 @functools.lru_cache(maxsize=1)
 def s3_client() -> Any:
-    """The process-wide S3 client (SigV4, so presigned URLs work in every region)."""
+    """The process-wide S3 client (SigV4, so presigned URLs work in every region).
+
+    boto3 is imported here, on first use, so functions that never touch S3 do not pay its
+    import time on a cold start.
+    """
+    import boto3
+    from botocore.config import Config
+
     return boto3.client("s3", config=Config(signature_version="s3v4", retries={"mode": "standard"}))
 
 
