@@ -299,7 +299,7 @@ class MalformedResponse(ValueError):
 
 def message_response(status: int, message: str, extra_headers: list[tuple[str, str]] | None = None) -> HttpResponse:
     """API Gateway's own error responses: ``{"message": "..."}`` as JSON."""
-    body = json.dumps({"message": message}).encode()
+    body = json.dumps({"message": message}, separators=(",", ":")).encode()
     return HttpResponse(status, [("content-type", "application/json")] + (extra_headers or []), body)
 
 

@@ -12,6 +12,7 @@ to leave stops the server.
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 import warnings
 from collections.abc import Callable
@@ -19,6 +20,22 @@ from pathlib import Path
 from typing import Any
 
 DATABASE_NAME = "backlot"
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop processes that died without releasing their handle (e.g. killed with SIGKILL) from
+    pgserver's handle list, so the last live process still stops the server."""
+    import psutil
+    from pgserver import PostgresServer
+
+    path = pgdata / ".handle_pids.json"
+    if not path.exists():
+        return
+    with PostgresServer._lock:
+        pids = json.loads(path.read_text() or "[]")
+        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        if alive != pids:
+            path.write_text(json.dumps(alive))
 
 
 class EmbeddedPostgres:
@@ -29,6 +46,7 @@ class EmbeddedPostgres:
             warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
             import pgserver
 
+            _forget_dead_handles(pgdata)
             self.server: Any = pgserver.get_server(pgdata, cleanup_mode="stop")
         import psycopg
 

@@ -23,7 +23,6 @@ receive count exceeds ``maxReceiveCount`` to the dead-letter queue, as SQS does.
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import os
 import time
@@ -36,7 +35,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from backlot_local import ACCOUNT_ID, REGION
+from backlot_local import REGION
 from backlot_local.template import Application, Queue
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -218,20 +217,3 @@ def provision(app: Application, endpoint: str, *, log: Callable[[str], None] = p
 def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:
     renamed = {"ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds", "Id": "ID"}
     return {renamed.get(k, k): v for k, v in rule.items()}
-
-
-def queue_attribute(endpoint: str, url: str, name: str) -> str | None:
-    """One attribute of a queue (e.g. ``ApproximateNumberOfMessages``)."""
-    return client("sqs", endpoint).get_queue_attributes(QueueUrl=url, AttributeNames=[name])["Attributes"].get(name)
-
-
-def describe(app: Application) -> str:
-    """A JSON summary of the resources (for ``backlot resources``)."""
-    return json.dumps(
-        {
-            "account": ACCOUNT_ID,
-            "queues": {q.id: {"name": q.name, "url": q.url, "arn": q.arn, **q.attributes} for q in app.queues},
-            "buckets": {b.id: b.name for b in app.buckets},
-        },
-        indent=2,
-    )

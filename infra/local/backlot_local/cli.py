@@ -1,0 +1,165 @@
+"""The ``backlot`` command.
+
+    backlot dev [--port 3000] [--host 127.0.0.1]     serve every product's API, queues and schedules
+    backlot invoke <Stack/Function> [-e event.json]  run one function once, print its result as JSON
+    backlot token USER [--group G]... [--email E] [--ttl S]   print a development bearer JWT
+    backlot user-id USER                             print the user id the platform gives USER
+    backlot migrate                                  apply migrations
+    backlot routes                                   list the routes read from the templates
+
+The repo root is found from the working directory (or ``BACKLOT_ROOT``); state lives in
+``<root>/.backlot`` (or ``BACKLOT_STATE_DIR``). See :mod:`backlot_local` for how each part works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from backlot_local.paths import RootNotFound, find_root, state_dir
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from backlot_local.dev import DevServer
+
+    root = find_root()
+    return DevServer(root, state_dir(root), host=args.host, port=args.port).run()
+
+
+def cmd_invoke(args: argparse.Namespace) -> int:
+    from backlot_local.database import migrate
+    from backlot_local.emulator import provision
+    from backlot_local.services import LocalServices
+    from backlot_local.template import load_application
+    from backlot_local.worker import invoke_in_process
+    from backlot_local.workers import context_info, function_paths, lambda_environment
+
+    root = find_root()
+    if args.event == "-":
+        event = json.load(sys.stdin)
+    elif args.event:
+        event = json.loads(Path(args.event).read_text())
+    else:
+        event = {}
+    services = LocalServices(state_dir(root), reuse_dev=True, log=_err)
+    try:
+        database_url = services.start_database()
+        endpoint = services.start_emulator()
+        app = load_application(root, aws_endpoint=endpoint)
+        try:
+            function = app.function(args.function)
+        except KeyError as exc:
+            _err(f"backlot invoke: {exc.args[0]}")
+            return 2
+        if services.postgres is not None:
+            migrate(database_url, app.products, app.product_code_dirs(), log=_err)
+        if services.owns_emulator:
+            provision(app, endpoint, log=_err)
+        info = context_info(function)
+        environment = lambda_environment(function, services.overrides())
+        _err(f"[invoke] {function.id} ({function.handler}) request {info['aws_request_id']}")
+        frame = invoke_in_process(function.handler, function_paths(function), environment, event, info)
+        if frame["ok"]:
+            print(frame["result"], flush=True)
+            return 0
+        print(json.dumps(frame["error"]), flush=True)
+        return 1
+    finally:
+        services.stop()
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from backlot_local.tokens import load_keys, make_token
+
+    root = find_root()
+    print(make_token(load_keys(state_dir(root)), args.user, groups=args.group, email=args.email, ttl=args.ttl), flush=True)
+    return 0
+
+
+def cmd_user_id(args: argparse.Namespace) -> int:
+    from backlot.auth import user_id_for_subject
+
+    print(user_id_for_subject(args.user), flush=True)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from backlot_local.database import migrate
+    from backlot_local.services import LocalServices
+    from backlot_local.template import load_application
+
+    root = find_root()
+    services = LocalServices(state_dir(root), log=_err)
+    try:
+        database_url = services.start_database()
+        app = load_application(root)
+        applied = migrate(database_url, app.products, app.product_code_dirs(), log=_err)
+        for migration_id in applied:
+            print(migration_id, flush=True)
+        return 0
+    finally:
+        services.stop()
+
+
+def cmd_routes(args: argparse.Namespace) -> int:
+    from backlot_local.dev import describe_routes
+    from backlot_local.template import load_application
+
+    app = load_application(find_root())
+    for warning in app.warnings:
+        _err(f"[template] {warning}")
+    for line in describe_routes(app):
+        print(line)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``backlot`` command."""
+    top = argparse.ArgumentParser(prog="backlot", description="backlot's local runtime (no Docker)")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    dev = commands.add_parser("dev", help="serve the APIs, queues and schedules of the templates locally")
+    dev.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000; 0 picks a free one)")
+    dev.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    dev.set_defaults(run=cmd_dev)
+
+    invoke = commands.add_parser("invoke", help="invoke one function in-process, like sam local invoke")
+    invoke.add_argument("function", help="Stack/LogicalId (e.g. FamilyStack/MediaProcessorFunction) or an unambiguous LogicalId")
+    invoke.add_argument("-e", "--event", help="event JSON file ('-' reads stdin; default {})")
+    invoke.set_defaults(run=cmd_invoke)
+
+    token = commands.add_parser("token", help="print a development bearer JWT for USER")
+    token.add_argument("user", help="the subject: a UUID, or any name (mapped to a stable UUID 5 by the platform)")
+    token.add_argument("--group", action="append", default=[], help="a cognito:groups entry (repeatable)")
+    token.add_argument("--email", help="the email claim")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds until the token expires (default 3600)")
+    token.set_defaults(run=cmd_token)
+
+    user_id = commands.add_parser("user-id", help="print the user id the platform gives USER")
+    user_id.add_argument("user")
+    user_id.set_defaults(run=cmd_user_id)
+
+    migrate = commands.add_parser("migrate", help="apply the platform's and products' migrations")
+    migrate.set_defaults(run=cmd_migrate)
+
+    routes = commands.add_parser("routes", help="list the routes read from the templates")
+    routes.set_defaults(run=cmd_routes)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``backlot`` console script."""
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except RootNotFound as exc:
+        _err(f"backlot: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,109 @@
+"""End-to-end fixtures: ``backlot dev`` as a real subprocess, talked to over HTTP.
+
+``dev_server`` (session-scoped) starts ``backlot dev --port <free port>`` with its own state folder
+(``BACKLOT_STATE_DIR`` in a temporary directory: its own embedded PostgreSQL data and JWT key pair,
+so a developer's running dev server is not disturbed), without ``DATABASE_URL``/``AWS_ENDPOINT_URL``
+(so it starts embedded PostgreSQL and moto like a fresh clone does), waits for the ready line
+(120 s), and stops it with SIGTERM at the end. On a failed start the subprocess output is shown.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+READY = "backlot dev ready on "
+START_TIMEOUT_S = 120
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class DevServer:
+    """A running ``backlot dev``: ``url`` to talk to, ``token()`` for bearer tokens, ``output`` so far."""
+
+    url: str
+    state_dir: Path
+    env: dict[str, str]
+    process: subprocess.Popen
+    output: list[str] = field(default_factory=list)
+
+    def token(self, user: str, groups: tuple[str, ...] | list[str] = (), email: str | None = None, ttl: int = 3600) -> str:
+        """A bearer JWT for ``user`` that this server accepts (``backlot token``)."""
+        command = [sys.executable, "-m", "backlot_local", "token", user, "--ttl", str(ttl)]
+        for group in groups:
+            command += ["--group", group]
+        if email:
+            command += ["--email", email]
+        done = subprocess.run(command, env=self.env, cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=60)
+        return done.stdout.strip()
+
+    def log(self) -> str:
+        """Everything the server printed so far."""
+        return "".join(self.output)
+
+
+def _start(state: Path) -> DevServer:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AWS_ENDPOINT_URL")}
+    env.update({"BACKLOT_STATE_DIR": str(state), "BACKLOT_ROOT": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backlot_local", "dev", "--port", str(port)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        bufsize=1,
+    )
+    server = DevServer(url=f"http://127.0.0.1:{port}", state_dir=state, env=env, process=process)
+    ready = threading.Event()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            server.output.append(line)
+            if line.startswith(READY):
+                ready.set()
+
+    threading.Thread(target=pump, name="backlot-dev-output", daemon=True).start()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not ready.wait(0.2):
+        if process.poll() is not None or time.monotonic() > deadline:
+            _stop(process)
+            why = f"exited with {process.returncode}" if process.returncode is not None else f"was not ready after {START_TIMEOUT_S} s"
+            pytest.fail(f"backlot dev {why}; its output:\n{server.log()}", pytrace=False)
+    return server
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def dev_server(tmp_path_factory: pytest.TempPathFactory):
+    """``backlot dev`` on a free port with a private state folder, for the whole session."""
+    server = _start(tmp_path_factory.mktemp("backlot-state"))
+    yield server
+    _stop(server.process)
