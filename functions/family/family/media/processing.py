@@ -9,13 +9,15 @@ What it guarantees, for every accepted input:
 
 * **The type comes from the bytes** (:func:`sniff_mime_type`), never from a file name or a
   declared content type, and only the Pillow plugin of that type is allowed to parse the file.
-* **Upright.** The EXIF ``Orientation`` tag (0x0112; EXIF 2.32 / CIPA DC-008 section 4.6.4 A,
-  values 1..8; 0 and anything else is "not rotated") is applied to every output, with Pillow's
-  ``Image.getexif()`` as the source of the value, so the same rules as
-  ``PIL.ImageOps.exif_transpose`` hold (it also honours the orientation PNGs carry in a
-  "Raw profile type exif" text chunk or in XMP ``tiff:Orientation``). HEIC/HEIF rotation and
-  mirroring stored in the container (``irot``/``imir``) is applied by libheif when pillow-heif
-  decodes, and pillow-heif then resets the EXIF tag to 1, so it is never applied twice.
+* **Upright.** The EXIF ``Orientation`` tag (0x0112, EXIF 2.32 / CIPA DC-008-2019, the same
+  tag as TIFF 6.0 tag 274; values 1..8, where 1 is "not rotated" and 0 or any other value is
+  out of spec and treated as 1) is applied to every output. Its value is read with Pillow's
+  ``Image.getexif()``, so the rules of ``PIL.ImageOps.exif_transpose`` hold: the same table of
+  transposes, and PNG orientation from ``eXIf``, a "Raw profile type exif" text chunk or XMP
+  ``tiff:Orientation`` counts too. HEIC/HEIF rotation and mirroring stored in the container
+  (``irot``/``imir``) is applied by libheif when pillow-heif decodes, and pillow-heif then
+  resets the EXIF tag to 1, so it is never applied twice; Pillow's AVIF reader turns
+  ``irot``/``imir`` into the EXIF tag, which is then applied once here.
 * **No metadata.** EXIF (GPS, MakerNotes, thumbnails), XMP, IPTC/Photoshop, JPEG comments,
   JFIF thumbnails, MPF second images and gain maps (everything after the first image's EOI,
   including Motion Photo videos), PNG ``tEXt``/``zTXt``/``iTXt``/``eXIf``/``tIME`` chunks and
@@ -29,10 +31,13 @@ Speed and memory (measured by ``tests/bench/bench_media.py``):
 * The clean copy of an already-upright JPEG, PNG or WebP is made **without re-encoding**: the
   container is rewritten keeping only image data and colour segments (see :func:`_strip_jpeg`,
   :func:`_strip_png`, :func:`_strip_webp`), so it is bit-exact to the original pixels.
-* JPEG previews and thumbnails decode at reduced size with libjpeg's DCT scaling
-  (``Image.draft``): the preview is the largest 1/1, 1/2, 1/4 or 1/8 reduction that fits in
-  1600 px (so its longest side is 801..1600 px for a larger picture), which costs nothing extra
-  to decode and needs no resampling pass (a resampling pass costs more than the whole decode).
+* The preview is the largest exact 1/1, 1/2, 1/4 or 1/8 reduction of the picture that fits in
+  1600 px (so a larger picture gets a preview whose longest side is 801..1600 px; wider than
+  12,800 px it is resampled to 1600). JPEGs are decoded straight at that scale by libjpeg's DCT
+  scaling (``Image.draft``), which costs less than a full decode and needs no resampling pass
+  (with Pillow, resampling 2 Mpx costs more than decoding them); other formats use
+  ``Image.reduce``. An upright RGB/grey JPEG that already fits is its own preview (the clean
+  bytes). Thumbnails are resized from the preview.
 * A JPEG that must be rotated is decoded once at full size; its upright copy is encoded in
   horizontal strips that are stitched into one baseline JPEG with restart markers
   (:func:`_encode_jpeg_stitched`), so the rotated full-size image never exists in memory at once.
@@ -40,7 +45,16 @@ Speed and memory (measured by ``tests/bench/bench_media.py``):
 Colour modes: CMYK JPEGs keep CMYK (and their ICC profile) in the clean copy, which is exact;
 their preview and thumbnail are converted to RGB (through the embedded ICC profile to sRGB when
 there is one, else with Pillow's plain conversion), because CMYK previews are poorly supported by
-browsers. Bilevel, palette and 16-bit images are converted to L/RGB(A) for previews.
+browsers. For previews, bilevel images become grey, palette images RGB, 16-bit and float grey is
+scaled (not clipped) to 8 bits, and alpha is flattened on white.
+
+Known losses, all deliberate: only the first frame of a multi-frame TIFF/HEIF/AVIF is kept (an
+animated PNG or WebP stays animated unless it must be rotated); a PNG that must be rotated loses
+its ``gAMA``/``cHRM`` chunks (Pillow does not write them); HEIF colour given only as an ``nclx``
+box (no ICC profile) is not carried over.
+
+Concurrency: :func:`process_image` uses ``warnings.catch_warnings()``, which is process-global;
+call it from one thread at a time (a Lambda invocation is one thread).
 """
 
 from __future__ import annotations
@@ -157,6 +171,7 @@ _AVIF_BRANDS: Final = frozenset({b"avif", b"avis"})
 _HEIC_BRANDS: Final = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"})
 _HEIF_BRANDS: Final = frozenset({b"mif1", b"msf1", b"mif2", b"miaf", b"MiHE", b"MiHB", b"MiHA"})
 _QUICKTIME_BRANDS: Final = frozenset({b"qt  "})
+_VIDEO_BRANDS: Final = frozenset({b"mp41", b"mp42", b"avc1", b"M4V ", b"M4VH", b"dash", b"mmp4", b"f4v ", b"MSNV"})
 
 #: Types :func:`process_image` accepts, and the Pillow plugin allowed to parse each.
 _PIL_FORMATS: Final = {
@@ -196,7 +211,7 @@ def sniff_mime_type(data: bytes) -> str | None:
     """
     head = bytes(data[:64])
     if head[:3] == b"\xff\xd8\xff":
-        return _sniff_jpeg(data)
+        return _sniff_jpeg(data if isinstance(data, bytes) else bytes(data))
     if head[:8] == _PNG_SIGNATURE:
         return "image/png"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
@@ -244,7 +259,9 @@ def _sniff_isobmff(data: bytes) -> str | None:
         return "image/heif"
     if major in _QUICKTIME_BRANDS:
         return "video/quicktime"
-    return "video/mp4"
+    if major in _VIDEO_BRANDS or major[:3] in (b"3gp", b"3g2", b"iso"):
+        return "video/mp4"
+    return "application/mp4"  # some other ISO BMFF file (RFC 4337)
 
 
 def _sniff_jpeg(data: bytes) -> str:
@@ -303,26 +320,26 @@ def _jpeg_header_segments(data: bytes):
     pos = 2
     while True:
         if pos >= n:
-            raise _JpegSyntax(TRUNCATED, "the JPEG ends before its image data")
+            raise _JpegSyntax(TRUNCATED, "it ends before its image data")
         if data[pos] != 0xFF:
-            raise _JpegSyntax(CORRUPT, "the JPEG's marker structure is broken")
+            raise _JpegSyntax(CORRUPT, "its marker structure is broken")
         while pos < n and data[pos] == 0xFF:  # fill bytes (T.81 B.1.1.2)
             pos += 1
         if pos >= n:
-            raise _JpegSyntax(TRUNCATED, "the JPEG ends before its image data")
+            raise _JpegSyntax(TRUNCATED, "it ends before its image data")
         marker = data[pos]
         pos += 1
         if marker in _STANDALONE:
             continue
         if marker == 0xD9 or marker == 0xD8:
-            raise _JpegSyntax(CORRUPT, "the JPEG has no image data")
+            raise _JpegSyntax(CORRUPT, "it has no image data")
         if pos + 2 > n:
-            raise _JpegSyntax(TRUNCATED, "the JPEG ends inside a marker segment")
+            raise _JpegSyntax(TRUNCATED, "it ends inside a marker segment")
         (length,) = struct.unpack_from(">H", data, pos)
         if length < 2:
-            raise _JpegSyntax(CORRUPT, "the JPEG's marker structure is broken")
+            raise _JpegSyntax(CORRUPT, "its marker structure is broken")
         if pos + length > n:
-            raise _JpegSyntax(TRUNCATED, "the JPEG ends inside a marker segment")
+            raise _JpegSyntax(TRUNCATED, "it ends inside a marker segment")
         yield marker, pos + 2, pos + length
         if marker == 0xDA:
             return
@@ -357,13 +374,13 @@ def _strip_jpeg(data: bytes) -> tuple[bytes, int, int]:
     seen_jfif = False
     while True:
         if pos >= n:
-            raise _JpegSyntax(TRUNCATED, "the JPEG ends before its end-of-image marker")
+            raise _JpegSyntax(TRUNCATED, "it ends before its end-of-image marker")
         if data[pos] != 0xFF:
-            raise _JpegSyntax(CORRUPT, "the JPEG's marker structure is broken")
+            raise _JpegSyntax(CORRUPT, "its marker structure is broken")
         while pos < n and data[pos] == 0xFF:
             pos += 1
         if pos >= n:
-            raise _JpegSyntax(TRUNCATED, "the JPEG ends before its end-of-image marker")
+            raise _JpegSyntax(TRUNCATED, "it ends before its end-of-image marker")
         marker = data[pos]
         seg_start = pos - 1
         pos += 1
@@ -371,18 +388,18 @@ def _strip_jpeg(data: bytes) -> tuple[bytes, int, int]:
             parts.append(b"\xff\xd9")
             break
         if marker == 0xD8:
-            raise _JpegSyntax(CORRUPT, "the JPEG's marker structure is broken")
+            raise _JpegSyntax(CORRUPT, "its marker structure is broken")
         if marker in _STANDALONE:
             parts.append(view[seg_start:pos])
             continue
         if pos + 2 > n:
-            raise _JpegSyntax(TRUNCATED, "the JPEG ends inside a marker segment")
+            raise _JpegSyntax(TRUNCATED, "it ends inside a marker segment")
         (length,) = struct.unpack_from(">H", data, pos)
         if length < 2:
-            raise _JpegSyntax(CORRUPT, "the JPEG's marker structure is broken")
+            raise _JpegSyntax(CORRUPT, "its marker structure is broken")
         end = pos + length
         if end > n:
-            raise _JpegSyntax(TRUNCATED, "the JPEG ends inside a marker segment")
+            raise _JpegSyntax(TRUNCATED, "it ends inside a marker segment")
         payload = view[pos + 2 : end]
         if 0xE0 <= marker <= 0xEF:
             if marker == 0xE2 and payload[:12] == b"ICC_PROFILE\x00":
@@ -403,11 +420,11 @@ def _strip_jpeg(data: bytes) -> tuple[bytes, int, int]:
         if marker == 0xDA:  # SOS: copy the entropy-coded data up to the next real marker
             m = _ENTROPY_END.search(data, pos)
             if m is None:
-                raise _JpegSyntax(TRUNCATED, "the JPEG ends inside its image data")
+                raise _JpegSyntax(TRUNCATED, "it ends inside its image data")
             parts.append(view[pos : m.start()])
             pos = m.start()
     if not sof:
-        raise _JpegSyntax(CORRUPT, "the JPEG has no frame header")
+        raise _JpegSyntax(CORRUPT, "it has no frame header")
     return b"".join(parts), sof, precision
 
 
@@ -460,6 +477,21 @@ def _strip_png(data: bytes) -> bytes:
 _WEBP_KEEP: Final = frozenset({b"VP8X", b"VP8 ", b"VP8L", b"ALPH", b"ICCP", b"ANIM", b"ANMF"})
 _VP8X_EXIF: Final = 0x08
 _VP8X_XMP: Final = 0x04
+
+
+def _webp_first_image_chunk(data: bytes) -> bytes | None:
+    """``b"VP8 "`` (lossy) or ``b"VP8L"`` (lossless): the first image bitstream chunk, looking
+    inside the first ``ANMF`` frame of an animation; None if there is none."""
+    pos, end = 12, len(data)
+    while pos + 8 <= end:
+        fourcc, size = struct.unpack_from("<4sI", data, pos)
+        if fourcc in (b"VP8 ", b"VP8L"):
+            return fourcc
+        if fourcc == b"ANMF":
+            pos += 8 + 16  # frame header, then the frame's own chunks
+            continue
+        pos += 8 + size + (size & 1)
+    return None
 
 
 def _strip_webp(data: bytes) -> bytes:
@@ -700,7 +732,7 @@ def _thumbnail(im: Image.Image, size: tuple[int, int], icc: bytes | None) -> byt
 # Stitched JPEG encoding: an upright copy without holding a full-size transposed image
 # --------------------------------------------------------------------------------------------
 
-_STRIP_PIXELS: Final = 1 << 20  # ~1 Mpx per strip (4 MiB in Pillow's 4-byte-per-pixel layout)
+_STRIP_PIXELS: Final = 1 << 19  # ~0.5 Mpx per strip (2 MiB in Pillow's 4-byte-per-pixel layout)
 
 
 def _encode_jpeg_stitched(im: Image.Image, orientation: int, params: dict) -> bytes:
@@ -720,32 +752,46 @@ def _encode_jpeg_stitched(im: Image.Image, orientation: int, params: dict) -> by
     sw, sh = im.size
     out_w, out_h = (sh, sw) if orientation >= 5 else (sw, sh)
     rows = max(16, (_STRIP_PIXELS // max(out_w, 1)) // 16 * 16)
-    # DRI holds at most 65535 MCUs; the narrowest MCU is 8 px wide and an MCU row 8 px tall.
-    rows = min(rows, max(16, (65535 // ((out_w + 7) // 8 * 2)) // 16 * 16))
+    # DRI holds at most 65535 MCUs per interval; the smallest MCU is 8 x 8 px.
+    rows = min(rows, max(16, (8 * 65535 // ((out_w + 7) // 8)) // 16 * 16))
     if rows >= out_h:
         strip = im.transpose(method)
         return _save(strip, "JPEG", **params)
 
+    try:
+        return _stitch_strips(im, orientation, params, rows)
+    except (_StitchError, _JpegSyntax):  # never expected from libjpeg; the plain way is always correct
+        return _save(im.transpose(method), "JPEG", **params)
+
+
+class _StitchError(Exception):
+    pass
+
+
+def _stitch_strips(im: Image.Image, orientation: int, params: dict, rows: int) -> bytes:
+    method = _TRANSPOSE[orientation]
+    sw, sh = im.size
+    out_w, out_h = (sh, sw) if orientation >= 5 else (sw, sh)
     header = b""
+    sos = 0
     entropy: list[bytes] = []
     for y0 in range(0, out_h, rows):
         y1 = min(y0 + rows, out_h)
         strip = im.crop(_source_box(orientation, sw, sh, y0, y1)).transpose(method)
         encoded = _save(strip, "JPEG", **params)
         del strip
-        head, data = _split_jpeg_scan(encoded)
+        head, data, at = _split_jpeg_scan(encoded)
         if not header:
-            header = head
+            header, sos = head, at
         elif _without_sof_height(head) != _without_sof_height(header):
-            raise RuntimeError("JPEG strips were encoded with different headers")  # never expected
+            raise _StitchError("JPEG strips were encoded with different headers")
         entropy.append(data)
 
     hmax, vmax = _sof_max_sampling(header)
     mcu_w, mcu_h = 8 * hmax, 8 * vmax
-    if rows % mcu_h:
-        raise RuntimeError("strip height is not a whole number of MCU rows")  # never expected
     mcus_per_strip = ((out_w + mcu_w - 1) // mcu_w) * (rows // mcu_h)
-    sos = header.rindex(b"\xff\xda")
+    if rows % mcu_h or mcus_per_strip > 65535:
+        raise _StitchError("strip height is not a whole number of MCU rows")
     parts = [_with_sof_height(header[:sos], out_h), b"\xff\xdd\x00\x04", struct.pack(">H", mcus_per_strip), header[sos:]]
     for i, data in enumerate(entropy):
         if i:
@@ -755,21 +801,22 @@ def _encode_jpeg_stitched(im: Image.Image, orientation: int, params: dict) -> by
     return b"".join(parts)
 
 
-def _split_jpeg_scan(encoded: bytes) -> tuple[bytes, bytes]:
-    """Split a single-scan JPEG into (everything up to and including the SOS header, entropy)."""
-    for marker, _start, end in _jpeg_header_segments(encoded):
+def _split_jpeg_scan(encoded: bytes) -> tuple[bytes, bytes, int]:
+    """Split a single-scan JPEG into (everything up to and including the SOS header, the
+    entropy-coded data, the offset of the SOS marker)."""
+    for marker, start, end in _jpeg_header_segments(encoded):
         if marker == 0xDA:
             if encoded[-2:] != b"\xff\xd9":
-                raise RuntimeError("unexpected JPEG encoder output")
-            return encoded[:end], encoded[end:-2]
-    raise RuntimeError("unexpected JPEG encoder output")  # pragma: no cover
+                raise _StitchError("unexpected JPEG encoder output")
+            return encoded[:end], encoded[end:-2], start - 4
+    raise _StitchError("unexpected JPEG encoder output")
 
 
 def _find_sof(header: bytes) -> int:
     for marker, start, _end in _jpeg_header_segments(header + b"\xff\xd9"):
         if marker in _SOF_MARKERS:
             return start
-    raise RuntimeError("no SOF in encoder output")  # pragma: no cover
+    raise _StitchError("no SOF in encoder output")
 
 
 def _with_sof_height(header: bytes, height: int) -> bytes:
@@ -803,10 +850,28 @@ def process_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Proce
         data: the uploaded file's bytes (bytes-like). Its declared type and name are irrelevant.
         max_pixels: largest accepted ``width * height`` of the stored picture. Pillow's own
             guard (``Image.MAX_IMAGE_PIXELS`` x 2, about 179 Mpx) also applies, whichever is
-            lower. Peak memory is roughly 4 bytes x ``max_pixels`` plus the input.
+            lower. Peak memory is about 4 bytes per pixel (8 for a non-JPEG that must be
+            rotated) plus the input and the outputs, so size the function's memory for it.
 
     Returns:
         A :class:`ProcessedImage`; see there for each output's format, size and metadata.
+
+    Rules and their sources:
+
+    * Type: :func:`sniff_mime_type` (magic bytes); only the matching Pillow plugin may open
+      the file (``Image.open(fp, formats=...)``, Pillow docs).
+    * Orientation: EXIF 2.32 tag 0x0112 (1 = as stored; 2 mirror; 3 rotate 180; 4 flip;
+      5 transpose; 6 needs 90 degrees clockwise; 7 transverse; 8 needs 90 counter-clockwise;
+      other values: as stored), read with ``Image.getexif()`` and mapped to the transposes of
+      ``ImageOps.exif_transpose`` (Pillow docs). ``width`` x ``height`` are after it.
+    * Sizes: the thumbnail has the size ``Image.thumbnail((200, 200))`` gives the upright
+      picture (keeps the aspect ratio, never enlarges; Pillow docs); the preview is the
+      largest 1/1, 1/2, 1/4 or 1/8 reduction that fits in 1600 x 1600 (see the module
+      docstring).
+    * Bombs: ``width * height`` from the header is compared with ``max_pixels`` before any
+      pixel is decoded (Pillow's ``DecompressionBombError`` is mapped to the same code).
+    * Truncation relies on ``PIL.ImageFile.LOAD_TRUNCATED_IMAGES`` being False (Pillow's
+      default); do not turn it on in a process that runs this.
 
     Raises:
         MediaRejected: with ``code``
@@ -814,23 +879,27 @@ def process_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Proce
             * ``not_an_image``: empty or unrecognised bytes (text, random data, ...);
             * ``unsupported_type``: a recognised type other than JPEG, MPO, PNG, WebP, TIFF,
               HEIC/HEIF, AVIF (e.g. GIF, BMP, SVG, PDF, video), or one whose decoder is missing;
-            * ``decompression_bomb``: more than ``max_pixels`` pixels;
+            * ``decompression_bomb``: more than ``max_pixels`` pixels (checked from the
+              header, before decoding; also for a GIF, which is otherwise unsupported);
             * ``too_large``: a side over 65,500 px that must become a JPEG, or no memory left;
             * ``truncated``: the data ends before the picture does;
             * ``corrupt``: anything else the decoder refuses.
 
         No other exception type escapes for bytes-like input; the decoder's exception is kept
         as ``__cause__`` for logs.
+        TypeError: ``data`` is not bytes-like (a programming error, not a bad upload).
     """
+    if not isinstance(data, bytes):
+        data = bytes(data)  # bytearray / memoryview: one copy, then everything below is bytes
     mime = sniff_mime_type(data)
     if mime is None:
-        if not len(data):
+        if not data:
             raise MediaRejected(NOT_AN_IMAGE, "The file is empty.")
         raise MediaRejected(NOT_AN_IMAGE, "The file is not an image.")
     if mime not in SUPPORTED_MIME_TYPES:
-        if mime == "image/gif" and len(data) >= 10:
+        if mime == "image/gif":
             # Say "bomb" rather than "unsupported" for a GIF that claims absurd dimensions.
-            gw, gh = struct.unpack_from("<HH", data, 6)
+            gw, gh = _gif_declared_size(data)
             if gw * gh > max_pixels:
                 raise MediaRejected(DECOMPRESSION_BOMB, _bomb_reason(gw, gh, max_pixels))
         raise MediaRejected(
@@ -870,6 +939,29 @@ _TYPE_NAMES: Final = {
     "image/heif": "HEIF",
 }
 _ADJ: Final = {TRUNCATED: "truncated", CORRUPT: "corrupt"}
+
+
+def _gif_declared_size(data: bytes) -> tuple[int, int]:
+    """Canvas size a GIF claims: its logical screen grown to hold its first image descriptor
+    (what Pillow's GIF reader allocates). Header parsing only (GIF89a spec sections 18-20);
+    (0, 0) when the header is unreadable."""
+    try:
+        width, height, flags = struct.unpack_from("<HHB", data, 6)
+        pos = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+        for _ in range(256):  # extensions before the first image
+            block = data[pos]
+            if block == 0x2C:
+                left, top, w, h = struct.unpack_from("<HHHH", data, pos + 1)
+                return max(width, left + w), max(height, top + h)
+            if block != 0x21:
+                break
+            pos += 2
+            while data[pos]:
+                pos += data[pos] + 1
+            pos += 1
+        return width, height
+    except (IndexError, struct.error):
+        return (0, 0) if len(data) < 10 else struct.unpack_from("<HH", data, 6)
 
 
 def _bomb_reason(width: int, height: int, max_pixels: int) -> str:
@@ -922,6 +1014,11 @@ def _process(data: bytes, mime: str, max_pixels: int) -> ProcessedImage:
             raise MediaRejected(CORRUPT, f"The {_TYPE_NAMES[mime]} image has no pixels.")
         if width * height > max_pixels:
             raise MediaRejected(DECOMPRESSION_BOMB, _bomb_reason(width, height, max_pixels))
+        if max(width, height) > JPEG_MAX_SIDE and im.format not in ("PNG", "WEBP"):
+            # its clean copy would be a JPEG, which cannot be this wide or tall
+            raise MediaRejected(
+                TOO_LARGE, f"The image is {width} x {height} pixels; a side longer than 65,500 px is not accepted."
+            )
         if im.format in ("JPEG", "MPO"):
             return _process_jpeg(data, im, mime)
         return _process_other(data, im, mime)
@@ -1028,7 +1125,7 @@ def _process_other(data: bytes, im: Image.Image, mime: str) -> ProcessedImage:
             clean = _strip_webp(data)
         else:
             upright = im.transpose(_TRANSPOSE[orientation])
-            lossless = b"VP8L" in bytes(data[12:64])  # simple lossless file, or VP8X + VP8L
+            lossless = _webp_first_image_chunk(data) == b"VP8L"
             params: dict = {"lossless": True} if lossless else {"quality": CLEAN_WEBP_QUALITY}
             if icc:
                 params["icc_profile"] = icc
@@ -1040,8 +1137,6 @@ def _process_other(data: bytes, im: Image.Image, mime: str) -> ProcessedImage:
     if _has_alpha(im) or im.mode in ("1", "P", "PA") or im.mode.startswith("I;16") or im.mode == "I":
         clean = _encode_png(upright, im.info, icc)
         return ProcessedImage(mime, up_w, up_h, clean, "image/png", preview, thumbnail)
-    if max(up_w, up_h) > JPEG_MAX_SIDE:
-        raise MediaRejected(TOO_LARGE, f"The image is {up_w} x {up_h} pixels; a side longer than 65,500 px is not accepted.")
     if upright.mode not in ("L", "RGB", "CMYK"):
         upright, icc = _for_preview(upright, icc)
     clean = _jpeg(upright, icc, CLEAN_JPEG_QUALITY)
@@ -1050,11 +1145,14 @@ def _process_other(data: bytes, im: Image.Image, mime: str) -> ProcessedImage:
 
 def _encode_png(im: Image.Image, source_info: dict, icc: bytes | None) -> bytes:
     params: dict = {"compress_level": PNG_COMPRESS_LEVEL}
-    if "transparency" in source_info and im.mode in ("1", "L", "P", "RGB", "I", "I;16"):
+    if "transparency" in source_info and im.mode in ("1", "L", "P", "RGB", "I", "I;16", "I;16B"):
         params["transparency"] = source_info["transparency"]
     if icc:
         params["icc_profile"] = icc
-    if im.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16", "I;16B"):
-        im = im.convert("RGBA" if _has_alpha(im) else "RGB")
-        params.pop("transparency", None)
+    if im.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I;16B"):
+        if im.mode == "I" or im.mode.startswith("I;16"):  # 16-bit grey (32-bit "I" is clipped)
+            im = (im if im.mode == "I" else im.convert("I")).convert("I;16")
+        else:
+            im = im.convert("RGBA" if _has_alpha(im) else "RGB")
+            params.pop("transparency", None)
     return _save(im, "PNG", **params)
