@@ -1,0 +1,1 @@
+"""music: venue players, listener votes and pgvector recommendations (design document 002), served under ``/music``."""

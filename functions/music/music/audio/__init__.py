@@ -1,0 +1,1 @@
+"""Audio uploads: S3 ``ObjectCreated`` → SQS → the processor reads duration and BPM with mutagen."""

@@ -1,0 +1,1 @@
+"""Pure rules of the music product (no I/O): tokens, the preference update, feature vectors."""

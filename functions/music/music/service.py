@@ -1,0 +1,523 @@
+"""Music use cases: each function checks who may act, applies the rules, calls the repository.
+
+Roles (document 002, ``roles``): ``admin`` or ``manager`` rows; a token whose ``cognito:groups``
+holds ``admin`` also counts as admin. Managers see and run the players they manage; admins all.
+Listeners are any signed-in user. Errors are domain errors (``backlot.errors``); a player outside
+the caller's reach is reported as not found, so its existence does not leak.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from uuid import UUID
+
+from backlot import db, storage
+from backlot.auth import Principal
+from backlot.errors import BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized
+from backlot.observability import logger
+from backlot.pagination import decode_cursor, encode_cursor, page
+
+from music import repository as repo
+from music.domain import preference, tokens
+from music.domain.features import FeatureCsvError, parse_features_csv
+from music.schemas import CheckIn, LibraryAdd, PlayedReport, PlayerCreate, PlayerUpdate, SongCreate, SongUpdate, SongUploadRequest, VoteCreate
+from music.settings import get_settings
+
+UPLOADS_PREFIX = "uploads/"
+IMPORT_SOURCE = "features-csv"
+
+_profiles_seen: set[UUID] = set()
+
+
+# ---------------------------------------------------------------- who
+def ensure_profile(who: Principal) -> None:
+    """The caller's ``music.profiles`` row exists (once per user per execution environment)."""
+    if who.user_id in _profiles_seen:
+        return
+    repo.ensure_profile(who.user_id, who.email)
+    _profiles_seen.add(who.user_id)
+
+
+def role(who: Principal) -> str | None:
+    """``admin`` (group or row), ``manager`` or None."""
+    if who.in_group("admin"):
+        return "admin"
+    return repo.role_of(who.user_id)
+
+
+def _staff(who: Principal) -> bool:
+    """Require admin or manager; returns whether the caller is an admin.
+
+    Raises:
+        Forbidden: (``staff_only``) a listener.
+    """
+    found = role(who)
+    if found not in ("admin", "manager"):
+        raise Forbidden("only managers and admins can do this", code="staff_only")
+    return found == "admin"
+
+
+def _admin(who: Principal) -> None:
+    if role(who) != "admin":
+        raise Forbidden("only admins can do this", code="admin_only")
+
+
+def me(who: Principal) -> dict[str, Any]:
+    profile = repo.get_profile(who.user_id) or {}
+    session = repo.current_session(who.user_id)
+    return {
+        "user_id": who.user_id,
+        "email": who.email,
+        "role": role(who),
+        "groups": sorted(who.groups),
+        "preference_vector": profile.get("preference_vector"),
+        "votes_count": profile.get("votes_count", 0),
+        "session": _session_view(session) if session and not session["expired"] else None,
+    }
+
+
+# ---------------------------------------------------------------- roles
+def set_role(who: Principal, user_id: UUID, role_name: str) -> dict[str, Any]:
+    _admin(who)
+    return repo.set_role(user_id, role_name, who.user_id)
+
+
+def delete_role(who: Principal, user_id: UUID) -> None:
+    _admin(who)
+    if not repo.delete_role(user_id):
+        raise NotFound("this user has no role", code="role_not_found")
+
+
+def list_roles(who: Principal) -> dict[str, Any]:
+    _admin(who)
+    return {"roles": repo.list_roles()}
+
+
+# ---------------------------------------------------------------- songs
+def song_view(row: dict[str, Any], *, staff: bool) -> dict[str, Any]:
+    """The API shape of a song: the document's columns, ``status``/``reason``, and for managers and
+    admins ``file_url`` (a presigned GET of the audio) once ready. Keys of the bucket stay inside."""
+    settings = get_settings()
+    hidden = {"file_key", "upload_key", "declared_type", "created_by", "source", "external_id"}
+    out = {k: v for k, v in row.items() if k not in hidden}
+    out["file_url"] = None
+    if staff and row["status"] == "ready" and row["file_key"]:
+        out["file_url"] = storage.presigned_get(settings.songs_bucket, row["file_key"], expires_in=settings.url_expiry_seconds)
+    if staff:
+        out["source"], out["external_id"] = row["source"], row["external_id"]
+    return out
+
+
+def create_song(who: Principal, body: SongCreate) -> dict[str, Any]:
+    _staff(who)
+    values = body.model_dump() | {"created_by": who.user_id}
+    values["type"] = body.type.value if body.type else None
+    return song_view(repo.insert_song(values), staff=True)
+
+
+def get_song(who: Principal, song_id: UUID) -> dict[str, Any]:
+    staff = role(who) in ("admin", "manager")
+    row = repo.get_song(song_id)
+    if row is None or (not staff and row["status"] != "ready"):
+        raise NotFound("song not found", code="song_not_found")
+    return song_view(row, staff=staff)
+
+
+def update_song(who: Principal, song_id: UUID, body: SongUpdate) -> dict[str, Any]:
+    _staff(who)
+    changes = body.model_dump(exclude_unset=True)
+    if "title" in changes and changes["title"] is None:
+        raise BadRequest("title cannot be null", code="validation_error", fields=[{"field": "title", "message": "cannot be null"}])
+    if "type" in changes and changes["type"] is not None:
+        changes["type"] = changes["type"].value if hasattr(changes["type"], "value") else changes["type"]
+    row = repo.update_song(song_id, changes) if changes else repo.get_song(song_id)
+    if row is None:
+        raise NotFound("song not found", code="song_not_found")
+    return song_view(row, staff=True)
+
+
+def list_songs(who: Principal, status: str | None, cursor: str | None, limit: int) -> dict[str, Any]:
+    staff = role(who) in ("admin", "manager")
+    rows = repo.list_songs(ready_only=not staff, status=status, after=decode_cursor(cursor), limit=limit)
+    items, next_cursor = page(rows, limit, "created_at")
+    return {"songs": [song_view(r, staff=staff) for r in items], "next_cursor": next_cursor}
+
+
+def request_upload(who: Principal, song_id: UUID, body: SongUploadRequest) -> dict[str, Any]:
+    """A presigned POST for the song's audio. Once the file lands, the processor reads it and the
+    song becomes ``ready`` (duration and BPM from the file) or ``rejected`` with a reason.
+
+    Raises:
+        PayloadTooLarge: ``size_bytes`` over ``max_upload_bytes``.
+        NotFound: no such song.
+        Conflict: (``song_has_audio``) the song is ready already.
+    """
+    settings = get_settings()
+    _staff(who)
+    if body.size_bytes > settings.max_upload_bytes:
+        raise PayloadTooLarge(f"audio files up to {settings.max_upload_bytes} bytes are accepted", code="file_too_large")
+    if repo.get_song(song_id) is None:
+        raise NotFound("song not found", code="song_not_found")
+    key = f"{UPLOADS_PREFIX}{song_id}/{uuid.uuid4()}"
+    row = repo.start_upload(song_id, key, body.content_type)
+    if row is None:
+        raise Conflict("the song already has its audio; create a new song for other audio", code="song_has_audio")
+    post = storage.presigned_post(settings.songs_bucket, key, content_type=body.content_type, max_bytes=settings.max_upload_bytes)
+    return {
+        "song": song_view(row, staff=True),
+        "upload": {"url": post.url, "fields": post.fields, "max_bytes": post.max_bytes, "expires_in": post.expires_in},
+    }
+
+
+def import_features(who: Principal, text: str) -> dict[str, Any]:
+    """Create or update songs (with their embeddings) from a features CSV; all or nothing.
+
+    Raises:
+        PayloadTooLarge: over ``max_import_bytes``.
+        BadRequest: (``invalid_csv``) see :func:`music.domain.features.parse_features_csv`; the
+            ``fields`` list the bad rows as ``{"field": "row <n>", "message": ...}``.
+    """
+    settings = get_settings()
+    _staff(who)
+    if len(text.encode()) > settings.max_import_bytes:
+        raise PayloadTooLarge(f"the CSV may be at most {settings.max_import_bytes} bytes", code="file_too_large")
+    try:
+        songs = parse_features_csv(text)
+    except FeatureCsvError as exc:
+        fields = [{"field": f"row {e['row']}", "message": str(e["message"])} for e in exc.errors]
+        raise BadRequest(exc.message, code="invalid_csv", fields=fields) from exc
+    created, updated = repo.upsert_imported(IMPORT_SOURCE, [s.__dict__ for s in songs], who.user_id)
+    return {"created": created, "updated": updated, "rows": len(songs)}
+
+
+# ---------------------------------------------------------------- players: managers' view
+def _online_seconds() -> int:
+    return get_settings().online_seconds
+
+
+def player_view(row: dict[str, Any]) -> dict[str, Any]:
+    """A player for managers: the document's columns (never the token), ``online`` from the
+    heartbeat, and ``status`` as reported, or ``offline`` when the heartbeat is too old."""
+    out = {k: v for k, v in row.items() if k not in ("current_song_title", "current_song_artist")}
+    if "online" in row and not row["online"]:
+        out["status"] = "offline"
+    out["current_song"] = (
+        {"id": row["current_song_id"], "title": row.get("current_song_title"), "artist": row.get("current_song_artist")}
+        if row.get("current_song_id") else None
+    )
+    out["revoked"] = row["revoked_at"] is not None
+    return out
+
+
+def _visible_player(who: Principal, player_id: UUID) -> tuple[dict[str, Any], bool]:
+    is_admin = _staff(who)
+    row = repo.get_player(player_id, who.user_id, is_admin, _online_seconds())
+    if row is None:
+        raise NotFound("player not found", code="player_not_found")
+    return row, is_admin
+
+
+def create_player(who: Principal, body: PlayerCreate) -> dict[str, Any]:
+    """Create a player; the response carries its device ``token``, this once only."""
+    is_admin = _staff(who)
+    manager_id = body.manager_id
+    if manager_id is not None and not is_admin:
+        raise Forbidden("only admins assign managers", code="admin_only")
+    if manager_id is None and not is_admin:
+        manager_id = who.user_id
+    if manager_id is not None:
+        _require_manager(manager_id)
+    token = tokens.new_token()
+    row = repo.insert_player(body.name, tokens.token_hash(token), tokens.token_hint(token), manager_id, who.user_id)
+    return player_view(row | {"online": False}) | {"token": token}
+
+
+def _require_manager(user_id: UUID) -> None:
+    if repo.role_of(user_id) not in ("manager", "admin"):
+        raise BadRequest("manager_id must be a user with the manager or admin role", code="not_a_manager",
+                         fields=[{"field": "manager_id", "message": "not a manager"}])
+
+
+def list_players(who: Principal, cursor: str | None, limit: int) -> dict[str, Any]:
+    is_admin = _staff(who)
+    rows = repo.list_players(who.user_id, is_admin, _online_seconds(), decode_cursor(cursor), limit)
+    items, next_cursor = page(rows, limit, "created_at")
+    return {"players": [player_view(r) for r in items], "next_cursor": next_cursor}
+
+
+def get_player(who: Principal, player_id: UUID) -> dict[str, Any]:
+    """The managers' page of one player: status, what is playing, the queue, recent history, the
+    number of listeners and where the next songs' target comes from."""
+    row, _ = _visible_player(who, player_id)
+    recent = repo.history(player_id, None, 10)[:10]
+    return player_view(row) | {
+        "queue": [_entry_view(e, with_url=False) for e in repo.queue_entries(player_id)],
+        "history": recent,
+        "collective_vector": repo.collective_vector(player_id),
+    }
+
+
+def update_player(who: Principal, player_id: UUID, body: PlayerUpdate) -> dict[str, Any]:
+    _, is_admin = _visible_player(who, player_id)
+    changes = body.model_dump(exclude_unset=True)
+    if "name" in changes and changes["name"] is None:
+        raise BadRequest("name cannot be null", code="validation_error", fields=[{"field": "name", "message": "cannot be null"}])
+    if "manager_id" in changes:
+        if not is_admin:
+            raise Forbidden("only admins assign managers", code="admin_only")
+        if changes["manager_id"] is not None:
+            _require_manager(changes["manager_id"])
+    if changes:
+        repo.update_player(player_id, who.user_id, is_admin, changes)
+    return get_player(who, player_id)
+
+
+def rotate_token(who: Principal, player_id: UUID) -> dict[str, Any]:
+    """A new device token (shown this once); the old one stops working at once. Also re-enables a
+    revoked player."""
+    _, is_admin = _visible_player(who, player_id)
+    token = tokens.new_token()
+    repo.update_player(
+        player_id, who.user_id, is_admin,
+        {"token_hash": tokens.token_hash(token), "token_hint": tokens.token_hint(token),
+         "token_rotated_at": datetime.now(timezone.utc), "revoked_at": None},
+    )
+    return get_player(who, player_id) | {"token": token}
+
+
+def revoke_player(who: Principal, player_id: UUID) -> dict[str, Any]:
+    """The player's token stops working (its polls are refused) until a rotation issues a new one."""
+    _, is_admin = _visible_player(who, player_id)
+    repo.update_player(player_id, who.user_id, is_admin, {"revoked_at": datetime.now(timezone.utc), "status": "offline"})
+    return get_player(who, player_id)
+
+
+def player_history(who: Principal, player_id: UUID, cursor: str | None, limit: int) -> dict[str, Any]:
+    _visible_player(who, player_id)
+    rows = repo.history(player_id, decode_cursor(cursor), limit)
+    items, next_cursor = page(rows, limit, "played_at")
+    return {"history": items, "next_cursor": next_cursor}
+
+
+def player_queue(who: Principal, player_id: UUID) -> dict[str, Any]:
+    _visible_player(who, player_id)
+    return {"queue": [_entry_view(e, with_url=False) for e in repo.queue_entries(player_id)]}
+
+
+def player_library(who: Principal, player_id: UUID, cursor: str | None, limit: int) -> dict[str, Any]:
+    _visible_player(who, player_id)
+    rows = repo.library(player_id, decode_cursor(cursor), limit)
+    items, next_cursor = page(rows, limit, "added_at")
+    return {"library": items, "next_cursor": next_cursor}
+
+
+def add_library(who: Principal, player_id: UUID, body: LibraryAdd) -> dict[str, Any]:
+    """Add songs to a player's library (from then on it plays only its library). All or nothing:
+    an unknown song id refuses the whole request."""
+    _visible_player(who, player_id)
+    song_ids = list(dict.fromkeys(body.song_ids))
+    unknown = [str(s) for s in song_ids if s not in repo.existing_song_ids(song_ids)]
+    if unknown:
+        raise BadRequest(f"unknown song ids: {', '.join(unknown[:10])}", code="unknown_songs",
+                         fields=[{"field": "song_ids", "message": f"{len(unknown)} unknown"}])
+    added = repo.add_to_library(player_id, song_ids)
+    _refill(player_id, replan=True)
+    return {"added": added, "library_size": repo.get_player(player_id, who.user_id, True, 0)["library_size"]}
+
+
+def remove_library(who: Principal, player_id: UUID, song_id: UUID) -> None:
+    _visible_player(who, player_id)
+    if not repo.remove_from_library(player_id, song_id):
+        raise NotFound("the song is not in this player's library", code="not_in_library")
+    _refill(player_id, replan=True)
+
+
+# ---------------------------------------------------------------- the queue
+def _refill(player_id: UUID, *, replan: bool) -> dict[str, Any]:
+    settings = get_settings()
+    return repo.refill_queue(
+        player_id, length=settings.queue_length, keep=settings.queue_keep, replan=replan,
+        window_minutes=settings.penalty_window_minutes,
+    )
+
+
+def refill_if_low(player_id: UUID) -> None:
+    """Refill at once when the queue is below the low-water mark (document: "a queue that runs low")."""
+    if repo.queue_length(player_id) < get_settings().queue_low_water:
+        _refill(player_id, replan=False)
+
+
+def refill_all() -> dict[str, int]:
+    """The scheduled job: close expired sessions, mark silent players offline, and re-plan every
+    player's queue (head kept). A player another refill holds is skipped, not waited for."""
+    settings = get_settings()
+    expired = repo.expire_sessions()
+    offline = repo.mark_offline(settings.online_seconds)
+    players = refilled = added = 0
+    after = None
+    while ids := repo.active_player_ids(after, 200):
+        for player_id in ids:
+            players += 1
+            try:
+                result = repo.refill_queue(
+                    player_id, length=settings.queue_length, keep=settings.queue_keep, replan=True,
+                    window_minutes=settings.penalty_window_minutes, wait=False,
+                )
+            except Exception:  # one player's failure must not starve the others
+                logger.exception("refill failed", extra={"player_id": str(player_id)})
+                continue
+            if not result["skipped"]:
+                refilled += 1
+                added += result["added"]
+        after = ids[-1]
+    return {"players": players, "refilled": refilled, "added": added, "sessions_expired": expired, "players_offline": offline}
+
+
+def recommendations(who: Principal, player_id: UUID, limit: int) -> dict[str, Any]:
+    """What ``recommend_with_penalty`` would pick now for a player (managers' view)."""
+    _visible_player(who, player_id)
+    return {"recommendations": repo.recommend(player_id, None, limit, get_settings().penalty_window_minutes)}
+
+
+# ---------------------------------------------------------------- player device
+def _entry_view(entry: dict[str, Any], *, with_url: bool) -> dict[str, Any]:
+    settings = get_settings()
+    out = {k: v for k, v in entry.items() if k not in ("file_key",)}
+    if with_url:
+        out["url"] = storage.presigned_get(settings.songs_bucket, entry["file_key"], expires_in=settings.url_expiry_seconds)
+        out["url_expires_in"] = settings.url_expiry_seconds
+    return out
+
+
+def _now_and_next(player_id: UUID) -> dict[str, Any]:
+    entries = repo.queue_entries(player_id, limit=3)
+    views = [_entry_view(e, with_url=True) for e in entries]
+    return {"now": views[0] if views else None, "next": views[1:]}
+
+
+def poll(player_id: UUID, status: str) -> dict[str, Any]:
+    """A player's poll: records the heartbeat (``last_poll``, ``status``), refills a low queue,
+    and says what to play now and next, with presigned URLs for the audio.
+
+    Raises:
+        Unauthorized: the player was revoked after the authorizer let the request in.
+    """
+    player = repo.heartbeat(player_id, status)
+    if player is None:
+        raise Unauthorized("this player's token is no longer valid", code="player_revoked")
+    refill_if_low(player_id)
+    plan = _now_and_next(player_id)
+    if status == "playing" and plan["now"]:
+        repo.set_current_song(player_id, plan["now"]["song_id"])
+    return {
+        "player_id": player_id,
+        "name": player["name"],
+        "status": status,
+        **plan,
+        "poll_after_seconds": get_settings().poll_interval_seconds,
+    }
+
+
+def played(player_id: UUID, body: PlayedReport) -> dict[str, Any]:
+    """A player reports a song played: writes ``songs_playing``, removes the entry from the queue,
+    refills it if low, and answers with the new now/next (as a poll would).
+
+    Raises:
+        NotFound: (``not_in_queue``) the song / entry is not in this player's queue.
+        Conflict: (``song_mismatch``) ``queue_entry_id`` holds another song.
+        BadRequest: ``played_at`` in the future or more than a day old.
+    """
+    if body.played_at is not None:
+        now = datetime.now(timezone.utc)
+        if body.played_at > now + timedelta(minutes=5) or body.played_at < now - timedelta(days=1):
+            raise BadRequest("played_at must be within the last day", code="validation_error",
+                             fields=[{"field": "played_at", "message": "not within the last day"}])
+    result = repo.record_played(player_id, body.song_id, body.queue_entry_id, body.played_at)
+    if result["status"] == "not_in_queue":
+        raise NotFound("that song is not in this player's queue", code="not_in_queue")
+    if result["status"] == "song_mismatch":
+        raise Conflict("queue_entry_id holds another song", code="song_mismatch")
+    if result["status"] == "recorded":
+        refill_if_low(player_id)
+    return {"recorded": result["status"] == "recorded", "duplicate": result["status"] == "duplicate",
+            "history": result["history"], **_now_and_next(player_id)}
+
+
+# ---------------------------------------------------------------- listeners
+def _session_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "expired"}
+
+
+def check_in(who: Principal, body: CheckIn) -> tuple[dict[str, Any], bool]:
+    """Check in at a player's venue (a session of ``session_minutes``; a repeat extends it; checking
+    in elsewhere ends the previous session). The player's queue is re-planned for the new room.
+
+    Raises:
+        NotFound: no such (unrevoked) player.
+    """
+    if not repo.player_exists(body.player_id):
+        raise NotFound("player not found", code="player_not_found")
+    session, created, left = repo.check_in(who.user_id, body.player_id, get_settings().session_minutes)
+    for player_id in {body.player_id, left} - {None}:
+        _refill(player_id, replan=True)
+    return session, created
+
+
+def current_session(who: Principal) -> dict[str, Any]:
+    session = repo.current_session(who.user_id)
+    if session is None or session["expired"]:
+        raise NotFound("you are not checked in", code="no_active_session")
+    return _session_view(session) | _now_and_next_public(session["player_id"])
+
+
+def _now_and_next_public(player_id: UUID) -> dict[str, Any]:
+    entries = repo.queue_entries(player_id, limit=3)
+    slim = [{k: e[k] for k in ("queue_entry_id", "song_id", "title", "artist", "duration")} for e in entries]
+    return {"now_playing": slim[0] if slim else None, "up_next": slim[1:]}
+
+
+def check_out(who: Principal) -> None:
+    session = repo.check_out(who.user_id)
+    if session is None:
+        raise NotFound("you are not checked in", code="no_active_session")
+    _refill(session["player_id"], replan=True)
+
+
+def vote(who: Principal, body: VoteCreate) -> dict[str, Any]:
+    """Vote 1..5 on a song: stores the vote and moves the listener's preference vector
+    (``music.domain.preference``), then re-plans the queue of the player the listener is at.
+
+    Raises:
+        Forbidden: (``no_active_session`` / ``session_expired``) not checked in anywhere.
+        NotFound: (``song_not_found``) no such song, or not one the listener's player may play.
+        Conflict: (``song_has_no_embedding``) the song has no vector to learn from.
+    """
+    settings = get_settings()
+    with db.transaction():
+        session = repo.current_session(who.user_id)
+        if session is None:
+            raise Forbidden("check in at a player before voting", code="no_active_session")
+        if session["expired"]:
+            raise Forbidden("your session has expired; check in again", code="session_expired")
+        song = repo.song_for_vote(body.song_id, session["player_id"])
+        if song is None or song["status"] != "ready" or not song["playable_here"]:
+            raise NotFound("song not found at this venue", code="song_not_found")
+        if song["embedding"] is None:
+            raise Conflict("this song has no embedding yet, so a vote cannot say anything about taste", code="song_has_no_embedding")
+        current = repo.lock_preference(who.user_id)
+        moved = preference.updated_preference(current, song["embedding"], body.vote_value, learning_rate=settings.learning_rate)
+        saved = repo.save_vote(who.user_id, body.song_id, session, body.vote_value, moved)
+    _refill(session["player_id"], replan=True)
+    return saved | {"preference_vector": moved}
+
+
+def expire_if_needed(who: Principal) -> None:
+    """Close the caller's session if it expired (tidy-up; queries check ``expires_at`` anyway)."""
+    session = repo.current_session(who.user_id)
+    if session and session["expired"]:
+        repo.close_expired_session(session["id"])
+
+
+_ = encode_cursor  # re-exported for tests that page by hand
