@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fnmatch
 import json
 import time
 import uuid
@@ -348,3 +349,58 @@ def _header_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def cors_allowed_origin(cors: dict[str, Any], origin: str | None) -> str | None:
+    """The ``access-control-allow-origin`` value for ``origin`` under an HTTP API's ``CorsConfiguration``
+    (``*`` when all origins are allowed, the origin itself when it matches one), or None."""
+    if not origin:
+        return None
+    origins = [str(o) for o in cors.get("AllowOrigins") or []]
+    if "*" in origins:
+        return "*"
+    return origin if any(fnmatch.fnmatchcase(origin, pattern) for pattern in origins) else None
+
+
+def _joined(values: Any) -> str:
+    return ",".join(str(v) for v in values) if isinstance(values, list) else str(values)
+
+
+def cors_preflight(cors: dict[str, Any], headers: list[tuple[str, str]]) -> HttpResponse:
+    """API Gateway's own answer to a CORS preflight (``OPTIONS`` with ``Origin`` and
+    ``Access-Control-Request-Method``) on an API with CORS configured: 204, with the allow headers
+    when the origin is allowed (API Gateway developer guide, "Configuring CORS for an HTTP API")."""
+    origin = _joined_headers(headers).get("origin")
+    allowed = cors_allowed_origin(cors, origin)
+    lines: list[tuple[str, str]] = []
+    if allowed:
+        lines.append(("access-control-allow-origin", allowed))
+        if cors.get("AllowMethods"):
+            lines.append(("access-control-allow-methods", _joined(cors["AllowMethods"])))
+        if cors.get("AllowHeaders"):
+            lines.append(("access-control-allow-headers", _joined(cors["AllowHeaders"])))
+        if cors.get("MaxAge") is not None:
+            lines.append(("access-control-max-age", str(cors["MaxAge"])))
+        if cors.get("AllowCredentials"):
+            lines.append(("access-control-allow-credentials", "true"))
+    return HttpResponse(204, lines, b"")
+
+
+def is_preflight(method: str, headers: list[tuple[str, str]]) -> bool:
+    """An ``OPTIONS`` request carrying ``Origin`` and ``Access-Control-Request-Method``."""
+    joined = _joined_headers(headers)
+    return method.upper() == "OPTIONS" and "origin" in joined and "access-control-request-method" in joined
+
+
+def apply_cors(cors: dict[str, Any], headers: list[tuple[str, str]], response: HttpResponse) -> None:
+    """Replace the response's CORS headers with the API's: API Gateway ignores CORS headers from the
+    integration and adds its own when the request's origin is allowed."""
+    response.headers[:] = [(k, v) for k, v in response.headers if not k.lower().startswith("access-control-")]
+    allowed = cors_allowed_origin(cors, _joined_headers(headers).get("origin"))
+    if not allowed:
+        return
+    response.headers.append(("access-control-allow-origin", allowed))
+    if cors.get("ExposeHeaders"):
+        response.headers.append(("access-control-expose-headers", _joined(cors["ExposeHeaders"])))
+    if cors.get("AllowCredentials"):
+        response.headers.append(("access-control-allow-credentials", "true"))

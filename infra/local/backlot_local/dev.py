@@ -111,7 +111,7 @@ class DevServer:
             return 0 if server.started else 1
         finally:
             self.log("[backlot] stopping")
-            (self.state / DEV_FILE).unlink(missing_ok=True)
+            self._forget()
             for poller in pollers:
                 poller.stop()
             if scheduler is not None:
@@ -122,6 +122,15 @@ class DevServer:
                 pool.stop()
             services.stop()
             self.log("[backlot] stopped")
+
+    def _forget(self) -> None:
+        """Remove ``dev.json`` if this process wrote it (another dev server may own it)."""
+        path = self.state / DEV_FILE
+        try:
+            if json.loads(path.read_text()).get("pid") == os.getpid():
+                path.unlink()
+        except (OSError, ValueError):
+            pass
 
     def _announce(self, server: object, gateway: Gateway, services: LocalServices) -> None:
         while not getattr(server, "started", False):

@@ -13,6 +13,9 @@ For each request (API Gateway developer guide, "Working with HTTP APIs"):
    timeout (``TimeoutInMillis``) is a 503 ``{"message":"Service Unavailable"}``;
 6. the response carries ``apigw-requestid`` like API Gateway's.
 
+On an API with ``CorsConfiguration``, preflight requests are answered by the gateway itself (no route
+or authorizer involved) and every response carries the API's CORS headers instead of the function's.
+
 :meth:`Gateway.handle` does all of it synchronously (it is what tests call); the ASGI entry runs it
 in a thread pool so several requests are served at once.
 """
@@ -35,10 +38,13 @@ from backlot_local.apigw import (
     HttpRequest,
     HttpResponse,
     MalformedResponse,
+    apply_cors,
     authorizer_event,
+    cors_preflight,
     forwarded_headers,
     http_event,
     identity_values,
+    is_preflight,
     message_response,
     request_context,
     response_from_result,
@@ -74,7 +80,14 @@ class Gateway:
         """Answer one request as API Gateway would (see the module docstring)."""
         started = time.perf_counter()
         request_id = str(uuid.uuid4())
-        response, target, note = self._handle(request, request_id)
+        api = self.router.api_for(request.raw_path)
+        cors = api.cors if api is not None else None
+        if cors and is_preflight(request.method, request.headers):
+            response, target, note = cors_preflight(cors, request.headers), "", " (CORS preflight)"
+        else:
+            response, target, note = self._handle(request, request_id)
+            if cors:
+                apply_cors(cors, request.headers, response)
         response.headers.append(("apigw-requestid", request_id))
         duration = (time.perf_counter() - started) * 1000
         self.log(f"[http] {request.method} {request.raw_path}{'?' + request.raw_query_string if request.raw_query_string else ''} -> {target}{response.status}{note} [{duration:.0f} ms]")

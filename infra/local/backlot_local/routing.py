@@ -91,6 +91,14 @@ class Router:
         mapping = self.app.mapping_for(api)
         return f"/{mapping.key}" if mapping and mapping.key else ""
 
+    def api_for(self, raw_path: str) -> HttpApi | None:
+        """The API a path belongs to: the mapped API whose key prefixes it, else the only unmapped API."""
+        for mapping in self.mappings:
+            prefix = f"/{mapping.key}" if mapping.key else ""
+            if raw_path == prefix or raw_path.startswith(prefix + "/"):
+                return self.app.api_by_id(mapping.api_id)
+        return self.unmapped[0] if len(self.unmapped) == 1 else None
+
     def match(self, method: str, raw_path: str) -> RouteMatch | None:
         """Select the route for ``method`` and ``raw_path`` (the request path as sent), or None."""
         for mapping in self.mappings:

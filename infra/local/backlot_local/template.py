@@ -189,6 +189,7 @@ class HttpApi:
     api_id: str
     default_authorizer: str | None
     authorizers: dict[str, JwtAuthorizerConfig | LambdaAuthorizerConfig]
+    cors: dict[str, Any] | None = None
 
     @property
     def id(self) -> str:
@@ -710,7 +711,12 @@ def _http_api(stack: Stack, lid: str) -> HttpApi:
         else:
             stack.app.warnings.append(f"{stack.name}/{lid}: authorizer {name} is neither JWT nor Lambda; ignored")
     default = auth.get("DefaultAuthorizer")
-    return HttpApi(stack, lid, stack.api_id(lid), to_string(default) if default else None, authorizers)
+    cors = props.get("CorsConfiguration")
+    if cors is True or (isinstance(cors, str) and cors.lower() == "true"):
+        cors = {"AllowOrigins": ["*"], "AllowMethods": ["*"], "AllowHeaders": ["*"]}
+    elif not isinstance(cors, dict):
+        cors = None
+    return HttpApi(stack, lid, stack.api_id(lid), to_string(default) if default else None, authorizers, cors)
 
 
 def _as_list(value: Any) -> list[Any]:

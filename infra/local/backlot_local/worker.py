@@ -24,6 +24,7 @@ import decimal
 import importlib
 import json
 import os
+import signal
 import socket
 import struct
 import sys
@@ -170,15 +171,37 @@ def stdout_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+class TaskTimedOut(Exception):
+    """Raised inside the handler when an in-process invocation reaches its deadline."""
+
+
 def invoke_in_process(handler_spec: str, paths: list[str], environment: dict[str, str], event: Any, info: dict[str, Any]) -> dict[str, Any]:
     """Run one invocation in this process (``backlot invoke``): set the function's environment and
-    ``sys.path``, send the function's stdout to stderr, and return :func:`run_invocation`'s frame."""
+    ``sys.path``, send the function's stdout to stderr, and return :func:`run_invocation`'s frame.
+
+    The function's ``Timeout`` is enforced with ``SIGALRM`` (main thread only): the handler is
+    interrupted and the error is Lambda's ``Sandbox.Timedout``.
+    """
     os.environ.update(environment)
     prepare_sys_path(paths)
     if paths:
         os.chdir(paths[0])
-    with stdout_to_stderr():
-        return run_invocation(handler_spec, event, info)
+    seconds = max(0.001, (int(info["deadline_ms"]) - time.time() * 1000) / 1000)
+
+    def expire(signum: int, frame: Any) -> None:
+        raise TaskTimedOut(f"Task timed out after {seconds:.2f} seconds")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        with stdout_to_stderr():
+            frame = run_invocation(handler_spec, event, info)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    if not frame["ok"] and frame["error"].get("errorType") == "TaskTimedOut":
+        frame["error"] = {"errorType": "Sandbox.Timedout", "errorMessage": f"{info['aws_request_id']} {frame['error']['errorMessage']}"}
+    return frame
 
 
 # ------------------------------------------------------------------------------------ framing
@@ -215,6 +238,7 @@ def recv_frame(sock: socket.socket) -> dict[str, Any] | None:
 def main(argv: list[str]) -> int:
     """Worker process entry point: serve invocations until the parent closes the socket."""
     fd, config = int(argv[0]), json.loads(argv[1])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent stops us
     prepare_sys_path(config["sys_path"])
     sock = socket.socket(fileno=fd)
     while True:

@@ -184,3 +184,30 @@ def test_asgi_entry_point(gateway, keys) -> None:
     assert event["rawQueryString"] == "a=1&a=2" and event["body"] == '{"k": 1}'
     assert event["requestContext"]["http"]["sourceIp"] == "10.1.2.3"
     assert ok.headers["apigw-requestid"] and missing.status_code == 404 and missing.json() == {"message": "Not Found"}
+
+
+def test_cors_preflight_is_answered_by_the_gateway(gateway) -> None:
+    origin = ("Origin", "https://app.example.com")
+    preflight = call(gateway, "OPTIONS", "/shop/items/7/", headers=[origin, ("Access-Control-Request-Method", "GET")])
+    assert preflight.status == 204 and preflight.body == b""
+    headers = dict(preflight.headers)
+    assert headers["access-control-allow-origin"] == "https://app.example.com"
+    assert headers["access-control-allow-methods"] == "GET,POST" and headers["access-control-allow-headers"] == "authorization,content-type"
+    assert headers["access-control-max-age"] == "600" and headers["access-control-allow-credentials"] == "true"
+    stranger = call(gateway, "OPTIONS", "/shop/items/7/", headers=[("Origin", "https://evil.test"), ("Access-Control-Request-Method", "GET")])
+    assert stranger.status == 204 and not any(k.startswith("access-control-") for k, _ in stranger.headers)
+    assert call(gateway, "OPTIONS", "/shop/items/7/").status == 404  # not a preflight: routed, and there is no OPTIONS route
+
+
+def test_cors_headers_replace_the_functions(gateway) -> None:
+    response = call(gateway, "GET", "/shop/responses/cors", headers=[("Origin", "https://shop.example.org")])
+    cors = [(k, v) for k, v in response.headers if k.startswith("access-control-")]
+    assert cors == [
+        ("access-control-allow-origin", "https://shop.example.org"),
+        ("access-control-expose-headers", "x-request-id"),
+        ("access-control-allow-credentials", "true"),
+    ]
+    unauthorized = call(gateway, "GET", "/shop/items/7/", headers=[("Origin", "https://app.example.com")])
+    assert unauthorized.status == 401 and ("access-control-allow-origin", "https://app.example.com") in unauthorized.headers
+    no_origin = call(gateway, "GET", "/shop/responses/cors")
+    assert not any(k.startswith("access-control-") for k, _ in no_origin.headers)
