@@ -121,7 +121,8 @@ class FakeTmdb:
         self.api_key = api_key
         self.synthesize = synthesize
         self.rate_limit = rate_limit
-        self.movies: dict[int, FakeMovie] = {}
+        self.movies: dict[int, FakeMovie] = {}  # everything answerable by id (catalogue + made up)
+        self.catalogue: dict[int, FakeMovie] = {}  # what search looks through
         self.fail_titles: set[str] = set()
         self.requests: list[dict[str, Any]] = []
         self._throttle = 0
@@ -131,6 +132,7 @@ class FakeTmdb:
 
     # ---------------------------------------------------------- catalogue and faults
     def add(self, movie: FakeMovie) -> FakeMovie:
+        self.catalogue[movie.id] = movie
         self.movies[movie.id] = movie
         return movie
 
@@ -156,9 +158,8 @@ class FakeTmdb:
 
     def search(self, query: str, year: int | None) -> list[dict[str, Any]]:
         want = _norm(query)
-        found = [m for m in self.movies.values()
-                 if want and (want in _norm(m.title) or want in _norm(m.original_title or ""))
-                 and m.id < 10_000_000]
+        found = [m for m in self.catalogue.values()
+                 if want and (want in _norm(m.title) or want in _norm(m.original_title or ""))]
         if year:
             found = [m for m in found if m.release_date.startswith(str(year))]
         if not found and self.synthesize and want:
@@ -169,7 +170,9 @@ class FakeTmdb:
     def handle(self, path: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, dict[str, Any], dict[str, str]]:
         now = time.monotonic()
         with self._lock:
-            recent = sum(1 for r in self.requests if now - r["at"] < 1.0 and r["status"] != 429)
+            recent = 0
+            if self.rate_limit is not None:
+                recent = sum(1 for r in self.requests[-4 * self.rate_limit:] if now - r["at"] < 1.0 and r["status"] != 429)
             throttled = self._throttle > 0
             if throttled:
                 self._throttle -= 1
@@ -203,6 +206,9 @@ class FakeTmdb:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as TMDB's servers
+            disable_nagle_algorithm = True  # headers and body go out as separate writes
+
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 parts = urlsplit(self.path)
                 params = {k: v[0] for k, v in parse_qs(parts.query).items()}

@@ -48,7 +48,9 @@ class RateLimiter:
 
     Args:
         rate: tokens per second.
-        burst: most tokens held (default: one second's worth, at least 1).
+        burst: most tokens held. The default, 1, paces requests evenly ``1/rate`` apart, so no
+            one-second window ever holds more than ``rate + 1`` requests (a bucket holding a
+            second's worth would allow twice the rate across a window boundary).
     """
 
     def __init__(self, rate: float, burst: float | None = None, *, clock: Callable[[], float] = time.monotonic,
@@ -56,7 +58,7 @@ class RateLimiter:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
-        self.burst = burst if burst is not None else max(1.0, rate)
+        self.burst = burst if burst is not None else 1.0
         self.tokens = self.burst
         self._clock = clock
         self._sleep = sleep
