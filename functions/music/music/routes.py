@@ -19,7 +19,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from backlot.auth import Principal
-from backlot.errors import Unauthorized
+from backlot.errors import BadRequest, Unauthorized
 from backlot.http import principal
 from backlot.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -120,8 +120,6 @@ async def import_songs(request: Request, who: Principal = Person) -> dict[str, A
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        from backlot.errors import BadRequest
-
         raise BadRequest("the CSV must be UTF-8", code="invalid_csv") from exc
     return service.import_features(who, text)
 
@@ -234,11 +232,19 @@ def vote(body: VoteCreate, who: Principal = Person) -> dict[str, Any]:
 # ---------------------------------------------------------------- players (device token)
 @player_router.get("/poll")
 def poll(
+    request: Request,
     status_: Annotated[PlayerReportedStatus, Query(alias="status")] = PlayerReportedStatus.online,
     me: UUID = Player,
 ) -> dict[str, Any]:
     """What to play now and next (presigned URLs), and the heartbeat. ``status`` is what the player
-    is doing: ``playing``, ``idle`` or just ``online``."""
+    is doing: ``playing``, ``idle`` or just ``online``. A player only ever polls its own queue: any
+    other query parameter (``player_id=...``) is refused rather than ignored."""
+    extra = sorted(set(request.query_params) - {"status"})
+    if extra:
+        raise BadRequest(
+            f"unknown query parameter(s): {', '.join(extra)}; a player polls its own queue, named by its token",
+            code="unknown_parameter", fields=[{"field": name, "message": "not accepted"} for name in extra],
+        )
     return service.poll(me, status_.value)
 
 
