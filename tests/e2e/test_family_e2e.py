@@ -64,13 +64,13 @@ def test_document_checklist(alice: httpx.Client, household: str, shared_data: Pa
     assert res.status_code == 201, res.text
     moment = res.json()
     # 6. Upload Media: a real phone-orientation photo, with a caption, into the moment
-    photo = shared_data / "images" / "orientation" / "Portrait_6.jpg"
+    photo = shared_data / "images" / "orientation" / "Landscape_6.jpg"
     res = alice.post("/family/api/v1/media/upload/", files={"file": (photo.name, photo.read_bytes(), "image/jpeg")},
                      data={"household_id": household, "merry_moment_id": moment["id"], "caption": "Great day at the park!"})
     assert res.status_code == 201, res.text
     item = wait_for_media(alice, res.json()["id"])
     assert item["status"] == "ready", item
-    assert (item["width_px"], item["height_px"]) == (1200, 1800)
+    assert (item["width_px"], item["height_px"]) == (1800, 1200)  # upright: stored 1200x1800 with Orientation 6
     for field in ("file_url", "preview_url", "thumbnail_url"):
         fetched = httpx.get(item[field], timeout=30)
         assert fetched.status_code == 200
