@@ -104,7 +104,9 @@ class DevServer:
             scheduler = Scheduler(app.schedules, pool.invoke, log=self.log)
             scheduler.start()
 
-            config = uvicorn.Config(gateway, host=self.host, port=self.port, lifespan="off", log_level="warning", access_log=False, server_header=False)
+            config = uvicorn.Config(
+                gateway, host=self.host, port=self.port, lifespan="off", log_level="warning", access_log=False, server_header=False
+            )
             server = uvicorn.Server(config)
             threading.Thread(target=self._announce, args=(server, gateway, services), daemon=True).start()
             server.run()

@@ -161,7 +161,8 @@ def _queue_order(queues: list[Queue]) -> list[Queue]:
     ordered: list[Queue] = []
     pending = list(queues)
     while pending:
-        ready = [q for q in pending if not q.dead_letter_arn or q.dead_letter_arn in {o.arn for o in ordered} or q.dead_letter_arn not in {p.arn for p in pending}]
+        waiting_for = {p.arn for p in pending}
+        ready = [q for q in pending if not q.dead_letter_arn or q.dead_letter_arn not in waiting_for or q.dead_letter_arn == q.arn]
         if not ready:
             ready = pending[:1]
         for queue in ready:
@@ -187,7 +188,9 @@ def provision(app: Application, endpoint: str, *, log: Callable[[str], None] = p
             settable = {k: v for k, v in queue.attributes.items() if k not in ("FifoQueue",)}
             if settable:
                 sqs.set_queue_attributes(QueueUrl=url, Attributes=settable)
-        dlq = f", dead-letter queue {queue.dead_letter_arn.rsplit(':', 1)[-1]} after {queue.max_receive_count} receives" if queue.dead_letter_arn else ""
+        dlq = ""
+        if queue.dead_letter_arn:
+            dlq = f", dead-letter queue {queue.dead_letter_arn.rsplit(':', 1)[-1]} after {queue.max_receive_count} receives"
         log(f"[aws] queue {queue.name} ({queue.id}, visibility {queue.visibility_timeout} s{dlq})")
     for bucket in app.buckets:
         try:

@@ -90,7 +90,8 @@ class Gateway:
                 apply_cors(cors, request.headers, response)
         response.headers.append(("apigw-requestid", request_id))
         duration = (time.perf_counter() - started) * 1000
-        self.log(f"[http] {request.method} {request.raw_path}{'?' + request.raw_query_string if request.raw_query_string else ''} -> {target}{response.status}{note} [{duration:.0f} ms]")
+        query = f"?{request.raw_query_string}" if request.raw_query_string else ""
+        self.log(f"[http] {request.method} {request.raw_path}{query} -> {target}{response.status}{note} [{duration:.0f} ms]")
         return response
 
     def _handle(self, request: HttpRequest, request_id: str) -> tuple[HttpResponse, str, str]:
@@ -126,13 +127,14 @@ class Gateway:
             error = result.error or {}
             if result.timed_out and integration_s < route.function.timeout:
                 return message_response(503, "Service Unavailable"), target, f" (integration timeout {integration_s:.0f} s{cold})"
-            return message_response(502, "Internal Server Error"), target, f" (function error {error.get('errorType')}: {error.get('errorMessage')}{cold})"
+            reason = f" (function error {error.get('errorType')}: {error.get('errorMessage')}{cold})"
+            return message_response(502, "Internal Server Error"), target, reason
+        if len(json.dumps(result.result)) > LAMBDA_MAX_PAYLOAD_BYTES:
+            return message_response(502, "Internal Server Error"), target, f" (response over Lambda's 6 MB payload quota{cold})"
         try:
             response = response_from_result(result.result)
         except MalformedResponse as exc:
             return message_response(502, "Internal Server Error"), target, f" (malformed function response: {exc}{cold})"
-        if len(response.body) > LAMBDA_MAX_PAYLOAD_BYTES:
-            return message_response(502, "Internal Server Error"), target, f" (response over Lambda's 6 MB payload quota{cold})"
         return response, target, cold and f" ({cold[2:]})"
 
     def _authorize(self, match: RouteMatch, request: HttpRequest, request_id: str, now_ms: int) -> tuple[AuthDecision, str]:
@@ -148,7 +150,9 @@ class Gateway:
             return decision, f" (JWT authorizer {authorizer.name}: {reason})" if reason else ""
         return self._lambda_authorize(authorizer, match, request, request_id, now_ms)
 
-    def _lambda_authorize(self, authorizer: LambdaAuthorizerConfig, match: RouteMatch, request: HttpRequest, request_id: str, now_ms: int) -> tuple[AuthDecision, str]:
+    def _lambda_authorize(
+        self, authorizer: LambdaAuthorizerConfig, match: RouteMatch, request: HttpRequest, request_id: str, now_ms: int
+    ) -> tuple[AuthDecision, str]:
         route = match.route
         note = f" (Lambda authorizer {authorizer.name}"
         context = request_context(request, api_id=route.api.api_id, route_key=route.route_key, request_id=request_id, now_ms=now_ms)
@@ -173,7 +177,8 @@ class Gateway:
         result = self.invoke(function, event, timeout_s=min(float(function.timeout), AUTHORIZER_TIMEOUT_S))
         if not result.ok:
             error = result.error or {}
-            return AuthDecision(False, response=message_response(500, "Internal Server Error")), note + f": error {error.get('errorType')}: {error.get('errorMessage')})"
+            reason = f": error {error.get('errorType')}: {error.get('errorMessage')})"
+            return AuthDecision(False, response=message_response(500, "Internal Server Error")), note + reason
         decision = lambda_authorizer_decision(result.result, simple_responses=authorizer.simple_responses, arn=arn)
         if decision.allowed:
             return decision, ""
@@ -209,7 +214,11 @@ class Gateway:
                 protocol=f"HTTP/{scope.get('http_version', '1.1')}",
             )
             response = await asyncio.get_running_loop().run_in_executor(self.executor, self.handle, request)
-        out_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers if k.lower() not in ("content-length", "transfer-encoding")]
+        out_headers = [
+            (k.encode("latin-1"), v.encode("latin-1"))
+            for k, v in response.headers
+            if k.lower() not in ("content-length", "transfer-encoding")
+        ]
         out_headers.append((b"content-length", str(len(response.body)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": out_headers})
         await send({"type": "http.response.body", "body": response.body})

@@ -269,7 +269,8 @@ class Scheduler:
         started = time.perf_counter()
         result = self.invoke(source.function, schedule_event(source, when))
         outcome = "ok" if result.ok else f"error {result.error.get('errorType') if result.error else ''}"
-        self.log(f"[schedule] {source.function.id} <- {source.kind} {source.expression} ({source.name}): {outcome} [{(time.perf_counter() - started) * 1000:.0f} ms]")
+        took = (time.perf_counter() - started) * 1000
+        self.log(f"[schedule] {source.function.id} <- {source.kind} {source.expression} ({source.name}): {outcome} [{took:.0f} ms]")
 
     def run(self) -> None:
         """Sleep until the next run, fire what is due, repeat until :meth:`stop`."""

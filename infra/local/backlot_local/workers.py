@@ -125,7 +125,8 @@ class Worker:
         except TimeoutError:
             self.stop()
             message = f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {info['aws_request_id']} Task timed out after {timeout_s:.2f} seconds"
-            return InvokeResult(False, error={"errorType": "Sandbox.Timedout", "errorMessage": message}, duration_ms=_ms(started), cold_start=cold, timed_out=True)
+            error = {"errorType": "Sandbox.Timedout", "errorMessage": message}
+            return InvokeResult(False, error=error, duration_ms=_ms(started), cold_start=cold, timed_out=True)
         except OSError as exc:
             frame = None
             sys.stderr.write(f"[backlot] worker socket error: {exc}\n")
