@@ -1,7 +1,7 @@
 """End-to-end fixtures: ``backlot dev`` as a real subprocess, talked to over HTTP.
 
 ``dev_server`` (session-scoped) starts ``backlot dev --port <free port>`` with its own state folder
-(``BACKLOT_STATE_DIR`` in a temporary directory: its own embedded PostgreSQL data and JWT key pair,
+(``BACKLOT_STATE_DIR`` in a fresh temporary directory: its own embedded PostgreSQL data and JWT key pair,
 so a developer's running dev server is not disturbed), without ``DATABASE_URL``/``AWS_ENDPOINT_URL``
 (so it starts embedded PostgreSQL and moto like a fresh clone does), waits for the ready line
 (120 s), and stops it with SIGTERM at the end. On a failed start the subprocess output is shown.
@@ -10,10 +10,12 @@ so a developer's running dev server is not disturbed), without ``DATABASE_URL``/
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -102,8 +104,19 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def dev_server(tmp_path_factory: pytest.TempPathFactory):
-    """``backlot dev`` on a free port with a private state folder, for the whole session."""
-    server = _start(tmp_path_factory.mktemp("backlot-state"))
+def dev_server():
+    """``backlot dev`` on a free port with a private state folder, for the whole session.
+
+    The state folder is not under pytest's ``tmp_path``: embedded PostgreSQL runs as another user
+    when the tests run as root, and every new pytest session makes ``/tmp/pytest-of-<user>`` private
+    again (0700), which would lock that user out in the middle of ``initdb``.
+    """
+    state = Path(tempfile.mkdtemp(prefix="backlot-e2e-state-"))
+    try:
+        server = _start(state)
+    except BaseException:
+        shutil.rmtree(state, ignore_errors=True)
+        raise
     yield server
     _stop(server.process)
+    shutil.rmtree(state, ignore_errors=True)

@@ -3,6 +3,8 @@ session, through the local runtime's own functions, with the resources of the re
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,11 +28,18 @@ def local_moto() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def local_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
-    """Embedded PostgreSQL with pgvector in a temporary data folder."""
-    server = start_embedded(tmp_path_factory.mktemp("local") / "pgdata")
+def local_postgres() -> Iterator[EmbeddedPostgres]:
+    """Embedded PostgreSQL with pgvector in a temporary data folder.
+
+    The folder is not under pytest's ``tmp_path``: PostgreSQL runs as another user when the tests
+    run as root, and every new pytest session makes ``/tmp/pytest-of-<user>`` private again (0700),
+    which would lock that user out in the middle of ``initdb``.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="backlot-local-pg-"))
+    server = start_embedded(folder / "pgdata")
     yield server
     server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
