@@ -248,9 +248,9 @@ BEGIN
     END IF;
     ta := t::real[];
     SELECT greatest(c.reltuples, 1) INTO n FROM pg_class c WHERE c.oid = 'music.songs'::regclass;
-    -- First radius: what would hold 2k songs spread evenly over the positive orthant of the unit
+    -- First radius: what would hold 4k songs spread evenly over the positive orthant of the unit
     -- sphere S^4 (area 8 pi^2 / 3 / 32 = 0.82; a small 4-ball of radius r covers pi^2 r^4 / 2).
-    d := power(2.0 * p_k * 0.17 / n, 0.25);
+    d := power(4.0 * p_k * 0.17 / n, 0.25);
     LOOP
         IF d >= 1.0 THEN
             RETURN QUERY
@@ -261,7 +261,9 @@ BEGIN
                  LIMIT p_k;
             RETURN;
         END IF;
-        lvl := least(12, floor(log(2.0, (2.0 / d)::numeric))::integer);  -- cell side 2 / 2^lvl >= d
+        -- cell side 2 / 2^lvl nearest d (between 0.71 d and 1.41 d): larger cells mean more songs
+        -- read, smaller ones more cells to look up; about d balances the two.
+        lvl := least(12, floor(log(2.0, (2.0 / d)::numeric) + 0.5)::integer);
         sh := 12 - lvl;
         span := (1::bigint << (5 * sh)) - 1;
         -- The cells (codes whose low 5 * sh bits are zero) that meet both the ball of radius d
@@ -319,17 +321,21 @@ BEGIN
                  CROSS JOIN LATERAL (
                        SELECT g.id, g.unit FROM music.songs g
                         WHERE g.cell BETWEEN c.lo AND c.lo + span AND g.status = 'ready') AS s
-                 WHERE (s.unit <-> t) <= d
                  ORDER BY 2, 1
                  LIMIT p_k) x;
+        -- ids / ds: the k nearest of the songs read (every song within d of the target was read).
+        -- If the k-th of them lies within d they are the exact answer. Otherwise the k-th distance
+        -- is a radius known to hold k songs, so the next round, at that radius, is the last.
         found := coalesce(cardinality(ids), 0);
         IF found >= p_k THEN
-            RETURN QUERY SELECT * FROM unnest(ids, ds);
-            RETURN;
+            IF sqrt(greatest(0.0, 2.0 * ds[p_k])) <= d THEN
+                RETURN QUERY SELECT * FROM unnest(ids, ds);
+                RETURN;
+            END IF;
+            d := sqrt(greatest(0.0, 2.0 * ds[p_k])) + 1e-6;  -- L2 between unit vectors = sqrt(2 * cosine distance)
+        ELSE
+            d := d * 2.0;
         END IF;
-        -- Too few within d: grow d by what the local density says (count ~ d^4), with margin.
-        d := d * CASE WHEN found = 0 THEN 2.0
-                      ELSE least(2.0, greatest(1.2, 1.2 * power(p_k::float8 / found, 0.25))) END;
     END LOOP;
 END $$;
 
