@@ -81,3 +81,29 @@ def test_presigned_size_and_type_are_bounded(api: MoviesApi) -> None:
     wrong = api.post("/api/uploads", {"content_type": "image/png", "size_bytes": 100})
     assert wrong.status == 415
     assert api.post("/api/uploads", {"content_type": "application/zip", "size_bytes": 100, "extra": 1}).status == 422
+
+
+def test_a_parse_that_keeps_failing_fails_the_session_and_reaches_the_dlq(api: MoviesApi, parse_queue: QueueDriver,
+                                                                         movies_env: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from movies import service
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("database unreachable (injected)")
+
+    monkeypatch.setattr(service, "_store", broken)
+    sqs = boto3.client("sqs")
+    sqs.purge_queue(QueueUrl=movies_env["exports_dlq"])
+    session = presigned_upload(api, SMALL, filename="diary.csv", content_type="text/csv")
+    assert api.get(f"/api/session/{session}/status").body["status"] == "processing"
+    deadline = time.monotonic() + 30
+    while api.get(f"/api/session/{session}/status").body["status"] == "processing" and time.monotonic() < deadline:
+        parse_queue.drain()  # redelivered after the 1 s visibility timeout, until maxReceiveCount 3
+        time.sleep(1.1)
+    status = api.get(f"/api/session/{session}/status").body
+    assert status["status"] == "failed" and status["code"] == "processing_failed", status
+    assert leftover_uploads(session) == 0
+    time.sleep(1.1)
+    parse_queue.drain()
+    assert sqs.receive_message(QueueUrl=movies_env["exports_dlq"], WaitTimeSeconds=1).get("Messages")

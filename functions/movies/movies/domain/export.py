@@ -45,7 +45,6 @@ import gc
 import io
 import os
 import posixpath
-import re
 import unicodedata
 import uuid
 import zipfile
@@ -192,7 +191,6 @@ def _common_folder(names: list[str]) -> str:
 
 _DATE_FORMATS = ("%Y/%m/%d", "%d.%m.%Y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%Y-%m-%d %H:%M:%S")
 _STARS = {"★": 1.0, "½": 0.5}
-_WS = re.compile(r"\s+")
 
 
 def parse_date(text: str | None) -> date | None:
