@@ -15,11 +15,11 @@ PRODUCTS = sorted(d.name for d in (REPO_ROOT / "functions").iterdir() if (d / d.
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url() -> Iterator[str]:
     """A fresh database with every migration applied; ``DATABASE_URL`` points at it."""
     from backlot import db, migrations
 
-    with postgres(tmp_path_factory.mktemp("pgdata")) as url:
+    with postgres() as url:
         os.environ["DATABASE_URL"] = url
         migrations.apply(url, PRODUCTS)
         yield url

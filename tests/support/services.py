@@ -4,7 +4,9 @@ the AWS emulator (moto in server mode, over a real HTTP connection)."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,17 +22,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def postgres(datadir: Path) -> Iterator[str]:
+def postgres() -> Iterator[str]:
     """Yield the URL of a fresh database ``backlot_test`` on ``TEST_DATABASE_URL``'s server, or on
-    an embedded pgserver in ``datadir``."""
+    an embedded pgserver in a temporary folder.
+
+    The folder is not under pytest's ``tmp_path``: PostgreSQL runs as another user when the tests
+    run as root, and every new pytest session makes ``/tmp/pytest-of-<user>`` private again (0700).
+    """
     external = os.environ.get("TEST_DATABASE_URL")
     server = None
+    folder = None
     if external:
         admin_url = external
     else:
         import pgserver
 
-        server = pgserver.get_server(str(datadir), cleanup_mode="stop")
+        folder = Path(tempfile.mkdtemp(prefix="backlot-test-pg-"))
+        server = pgserver.get_server(str(folder / "pgdata"), cleanup_mode="stop")
         admin_url = server.get_uri()
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute("DROP DATABASE IF EXISTS backlot_test WITH (FORCE)")
@@ -41,6 +49,8 @@ def postgres(datadir: Path) -> Iterator[str]:
     finally:
         if server is not None:
             server.cleanup()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
