@@ -35,7 +35,6 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 import zipfile
@@ -163,7 +162,7 @@ def main() -> None:
     os.environ.pop("TMDB_API_KEY", None)
     from tests.support.services import aws_emulator, postgres
 
-    with tempfile.TemporaryDirectory() as tmp, postgres(Path(tmp) / "pg") as url, aws_emulator() as endpoint:
+    with postgres() as url, aws_emulator() as endpoint:
         os.environ["DATABASE_URL"] = url
         os.environ["AWS_ENDPOINT_URL"] = endpoint
         import boto3

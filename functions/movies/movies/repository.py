@@ -171,23 +171,38 @@ def _copy_export(conn: Any, session_id: UUID, export: Export, enrich: bool) -> N
             _copy(conn, table, ((session_id, *row) for row in rows))
 
 
+def _delete_bulk_rows(conn: Any, session_ids: list[UUID]) -> None:
+    # films and viewings carry no foreign key (migration 0002); every other table cascades
+    conn.execute("DELETE FROM movies.viewings WHERE session_id = ANY(%s)", (session_ids,))
+    conn.execute("DELETE FROM movies.films WHERE session_id = ANY(%s)", (session_ids,))
+
+
 def delete_session(session_id: UUID) -> dict[str, Any] | None:
-    """Delete a session and, by cascade, every row under it. Returns the deleted row (its upload key)."""
-    return db.connection().execute(
-        "DELETE FROM movies.sessions WHERE id = %s RETURNING id, upload_key", (session_id,)
-    ).fetchone()
+    """Delete a session and every row under it, in one transaction. Returns the deleted row (its
+    upload key), or None when there was no such session."""
+    with db.transaction() as conn:
+        row = conn.execute(
+            "DELETE FROM movies.sessions WHERE id = %s RETURNING id, upload_key", (session_id,)
+        ).fetchone()
+        if row is not None:
+            _delete_bulk_rows(conn, [session_id])
+    return row
 
 
 def delete_expired(limit: int) -> list[dict[str, Any]]:
     """Delete up to ``limit`` expired sessions (oldest first) with everything under them."""
-    return db.connection().execute(
-        """
-        DELETE FROM movies.sessions WHERE id IN (
-            SELECT id FROM movies.sessions WHERE expires_at <= now() ORDER BY expires_at LIMIT %s FOR UPDATE SKIP LOCKED)
-        RETURNING id, upload_key
-        """,
-        (limit,),
-    ).fetchall()
+    with db.transaction() as conn:
+        rows = conn.execute(
+            """
+            DELETE FROM movies.sessions WHERE id IN (
+                SELECT id FROM movies.sessions WHERE expires_at <= now() ORDER BY expires_at LIMIT %s FOR UPDATE SKIP LOCKED)
+            RETURNING id, upload_key
+            """,
+            (limit,),
+        ).fetchall()
+        if rows:
+            _delete_bulk_rows(conn, [r["id"] for r in rows])
+    return rows
 
 
 # ---------------------------------------------------------------- films
