@@ -101,11 +101,7 @@ def touch_household(household_id: UUID, at: datetime) -> None:
 
 # ---------------------------------------------------------------- experiences
 def insert_experience(values: dict[str, Any]) -> dict[str, Any]:
-    columns = list(values)
-    query = sql.SQL("INSERT INTO family.experiences ({}) VALUES ({}) RETURNING " + EXPERIENCE_COLUMNS).format(
-        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(", ").join(map(sql.Placeholder, columns))
-    )
-    return db.connection().execute(query, values).fetchone()
+    return db.insert("family.experiences", values, returning=EXPERIENCE_COLUMNS)
 
 
 def get_experience(experience_id: UUID, user_id: UUID) -> dict[str, Any] | None:
@@ -116,14 +112,11 @@ def get_experience(experience_id: UUID, user_id: UUID) -> dict[str, Any] | None:
 
 
 def update_experience(experience_id: UUID, user_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
-    assignments = sql.SQL(", ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder("set_" + k)) for k in changes
-    )
+    assignments, params = db.assignments(changes)
     query = sql.SQL(
         "UPDATE family.experiences SET {}, updated_at = now() WHERE id = %(id)s AND " + MEMBER_OF + " RETURNING " + EXPERIENCE_COLUMNS
     ).format(assignments)
-    params = {"set_" + k: v for k, v in changes.items()} | {"id": experience_id, "user_id": user_id}
-    return db.connection().execute(query, params).fetchone()
+    return db.connection().execute(query, params | {"id": experience_id, "user_id": user_id}).fetchone()
 
 
 def delete_experience(experience_id: UUID, user_id: UUID) -> bool:
@@ -168,12 +161,8 @@ def household_activity_names(household_id: UUID) -> list[str]:
 # ---------------------------------------------------------------- reviews and weights
 def insert_review(values: dict[str, Any]) -> dict[str, Any] | None:
     """Insert a review; None when this reviewer already reviewed this experience."""
-    columns = list(values)
-    query = sql.SQL(
-        "INSERT INTO family.experience_reviews ({}) VALUES ({}) ON CONFLICT (experience_id, reviewed_by) DO NOTHING RETURNING "
-        + REVIEW_COLUMNS
-    ).format(sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(", ").join(map(sql.Placeholder, columns)))
-    return db.connection().execute(query, values).fetchone()
+    return db.insert("family.experience_reviews", values, returning=REVIEW_COLUMNS,
+                     on_conflict="ON CONFLICT (experience_id, reviewed_by) DO NOTHING")
 
 
 def find_review(experience_id: UUID, reviewer: UUID) -> dict[str, Any] | None:
@@ -227,11 +216,7 @@ def lock_weights(household_id: UUID, activity: str) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- merry moments
 def insert_moment(values: dict[str, Any]) -> dict[str, Any]:
-    columns = list(values)
-    query = sql.SQL("INSERT INTO family.merry_moments ({}) VALUES ({}) RETURNING " + MOMENT_COLUMNS).format(
-        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(", ").join(map(sql.Placeholder, columns))
-    )
-    return db.connection().execute(query, values).fetchone()
+    return db.insert("family.merry_moments", values, returning=MOMENT_COLUMNS)
 
 
 def get_moment(moment_id: UUID, user_id: UUID) -> dict[str, Any] | None:
@@ -283,11 +268,7 @@ def moment_in_household(moment_id: UUID, household_id: UUID) -> bool:
 
 # ---------------------------------------------------------------- media
 def insert_media(values: dict[str, Any]) -> dict[str, Any]:
-    columns = list(values)
-    query = sql.SQL("INSERT INTO family.media_items ({}) VALUES ({}) RETURNING " + MEDIA_COLUMNS).format(
-        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(", ").join(map(sql.Placeholder, columns))
-    )
-    return db.connection().execute(query, values).fetchone()
+    return db.insert("family.media_items", values, returning=MEDIA_COLUMNS)
 
 
 def get_media(media_id: UUID, user_id: UUID) -> dict[str, Any] | None:
@@ -320,8 +301,8 @@ def release_media(media_id: UUID) -> None:
 
 
 def finish_media(media_id: UUID, values: dict[str, Any]) -> None:
-    assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in values)
+    assignments, params = db.assignments(values)
     db.connection().execute(
         sql.SQL("UPDATE family.media_items SET {}, processed_at = now() WHERE id = %(media_id)s").format(assignments),
-        values | {"media_id": media_id},
+        params | {"media_id": media_id},
     )

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from backlot.settings import get_settings
@@ -94,3 +95,33 @@ def transaction() -> Iterator[psycopg.Connection]:
     conn = connection()
     with conn.transaction():
         yield conn
+
+
+def insert(table: str, values: dict[str, Any], *, returning: str = "*", on_conflict: str = "") -> dict[str, Any] | None:
+    """``INSERT INTO <table> (<keys>) VALUES (<values>) [<on_conflict>] RETURNING <returning>``.
+
+    Returns the row, or None when ``on_conflict`` (e.g. ``ON CONFLICT (a, b) DO NOTHING``) skipped it.
+
+    Args:
+        table: ``schema.table``, a trusted identifier from our own code.
+        values: column → value; column names are quoted as identifiers, values are parameters.
+        returning: the trusted column list to return.
+        on_conflict: a trusted ``ON CONFLICT ...`` clause, or empty.
+    """
+    schema, _, name = table.rpartition(".")
+    target = sql.Identifier(schema, name) if schema else sql.Identifier(name)
+    query = sql.SQL("INSERT INTO {} ({}) VALUES ({}) " + on_conflict + " RETURNING " + returning).format(
+        target,
+        sql.SQL(", ").join(map(sql.Identifier, values)),
+        sql.SQL(", ").join(map(sql.Placeholder, values)),
+    )
+    return connection().execute(query, values).fetchone()
+
+
+def assignments(changes: dict[str, Any], *, prefix: str = "set_") -> tuple[sql.Composed, dict[str, Any]]:
+    """The ``col = %(set_col)s, ...`` list of an UPDATE and its parameters (prefixed so they cannot
+    clash with the WHERE clause's)."""
+    clause = sql.SQL(", ").join(
+        sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(prefix + k)) for k in changes
+    )
+    return clause, {prefix + k: v for k, v in changes.items()}

@@ -46,3 +46,31 @@ def s3_objects_in_sqs_record(record: SQSRecord) -> list[S3ObjectRef]:
     if not isinstance(body, dict) or ("Records" not in body and body.get("Event") != "s3:TestEvent"):
         raise ValueError("SQS body is not an S3 event notification")
     return object_refs_from_s3_event(body)
+
+
+def s3_record_handler(process_object: Callable[[S3ObjectRef], Any]) -> Callable[[SQSRecord], list[Any]]:
+    """A record handler for S3 → SQS queues: runs ``process_object`` on every object a message names.
+
+    A body that is not an S3 event raises ``ValueError``: the record fails, and after the queue's
+    ``maxReceiveCount`` it rests in the dead-letter queue for a person to look at. Transient errors
+    raised by ``process_object`` fail only their record, so only it is retried.
+    """
+
+    def record_handler(record: SQSRecord) -> list[Any]:
+        return [process_object(ref) for ref in s3_objects_in_sqs_record(record)]
+
+    return record_handler
+
+
+def sqs_lambda_handler(record_handler: Callable[[SQSRecord], Any]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """Wrap ``record_handler`` as an SQS consumer's Lambda handler with Powertools logging (correlation
+    id per invocation), tracing and metrics; it returns the partial batch response."""
+    from backlot.observability import logger, metrics, tracer
+
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler(capture_response=False)
+    @logger.inject_lambda_context
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return process_sqs_batch(event, context, record_handler)
+
+    return handler
