@@ -11,6 +11,7 @@ functions in threads, so the connection is kept per thread.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -64,20 +65,33 @@ def connect() -> psycopg.Connection:
     return conn
 
 
+#: A connection idle for longer than this (seconds) is checked with ``SELECT 1`` before reuse:
+#: between invocations, not between the queries of one request.
+CHECK_AFTER_IDLE_S = 1.0
+
+
 def connection() -> psycopg.Connection:
     """Return this execution environment's connection, reconnecting if it is closed or broken.
 
-    The check before reuse is a ``SELECT 1``; a connection that fails it is replaced once.
+    The check before reuse is a ``SELECT 1`` when the connection sat idle for more than
+    :data:`CHECK_AFTER_IDLE_S` (a frozen Lambda environment may have lost it); a connection that
+    fails the check is replaced.
     """
     conn: psycopg.Connection | None = getattr(_local, "conn", None)
+    now = time.monotonic()
     if conn is not None and not conn.closed and not conn.broken:
+        if now - getattr(_local, "last_used", now) <= CHECK_AFTER_IDLE_S:
+            _local.last_used = now
+            return conn
         try:
             conn.execute("SELECT 1")
+            _local.last_used = time.monotonic()
             return conn
         except psycopg.OperationalError:
             conn.close()
     conn = connect()
     _local.conn = conn
+    _local.last_used = time.monotonic()
     return conn
 
 
