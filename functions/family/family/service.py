@@ -288,11 +288,12 @@ def upload_media(
     """The document's multipart upload: store the original privately and queue it for processing.
 
     The response is the media item with ``status`` ``pending``; the processor makes it ``ready``
-    (or ``rejected`` with a reason) within seconds. Obvious non-images are refused at once.
+    (or ``rejected`` with a reason) within seconds. Photos and MP4/QuickTime videos are accepted;
+    anything else is refused at once, by its bytes.
 
     Raises:
         PayloadTooLarge: over ``max_direct_upload_bytes`` (use the presigned upload).
-        UnsupportedMediaType: the bytes are not an image of a supported type.
+        UnsupportedMediaType: the bytes are neither an image nor a video of a supported type.
     """
     settings = get_settings()
     _require_member(household_id, who)
@@ -306,12 +307,14 @@ def upload_media(
             code="file_too_large",
         )
     from family.media.processing import SUPPORTED_MIME_TYPES, sniff_mime_type  # Pillow: only uploads pay for it
+    from family.media.video import VIDEO_MIME_TYPES
 
     sniffed = sniff_mime_type(data)
-    if sniffed not in SUPPORTED_MIME_TYPES:
+    if sniffed not in SUPPORTED_MIME_TYPES | VIDEO_MIME_TYPES:
         found = f" (the bytes are {sniffed})" if sniffed else ""
         raise UnsupportedMediaType(
-            f"file is not an image of a supported type: JPEG, PNG, WebP, HEIC/HEIF, AVIF, TIFF or MPO{found}",
+            "file is not an image or video of a supported type: JPEG, PNG, WebP, HEIC/HEIF, AVIF, TIFF, MPO, "
+            f"MP4 or QuickTime MOV{found}",
             code="not_an_image",
         )
     media_id = uuid.uuid4()
@@ -344,16 +347,22 @@ def request_upload(who: Principal, body: MediaUploadRequest) -> dict[str, Any]:
     Returns ``{"media": <item, pending>, "upload": {"url", "fields", "max_bytes", "expires_in"}}``:
     POST the fields then the file to ``url``; the item becomes ready or rejected after processing.
 
+    The declared ``content_type`` must be an image type or ``video/mp4``/``video/quicktime``; it
+    only bounds the upload (the presigned policy), the processor decides by the bytes.
+
     Raises:
         PayloadTooLarge: ``size_bytes`` over ``max_presigned_upload_bytes``.
+        UnsupportedMediaType: any other declared type.
     """
+    from family.media.video import VIDEO_MIME_TYPES
+
     settings = get_settings()
     _require_member(body.household_id, who)
     _check_media_links(body.household_id, body.merry_moment_id, body.experience_id)
     if body.size_bytes > settings.max_presigned_upload_bytes:
         raise PayloadTooLarge(f"files up to {settings.max_presigned_upload_bytes} bytes are accepted", code="file_too_large")
-    if not body.content_type.startswith("image/"):
-        raise UnsupportedMediaType("only images are accepted", code="not_an_image")
+    if not (body.content_type.startswith("image/") or body.content_type in VIDEO_MIME_TYPES):
+        raise UnsupportedMediaType("only images and MP4 or QuickTime videos are accepted", code="not_an_image")
     media_id = uuid.uuid4()
     key = original_key(body.household_id, media_id)
     row = repo.insert_media(

@@ -1,5 +1,9 @@
 """Media processing use case: one uploaded original → clean copy, preview, thumbnail, row ready.
 
+The type is sniffed from the bytes: photos go through ``family.media.processing.process_image``,
+MP4/QuickTime videos through ``family.media.video.process_video`` (clean copy ``file.mp4``, the
+poster frame as the preview, its thumbnail, and ``duration_seconds``).
+
 Idempotent: the item is claimed with a lease before any work (``repository.claim_media``), so the
 same S3 event delivered twice does the work once. A file that can never be processed (not an
 image, truncated, a decompression bomb) is marked ``rejected`` with its reason and is not retried;
@@ -18,10 +22,11 @@ from backlot.observability import logger, metrics
 from backlot.storage import S3ObjectRef
 
 from family import repository as repo
-from family.media.processing import MediaRejected, process_image
+from family.media.processing import MediaRejected, process_image, sniff_mime_type
+from family.media.video import VIDEO_MIME_TYPES, process_video
 from family.settings import get_settings
 
-EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "video/mp4": "mp4"}
 
 
 def output_keys(item: dict[str, Any], clean_mime_type: str) -> dict[str, str]:
@@ -39,6 +44,8 @@ def process_object(ref: S3ObjectRef) -> str:
 
     Raises:
         botocore.exceptions.ClientError, psycopg.Error: transient failures, to be retried.
+        RuntimeError: no usable ffmpeg for a video (an installation problem): retried, then
+            the message rests in the dead-letter queue and the item stays pending.
     """
     settings = get_settings()
     if ref.bucket != settings.uploads_bucket:
@@ -58,12 +65,17 @@ def process_object(ref: S3ObjectRef) -> str:
                 return _reject(item, ref, MediaRejected("missing", "the uploaded file is gone"))
             raise
         try:
-            result = process_image(data)
+            if sniff_mime_type(data) in VIDEO_MIME_TYPES:
+                result = process_video(data, max_bytes=settings.max_presigned_upload_bytes)
+                preview, duration = result.poster, _whole_seconds(result.duration_seconds)
+            else:
+                result = process_image(data)
+                preview, duration = result.preview, None
         except MediaRejected as rejected:
             return _reject(item, ref, rejected)
         keys = output_keys(item, result.clean_mime_type)
         storage.put_bytes(settings.media_bucket, keys["file_key"], result.clean, content_type=result.clean_mime_type)
-        storage.put_bytes(settings.media_bucket, keys["preview_key"], result.preview, content_type="image/jpeg")
+        storage.put_bytes(settings.media_bucket, keys["preview_key"], preview, content_type="image/jpeg")
         storage.put_bytes(settings.media_bucket, keys["thumbnail_key"], result.thumbnail, content_type="image/jpeg")
         repo.finish_media(
             item["id"],
@@ -74,6 +86,7 @@ def process_object(ref: S3ObjectRef) -> str:
                 "mime_type": result.clean_mime_type,
                 "width_px": result.width,
                 "height_px": result.height,
+                "duration_seconds": duration,
                 "file_size_bytes": len(result.clean),
             },
         )
@@ -84,6 +97,11 @@ def process_object(ref: S3ObjectRef) -> str:
     metrics.add_metric(name="MediaReady", unit="Count", value=1)
     logger.info("media ready", extra={"media_id": str(item["id"]), "mime_type": result.mime_type})
     return "ready"
+
+
+def _whole_seconds(seconds: float) -> int:
+    """``media_items.duration_seconds`` is an integer: rounded half up, and at least 1 for any video."""
+    return max(1, int(seconds + 0.5))
 
 
 def _reject(item: dict[str, Any], ref: S3ObjectRef, rejected: MediaRejected) -> str:
