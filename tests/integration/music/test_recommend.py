@@ -84,6 +84,36 @@ def test_nearest_songs_with_fewer_songs_than_asked(isolated_catalogue: None) -> 
     assert db.connection().execute("SELECT * FROM music.nearest_songs('[0,0,0,0,0]', 10)").fetchall() == []
 
 
+def test_nearest_songs_exact_far_from_the_crowd(isolated_catalogue: None) -> None:
+    """The first radius assumes evenly spread songs; a target in an empty region needs the later
+    rounds (k-th distance seen, doubling, full scan), which must stay exact."""
+    rng = random.Random(3)
+    crowd = [[1.0, rng.random() * 0.05, rng.random() * 0.05, rng.random() * 0.05, rng.random() * 0.05] for _ in range(4000)]
+    far = [[0.6, 0.8, 0.0, 0.0, 0.0], [0.0, 1.0, 0.1, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 1.0]]
+    catalogue = dict(zip(add_songs(crowd + far), crowd + far))
+    for target in ([0.7, 0.7, 0.0, 0.0, 0.0], [0.0, 0.9, 0.2, 0.0, 0.1], [0.0, 0.0, 0.3, 0.3, 0.9], [0.95, 0.3, 0.0, 0.0, 0.0]):
+        for k in (1, 3, 10):
+            got = [r["song_id"] for r in db.connection().execute(
+                "SELECT song_id FROM music.nearest_songs(%s::vector, %s)", (vector_literal(target), k))]
+            assert distances(got, catalogue, target) == distances(brute_force(catalogue, target, k), catalogue, target), (target, k)
+
+
+def test_second_round_finds_a_nearer_song_outside_the_first_cells(isolated_catalogue: None) -> None:
+    """Built against the grid: with 4000 songs far away, k = 1 starts at radius d ~ 0.114 with
+    cells of side 0.125 around the target [1,1,1,1,1]. B lies in a cell the first round reads, at
+    L2 distance 0.28 (beyond d); A is nearer (0.13) but in a cell the first round skips. Only the
+    second round, at B's distance, finds A. (Points found by sampling against the grid's rules.)"""
+    rng = random.Random(5)
+    crowd = [[1.0, 0.0, rng.random() * 0.02, 0.0, 0.0] for _ in range(4000)]
+    t = unit([1, 1, 1, 1, 1])
+    b = [0.2551, 0.3833, 0.3757, 0.5128, 0.6196]
+    a = [0.3736, 0.4773, 0.4822, 0.3739, 0.5102]
+    catalogue = dict(zip(add_songs(crowd + [a, b]), crowd + [a, b]))
+    assert cosine_distance(a, t) < cosine_distance(b, t)
+    got = [r["song_id"] for r in db.connection().execute("SELECT song_id FROM music.nearest_songs(%s::vector, 1)", (vector_literal(t),))]
+    assert got == brute_force(catalogue, t, 1) and catalogue[got[0]] == a
+
+
 def test_nearest_recently_played_are_skipped_and_result_stays_exact(catalogue: dict) -> None:
     """Issue 3, item 10: when the nearest songs were all just played an index that filters after
     its search comes up short; the answer must be the exact next ones."""

@@ -37,8 +37,13 @@ CREATE TABLE music.roles (
 -- significant bits first). A grid cell of any coarser level l (the top l bits of each coordinate)
 -- is then one contiguous range of codes, so one btree answers "the songs in this cell" at every
 -- level. Search (music.nearest_songs): pick a radius d, read the songs of the cells that meet the
--- ball of radius d around the target, keep those within d; if at least k are found they are the
--- exact k nearest (every song within d was read), else double d.
+-- ball of radius d around the target and take the k nearest of them. If the k-th lies within d,
+-- they are the exact k nearest (every song within d was read). If not, the k-th distance is a
+-- radius known to hold k songs: one more round at that radius is exact. pgvector 0.6 has no
+-- iterative index scans, and its HNSW / IVFFlat indexes filter after an approximate search (so
+-- they can miss songs, or return fewer than asked when the nearest ones are penalised); this
+-- search is exact by construction and reads about the same few thousand rows at 10k or 1M songs.
+
 -- Written as single SQL expressions, and not STRICT, so PostgreSQL inlines them (into the
 -- generated columns too): a NULL argument gives NULL all the same.
 -- A vector that is not 5-dimensional fails the ::vector cast (a NULL element), as it should.
@@ -212,10 +217,12 @@ CREATE TABLE music.songs_playing (
 CREATE INDEX songs_playing_player_idx ON music.songs_playing (player_id, played_at DESC, id DESC);
 
 -- ---------------------------------------------------------------- recommendation
--- The exact k nearest ready songs to p_target by cosine distance (see the grid above).
--- Cost: the songs of the grid cells meeting the ball that holds about 2k songs, whatever the
--- catalogue size; falls back to a full scan only when fewer than k songs lie within L2 distance 1
--- (cosine similarity 0.5) of the target.
+-- The exact k nearest ready songs to p_target by cosine distance (see the grid above), as
+-- (song_id, cosine distance), nearest first, ties by id. NULL or zero target, or k <= 0: no rows.
+-- Cost: the songs of the grid cells meeting a ball that would hold about 4k songs if they were
+-- spread evenly (the catalogue size from pg_class.reltuples), whatever the catalogue size; a
+-- second round when the data is sparser there; a full scan only when fewer than k songs lie
+-- within L2 distance 1 (cosine similarity 0.5) of the target.
 CREATE FUNCTION music.nearest_songs(p_target vector, p_k integer)
 RETURNS TABLE (song_id uuid, distance float8)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -238,6 +245,11 @@ DECLARE
     n1 float8; n2 float8; n3 float8; n4 float8;
     f1 float8; f2 float8; f3 float8; f4 float8;
     c1 bigint; c2 bigint; c3 bigint; c4 bigint;
+    j  integer;
+    gap  float8[] := array_fill(0.0::float8, ARRAY[40]);
+    near float8[] := array_fill(0.0::float8, ARRAY[40]);
+    far  float8[] := array_fill(0.0::float8, ARRAY[40]);
+    code bigint[] := array_fill(0::bigint, ARRAY[40]);
     cells bigint[];
     ids  uuid[];
     ds   float8[];
@@ -267,49 +279,46 @@ BEGIN
         sh := 12 - lvl;
         span := (1::bigint << (5 * sh)) - 1;
         -- The cells (codes whose low 5 * sh bits are zero) that meet both the ball of radius d
-        -- around the target and the unit sphere (songs lie on it), enumerated dimension by
-        -- dimension with the partial sums pruning early: gap = squared distance from the target
-        -- to the cell, near / far = squared distance from 0 to the cell's nearest / farthest point.
+        -- around the target and the unit sphere (songs lie on it). Per dimension i and bin b the
+        -- terms are computed once: gap = squared distance from the target's coordinate to the bin,
+        -- near / far = squared distance from 0 to the bin's nearest / farthest point, code = the
+        -- bin's bits in the Morton code. The five nested loops add them up and prune early.
         w := power(2, sh) / 2048.0;
         dd := d * d;
         cells := '{}';
         FOR i IN 1..5 LOOP
             blo[i] := music._quantize(ta[i] - d - 1e-6) >> sh;
             bhi[i] := music._quantize(ta[i] + d + 1e-6) >> sh;
+            IF bhi[i] - blo[i] > 7 THEN  -- cannot happen with a cell side >= 0.7 d; never truncate silently
+                RAISE EXCEPTION 'grid search: % bins in one dimension', bhi[i] - blo[i] + 1;
+            END IF;
+            FOR b IN blo[i]..bhi[i] LOOP
+                lo := b * w - 1.0;
+                hi := lo + w;
+                j := (i - 1) * 8 + (b - blo[i]) + 1;
+                gap[j] := greatest(0.0, lo - ta[i], ta[i] - hi) ^ 2;
+                near[j] := greatest(0.0, lo, -hi) ^ 2;
+                far[j] := greatest(lo * lo, hi * hi);
+                code[j] := music._spread5(b << sh) << (5 - i);
+            END LOOP;
         END LOOP;
-        FOR b1 IN blo[1]..bhi[1] LOOP
-            lo := b1 * w - 1.0; hi := lo + w;
-            g1 := greatest(0.0, lo - ta[1], ta[1] - hi) ^ 2;
-            n1 := greatest(0.0, lo, -hi) ^ 2;
-            f1 := greatest(lo * lo, hi * hi);
-            c1 := music._spread5(b1 << sh) << 4;
-            FOR b2 IN blo[2]..bhi[2] LOOP
-                lo := b2 * w - 1.0; hi := lo + w;
-                g2 := g1 + greatest(0.0, lo - ta[2], ta[2] - hi) ^ 2;
-                n2 := n1 + greatest(0.0, lo, -hi) ^ 2;
+        FOR j1 IN 1..(bhi[1] - blo[1] + 1) LOOP
+            g1 := gap[j1]; n1 := near[j1]; f1 := far[j1]; c1 := code[j1];
+            FOR j2 IN 9..(bhi[2] - blo[2] + 9) LOOP
+                g2 := g1 + gap[j2]; n2 := n1 + near[j2];
                 CONTINUE WHEN g2 > dd OR n2 > 1.0001;
-                f2 := f1 + greatest(lo * lo, hi * hi);
-                c2 := c1 | (music._spread5(b2 << sh) << 3);
-                FOR b3 IN blo[3]..bhi[3] LOOP
-                    lo := b3 * w - 1.0; hi := lo + w;
-                    g3 := g2 + greatest(0.0, lo - ta[3], ta[3] - hi) ^ 2;
-                    n3 := n2 + greatest(0.0, lo, -hi) ^ 2;
+                f2 := f1 + far[j2]; c2 := c1 | code[j2];
+                FOR j3 IN 17..(bhi[3] - blo[3] + 17) LOOP
+                    g3 := g2 + gap[j3]; n3 := n2 + near[j3];
                     CONTINUE WHEN g3 > dd OR n3 > 1.0001;
-                    f3 := f2 + greatest(lo * lo, hi * hi);
-                    c3 := c2 | (music._spread5(b3 << sh) << 2);
-                    FOR b4 IN blo[4]..bhi[4] LOOP
-                        lo := b4 * w - 1.0; hi := lo + w;
-                        g4 := g3 + greatest(0.0, lo - ta[4], ta[4] - hi) ^ 2;
-                        n4 := n3 + greatest(0.0, lo, -hi) ^ 2;
+                    f3 := f2 + far[j3]; c3 := c2 | code[j3];
+                    FOR j4 IN 25..(bhi[4] - blo[4] + 25) LOOP
+                        g4 := g3 + gap[j4]; n4 := n3 + near[j4];
                         CONTINUE WHEN g4 > dd OR n4 > 1.0001;
-                        f4 := f3 + greatest(lo * lo, hi * hi);
-                        c4 := c3 | (music._spread5(b4 << sh) << 1);
-                        FOR b5 IN blo[5]..bhi[5] LOOP
-                            lo := b5 * w - 1.0; hi := lo + w;
-                            CONTINUE WHEN g4 + greatest(0.0, lo - ta[5], ta[5] - hi) ^ 2 > dd
-                                       OR n4 + greatest(0.0, lo, -hi) ^ 2 > 1.0001
-                                       OR f4 + greatest(lo * lo, hi * hi) < 0.9999;
-                            cells := cells || (c4 | music._spread5(b5 << sh));
+                        f4 := f3 + far[j4]; c4 := c3 | code[j4];
+                        FOR j5 IN 33..(bhi[5] - blo[5] + 33) LOOP
+                            CONTINUE WHEN g4 + gap[j5] > dd OR n4 + near[j5] > 1.0001 OR f4 + far[j5] < 0.9999;
+                            cells := cells || (c4 | code[j5]);
                         END LOOP;
                     END LOOP;
                 END LOOP;
