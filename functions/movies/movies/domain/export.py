@@ -386,24 +386,41 @@ class ParsedFile:
 
     name: str
     kind: str
-    rows: list[dict[str, str]]
+    rows: list[list[str]]
     meta: dict[str, str] = field(default_factory=dict)  # lists: the list's own row
     report: FileReport | None = None
+    cols: Columns = field(default_factory=lambda: Columns([]))
 
 
-def _rows(reader: Any, header: list[str], counter: list[int], limits: Limits) -> list[dict[str, str]]:
-    keys = [h.strip() for h in header]
-    width = len(keys)
+class Columns(dict):
+    """Column name -> index in a row; a column the file lacks maps to the empty sentinel at the end."""
+
+    def __init__(self, header: list[str]):
+        super().__init__((h.strip(), i) for i, h in reversed(list(enumerate(header))))
+        self.sentinel = len(header)
+
+    def __missing__(self, key: str) -> int:
+        return self.sentinel
+
+
+def _rows(reader: Any, header: list[str], counter: list[int], limits: Limits) -> list[list[str]]:
+    """The data rows as lists padded to the header's width plus one empty sentinel (see Columns)."""
+    width = len(header) + 1
     out = []
+    append = out.append
     for row in reader:
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         counter[0] += 1
         if counter[0] > limits.max_rows:
             raise ExportRejected("too_many_rows", f"the export has more than {limits.max_rows} rows", 413)
-        if len(row) < width:
-            row = row + [""] * (width - len(row))
-        out.append(dict(zip(keys, row)))
+        size = len(row)
+        if size < width:
+            row.extend([""] * (width - size))
+        elif size > width:
+            del row[width:]
+        row[-1] = ""
+        append(row)
     return out
 
 
@@ -446,7 +463,7 @@ def parse_file(item: InputFile, counter: list[int], limits: Limits) -> ParsedFil
         if kind in ("profile", "comments") or ("likes" in folders and kind != "likes"):
             return ParsedFile(path, "ignored", [], report=FileReport(path, "ignored", note=f"{kind} is not analysed"))
         rows = _rows(reader, header, counter, limits)
-        return ParsedFile(path, kind, rows, report=FileReport(path, kind, rows=len(rows)))
+        return ParsedFile(path, kind, rows, report=FileReport(path, kind, rows=len(rows)), cols=Columns(header))
     except csv.Error as exc:
         raise ExportRejected("bad_csv", f"{path} is not valid CSV: {exc}") from exc
 
@@ -465,12 +482,13 @@ def _parse_list(path: str, first: list[str], reader: Any, counter: list[int], li
     while header == []:
         header = next(reader, None)
     if header is None:
-        rows: list[dict[str, str]] = []
+        rows: list[list[str]] = []
     elif "Position" not in [h.strip() for h in header]:
         raise ExportRejected("wrong_headers", f"{path}: a list export needs Position,Name,Year,URL,Description after its header block", 422)
     else:
         rows = _rows(reader, header, counter, limits)
-    return ParsedFile(path, "list", rows, meta=meta, report=FileReport(path, "list", rows=len(rows)))
+    return ParsedFile(path, "list", rows, meta=meta, report=FileReport(path, "list", rows=len(rows)),
+                      cols=Columns(header or []))
 
 
 # ---------------------------------------------------------------------------------------- merge
@@ -644,39 +662,40 @@ class _Merger:
         return self.new_film(name, year, key, uri) if create else None
 
     # -- files
-    def row_identity(self, row: dict[str, str], report: FileReport, line: int) -> tuple[str, int | None] | None:
-        name = (row.get("Name") or "").strip()
+    def row_identity(self, row: list[str], c: Columns, report: FileReport, line: int) -> tuple[str, int | None] | None:
+        name = (row[c["Name"]] or "").strip()
         if not name:
             report.skipped += 1
             self.warn(report, line, "no film name; row skipped")
             return None
-        raw_year = (row.get("Year") or "").strip()
+        raw_year = (row[c["Year"]] or "").strip()
         year = parse_year(raw_year)
         if raw_year and year is None:
             self.warn(report, line, f"year {raw_year[:20]!r} not understood; treated as unknown")
         return name[:500], year
 
-    def date_of(self, row: dict[str, str], column: str, report: FileReport, line: int) -> date | None:
-        raw = row.get(column)
+    def date_of(self, row: list[str], c: Columns, column: str, report: FileReport, line: int) -> date | None:
+        raw = row[c[column]]
         value = parse_date(raw)
         if value is None and raw and raw.strip():
             self.warn(report, line, f"{column} {raw.strip()[:30]!r} not understood")
         return value
 
-    def rating_of(self, row: dict[str, str], report: FileReport, line: int) -> float | None:
-        raw = row.get("Rating")
+    def rating_of(self, row: list[str], c: Columns, report: FileReport, line: int) -> float | None:
+        raw = row[c["Rating"]]
         value = parse_rating(raw)
         if value is None and raw and raw.strip() not in ("", "0"):
             self.warn(report, line, f"rating {raw.strip()[:20]!r} not understood")
         return value
 
     def watched(self, pf: ParsedFile) -> None:
+        c = pf.cols
         for line, row in enumerate(pf.rows, start=2):
-            ident = self.row_identity(row, pf.report, line)
+            ident = self.row_identity(row, c, pf.report, line)
             if ident is None:
                 continue
             name, year = ident
-            uri = _uri(row.get("Letterboxd URI"))
+            uri = _uri(row[c["Letterboxd URI"]])
             if uri and uri in self.by_uri:
                 film = self.by_uri[uri]
             elif uri:
@@ -685,43 +704,46 @@ class _Merger:
                 found = self.by_key.get((title_key(name), year))
                 film = found[0] if found else self.new_film(name, year, (title_key(name), year), None)
             film.sources.add("watched")
-            marked = self.date_of(row, "Date", pf.report, line)
+            marked = self.date_of(row, c, "Date", pf.report, line)
             if marked and (film.marked_watched_on is None or marked < film.marked_watched_on):
                 film.marked_watched_on = marked
 
     def ratings(self, pf: ParsedFile) -> None:
+        c = pf.cols
         for line, row in enumerate(pf.rows, start=2):
-            ident = self.row_identity(row, pf.report, line)
+            ident = self.row_identity(row, c, pf.report, line)
             if ident is None:
                 continue
-            rating = self.rating_of(row, pf.report, line)
+            rating = self.rating_of(row, c, pf.report, line)
             if rating is None:
                 pf.report.skipped += 1
                 continue
-            film = self.film_by_uri_or_key(*ident, _uri(row.get("Letterboxd URI")), create=True)
+            film = self.film_by_uri_or_key(*ident, _uri(row[c["Letterboxd URI"]]), create=True)
             film.sources.add("ratings")
             film.ratings_rating = rating
-            self.export.ratings.append((film.id, rating, self.date_of(row, "Date", pf.report, line), _uri(row.get("Letterboxd URI"))))
+            self.export.ratings.append((film.id, rating, self.date_of(row, c, "Date", pf.report, line), _uri(row[c["Letterboxd URI"]])))
 
     def likes(self, pf: ParsedFile) -> None:
+        c = pf.cols
         for line, row in enumerate(pf.rows, start=2):
-            ident = self.row_identity(row, pf.report, line)
+            ident = self.row_identity(row, c, pf.report, line)
             if ident is None:
                 continue
-            uri = _uri(row.get("Letterboxd URI"))
+            uri = _uri(row[c["Letterboxd URI"]])
             film = self.film_by_uri_or_key(*ident, uri, create=False)
             if film is not None:
                 film.liked = True
-            self.export.likes.append((film.id if film else None, ident[0], ident[1], uri, self.date_of(row, "Date", pf.report, line)))
+            self.export.likes.append((film.id if film else None, ident[0], ident[1], uri, self.date_of(row, c, "Date", pf.report, line)))
 
     def diary(self, pf: ParsedFile) -> None:
         entries = []
+        c = pf.cols
         for line, row in enumerate(pf.rows, start=2):
-            ident = self.row_identity(row, pf.report, line)
+            ident = self.row_identity(row, c, pf.report, line)
             if ident is None:
                 continue
-            watched_on = self.date_of(row, "Watched Date", pf.report, line)
-            logged_on = self.date_of(row, "Date", pf.report, line)
+            watched_on = self.date_of(row, c, "Watched Date", pf.report, line)
+            logged_on = self.date_of(row, c, "Date", pf.report, line)
             entries.append((ident, watched_on, logged_on, line, row))
         entries.sort(key=lambda e: (e[1] or e[2] or date.min, e[2] or date.min, e[3]))
         dealt: dict[tuple, int] = defaultdict(int)
@@ -742,25 +764,26 @@ class _Merger:
                 for f in found:
                     f.identity_note = note
             film.sources.add("diary")
-            uri = _uri(row.get("Letterboxd URI"))
+            uri = _uri(row[c["Letterboxd URI"]])
             viewing = Viewing(_new_id(), film, (watched_on or logged_on or date.min, logged_on or date.min, 0, line),
-                              watched_on or logged_on, logged_on, self.rating_of(row, pf.report, line),
-                              _is_yes(row.get("Rewatch")), parse_tags(row.get("Tags")), uri, "diary")
+                              watched_on or logged_on, logged_on, self.rating_of(row, c, pf.report, line),
+                              _is_yes(row[c["Rewatch"]]), parse_tags(row[c["Tags"]]), uri, "diary")
             film.viewings.append(viewing)
             self.export.viewings.append(viewing)
             if uri:
                 self.diary_by_uri[uri] = viewing
 
     def reviews(self, pf: ParsedFile) -> None:
+        c = pf.cols
         for line, row in enumerate(pf.rows, start=2):
-            ident = self.row_identity(row, pf.report, line)
+            ident = self.row_identity(row, c, pf.report, line)
             if ident is None:
                 continue
-            uri = _uri(row.get("Letterboxd URI"))
-            watched_on = self.date_of(row, "Watched Date", pf.report, line)
-            published = self.date_of(row, "Date", pf.report, line)
-            rating = self.rating_of(row, pf.report, line)
-            tags = parse_tags(row.get("Tags"))
+            uri = _uri(row[c["Letterboxd URI"]])
+            watched_on = self.date_of(row, c, "Watched Date", pf.report, line)
+            published = self.date_of(row, c, "Date", pf.report, line)
+            rating = self.rating_of(row, c, pf.report, line)
+            tags = parse_tags(row[c["Tags"]])
             viewing = self.diary_by_uri.get(uri) if uri else None
             if viewing is not None:
                 film = viewing.film
@@ -781,7 +804,7 @@ class _Merger:
                     viewing = next((v for v in film.viewings if v.watched_on == watched_on), None)
                     if viewing is None:
                         viewing = Viewing(_new_id(), film, (watched_on, published or date.min, 1, line), watched_on, published,
-                                          rating, _is_yes(row.get("Rewatch")), tags, uri, "reviews")
+                                          rating, _is_yes(row[c["Rewatch"]]), tags, uri, "reviews")
                         film.viewings.append(viewing)
                         self.export.viewings.append(viewing)
             film.sources.add("reviews")
@@ -790,31 +813,33 @@ class _Merger:
                 when = watched_on or published or date.min
                 if film.review_rating is None or when >= film.review_rating[0]:
                     film.review_rating = (when, rating)
-            text = (row.get("Review") or "").strip()
+            text = (row[c["Review"]] or "").strip()
             self.export.reviews.append((_new_id(), film.id, viewing.id if viewing else None, watched_on, published, rating,
-                                        _is_yes(row.get("Rewatch")), text, tags, uri))
+                                        _is_yes(row[c["Rewatch"]]), text, tags, uri))
 
     def watchlist(self, pf: ParsedFile) -> None:
+        c = pf.cols
         for line, row in enumerate(pf.rows, start=2):
-            ident = self.row_identity(row, pf.report, line)
+            ident = self.row_identity(row, c, pf.report, line)
             if ident is None:
                 continue
-            self.export.watchlist.append((line - 1, ident[0], ident[1], _uri(row.get("Letterboxd URI")),
-                                          self.date_of(row, "Date", pf.report, line)))
+            self.export.watchlist.append((line - 1, ident[0], ident[1], _uri(row[c["Letterboxd URI"]]),
+                                          self.date_of(row, c, "Date", pf.report, line)))
 
     def a_list(self, pf: ParsedFile) -> None:
         list_id = _new_id()
         meta = pf.meta
         entries = []
+        c = pf.cols
         for line, row in enumerate(pf.rows, start=2):
-            ident = self.row_identity(row, pf.report, line)
+            ident = self.row_identity(row, c, pf.report, line)
             if ident is None:
                 continue
-            position = (row.get("Position") or "").strip()
-            uri = _uri(row.get("URL"))
+            position = (row[c["Position"]] or "").strip()
+            uri = _uri(row[c["URL"]])
             film = self.by_uri.get(uri) if uri else None
             entries.append((list_id, int(position) if position.isdigit() else len(entries) + 1, ident[0], ident[1], uri,
-                            (row.get("Description") or "").strip() or None, film.id if film else None))
+                            (row[c["Description"]] or "").strip() or None, film.id if film else None))
         name = (meta.get("Name") or "").strip() or posixpath.basename(pf.name).removesuffix(".csv")
         self.export.lists.append((list_id, name[:500], (meta.get("Description") or "").strip() or None,
                                   parse_tags(meta.get("Tags")), _uri(meta.get("URL")), parse_date(meta.get("Date")), len(entries)))
