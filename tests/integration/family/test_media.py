@@ -163,3 +163,4 @@ def test_malformed_queue_message_fails_only_its_record(api: FamilyApi, media_que
     result = media_queue.deliver(real + bad)
     assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == [bad[0]["MessageId"]]
     assert api.get(f"/api/v1/media/{up['id']}/", user=user).body["status"] == "ready"
+    boto3.client("sqs").delete_message(QueueUrl=family_env["queue_url"], ReceiptHandle=bad[0]["ReceiptHandle"])
