@@ -52,6 +52,7 @@ def ensure_profile(user_id: UUID, email: str | None) -> None:
 
 
 def get_profile(user_id: UUID) -> dict[str, Any] | None:
+    """The profile row (``preference_vector`` as a list of 5 floats), or None."""
     return db.connection().execute(
         "SELECT id, email, name, display_name, preference_vector::real[] AS preference_vector, votes_count, created_at "
         "FROM music.profiles WHERE id = %s",
@@ -60,6 +61,7 @@ def get_profile(user_id: UUID) -> dict[str, Any] | None:
 
 
 def role_of(user_id: UUID) -> str | None:
+    """``admin``, ``manager`` or None (the ``music.roles`` row; groups are the service's business)."""
     row = db.connection().execute("SELECT role FROM music.roles WHERE user_id = %s", (user_id,)).fetchone()
     return row["role"] if row else None
 
@@ -80,10 +82,12 @@ def set_role(user_id: UUID, role: str, granted_by: UUID) -> dict[str, Any]:
 
 
 def delete_role(user_id: UUID) -> bool:
+    """Remove the user's role; False when it had none."""
     return db.connection().execute("DELETE FROM music.roles WHERE user_id = %s", (user_id,)).rowcount == 1
 
 
 def list_roles() -> list[dict[str, Any]]:
+    """Every role row with the user's e-mail, oldest grant first (at most 500)."""
     return db.connection().execute(
         "SELECT r.user_id, r.role, r.granted_by, r.granted_at, p.email FROM music.roles r "
         "JOIN music.profiles p ON p.id = r.user_id ORDER BY r.granted_at, r.user_id LIMIT 500"
@@ -91,11 +95,13 @@ def list_roles() -> list[dict[str, Any]]:
 
 
 def profile_exists(user_id: UUID) -> bool:
+    """Whether the user has a music profile."""
     return db.connection().execute("SELECT 1 FROM music.profiles WHERE id = %s", (user_id,)).fetchone() is not None
 
 
 # ---------------------------------------------------------------- songs
 def insert_song(values: dict[str, Any]) -> dict[str, Any]:
+    """Insert a song from column values (``embedding`` a list of 5 floats); returns the row."""
     values = dict(values)
     columns = list(values)
     placeholders = [sql.SQL("{}::vector").format(sql.Placeholder(c)) if c == "embedding" else sql.Placeholder(c) for c in columns]
@@ -108,10 +114,12 @@ def insert_song(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_song(song_id: UUID) -> dict[str, Any] | None:
+    """One song row (``embedding`` as a list), or None."""
     return db.connection().execute(f"SELECT {SONG_COLUMNS} FROM music.songs WHERE id = %s", (song_id,)).fetchone()
 
 
 def update_song(song_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
+    """Apply ``changes`` (column -> value) to a song; returns the row, or None if unknown."""
     changes = dict(changes)
     parts = []
     for key in changes:
@@ -126,6 +134,7 @@ def update_song(song_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None
 
 
 def list_songs(*, ready_only: bool, status: str | None, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+    """Songs newest first, keyset-paged on ``(created_at, id)``; ``limit + 1`` rows tell if more follow."""
     where, params = ["TRUE"], {"limit": limit + 1}
     if ready_only:
         where.append("status = 'ready'")
@@ -169,6 +178,7 @@ def claim_upload(key: str, lease_seconds: int) -> dict[str, Any] | None:
 
 
 def release_upload(song_id: UUID) -> None:
+    """Give up the processing lease (a transient failure), so a redelivery can claim it."""
     db.connection().execute("UPDATE music.songs SET claimed_at = NULL WHERE id = %s AND status = 'processing'", (song_id,))
 
 
@@ -213,6 +223,7 @@ def upsert_imported(source: str, songs: list[dict[str, Any]], created_by: UUID) 
 
 # ---------------------------------------------------------------- players (managers' view)
 def insert_player(name: str, token_hash: bytes, token_hint: str, manager_id: UUID | None, created_by: UUID) -> dict[str, Any]:
+    """Insert a player (the token's hash and hint only); returns the row."""
     return db.connection().execute(
         f"""
         INSERT INTO music.players AS p (name, token_hash, token_hint, manager_id, created_by)
@@ -236,6 +247,8 @@ def _player_view_sql(extra_where: str) -> str:
 
 
 def get_player(player_id: UUID, user_id: UUID, is_admin: bool, online_seconds: int) -> dict[str, Any] | None:
+    """The managers' view of one player (``online`` from the heartbeat, current song, queue length,
+    listeners) if the caller may see it (admin, or its manager), else None."""
     return db.connection().execute(
         _player_view_sql("AND p.id = %(id)s"),
         {"id": player_id, "user_id": user_id, "is_admin": is_admin, "online_seconds": online_seconds},
@@ -243,6 +256,7 @@ def get_player(player_id: UUID, user_id: UUID, is_admin: bool, online_seconds: i
 
 
 def list_players(user_id: UUID, is_admin: bool, online_seconds: int, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+    """The managers' view of the caller's players (all for an admin), newest first, keyset-paged."""
     params: dict[str, Any] = {"user_id": user_id, "is_admin": is_admin, "online_seconds": online_seconds, "limit": limit + 1}
     extra = ""
     if after:
@@ -254,6 +268,7 @@ def list_players(user_id: UUID, is_admin: bool, online_seconds: int, after: tupl
 
 
 def update_player(player_id: UUID, user_id: UUID, is_admin: bool, changes: dict[str, Any]) -> dict[str, Any] | None:
+    """Apply ``changes`` to a player the caller may run; returns the row, or None."""
     assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder("set_" + k)) for k in changes)
     query = sql.SQL("UPDATE music.players AS p SET {} WHERE p.id = %(id)s AND " + VISIBLE_PLAYER + " RETURNING " + PLAYER_COLUMNS).format(assignments)
     params = {"set_" + k: v for k, v in changes.items()} | {"id": player_id, "user_id": user_id, "is_admin": is_admin}
@@ -261,6 +276,7 @@ def update_player(player_id: UUID, user_id: UUID, is_admin: bool, changes: dict[
 
 
 def queue_entries(player_id: UUID, limit: int = 50) -> list[dict[str, Any]]:
+    """A player's queue, head first: entry id, position, reason and the song's fields."""
     return db.connection().execute(
         """
         SELECT q.id AS queue_entry_id, q.position, q.reason, q.added_at, s.id AS song_id, s.title, s.artist, s.type,
@@ -273,6 +289,7 @@ def queue_entries(player_id: UUID, limit: int = 50) -> list[dict[str, Any]]:
 
 
 def history(player_id: UUID, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+    """A player's plays, newest first, keyset-paged on ``(played_at, id)``."""
     params: dict[str, Any] = {"player_id": player_id, "limit": limit + 1}
     extra = ""
     if after:
@@ -290,6 +307,7 @@ def history(player_id: UUID, after: tuple[datetime, UUID] | None, limit: int) ->
 
 
 def library(player_id: UUID, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+    """A player's library, newest first, keyset-paged on ``(added_at, id)``."""
     params: dict[str, Any] = {"player_id": player_id, "limit": limit + 1}
     extra = ""
     if after:
@@ -307,11 +325,13 @@ def library(player_id: UUID, after: tuple[datetime, UUID] | None, limit: int) ->
 
 
 def existing_song_ids(song_ids: list[UUID]) -> set[UUID]:
+    """Which of ``song_ids`` exist."""
     rows = db.connection().execute("SELECT id FROM music.songs WHERE id = ANY(%s)", (song_ids,)).fetchall()
     return {r["id"] for r in rows}
 
 
 def add_to_library(player_id: UUID, song_ids: list[UUID]) -> int:
+    """Add songs to a player's library (repeats ignored); returns how many were added."""
     cur = db.connection().execute(
         """
         INSERT INTO music.player_library (player_id, song_id)
@@ -323,6 +343,7 @@ def add_to_library(player_id: UUID, song_ids: list[UUID]) -> int:
 
 
 def remove_from_library(player_id: UUID, song_id: UUID) -> bool:
+    """Remove a song from a library (and from the queue, unless it is at the head); False if absent."""
     with db.transaction() as conn:
         removed = conn.execute(
             "DELETE FROM music.player_library WHERE player_id = %s AND song_id = %s", (player_id, song_id)
@@ -347,6 +368,7 @@ def player_for_token(token_hash: bytes) -> dict[str, Any] | None:
 
 
 def heartbeat(player_id: UUID, status: str) -> dict[str, Any] | None:
+    """Record a poll (``last_poll`` = now, ``status``); None when the player is revoked."""
     return db.connection().execute(
         f"UPDATE music.players AS p SET last_poll = now(), status = %s WHERE p.id = %s AND p.revoked_at IS NULL RETURNING {PLAYER_COLUMNS}",
         (status, player_id),
@@ -354,6 +376,7 @@ def heartbeat(player_id: UUID, status: str) -> dict[str, Any] | None:
 
 
 def set_current_song(player_id: UUID, song_id: UUID | None) -> None:
+    """Set what the player is playing now."""
     db.connection().execute(
         "UPDATE music.players SET current_song_id = %s WHERE id = %s AND current_song_id IS DISTINCT FROM %s",
         (song_id, player_id, song_id),
@@ -467,12 +490,14 @@ def refill_queue(player_id: UUID, *, length: int, keep: int, replan: bool, windo
 
 
 def queue_length(player_id: UUID) -> int:
+    """How many entries a player's queue holds."""
     return db.connection().execute(
         "SELECT count(*) AS n FROM music.player_queue WHERE player_id = %s", (player_id,)
     ).fetchone()["n"]
 
 
 def active_player_ids(after: UUID | None, limit: int) -> list[UUID]:
+    """Ids of unrevoked players after ``after``, in id order, ``limit`` at a time."""
     rows = db.connection().execute(
         "SELECT id FROM music.players WHERE revoked_at IS NULL AND (%(after)s::uuid IS NULL OR id > %(after)s) ORDER BY id LIMIT %(limit)s",
         {"after": after, "limit": limit},
@@ -481,12 +506,14 @@ def active_player_ids(after: UUID | None, limit: int) -> list[UUID]:
 
 
 def expire_sessions() -> int:
+    """Mark sessions past ``expires_at`` inactive; returns how many."""
     return db.connection().execute(
         "UPDATE music.sessions SET status = 'inactive' WHERE status = 'active' AND expires_at <= now()"
     ).rowcount
 
 
 def mark_offline(online_seconds: int) -> int:
+    """Mark players whose last poll is older than ``online_seconds`` offline; returns how many."""
     return db.connection().execute(
         """
         UPDATE music.players SET status = 'offline'
@@ -497,6 +524,7 @@ def mark_offline(online_seconds: int) -> int:
 
 
 def recommend(player_id: UUID, target: list[float] | None, limit: int, window_minutes: int) -> list[dict[str, Any]]:
+    """``recommend_with_penalty`` for a player (target None: its listeners, else the fallback), with titles."""
     return db.connection().execute(
         """
         SELECT r.song_id, r.distance, r.penalty, r.score, r.target_source, s.title, s.artist
@@ -508,12 +536,14 @@ def recommend(player_id: UUID, target: list[float] | None, limit: int, window_mi
 
 
 def collective_vector(player_id: UUID) -> list[float] | None:
+    """The player's collective vector (5 floats) or None (``music.collective_vector``)."""
     row = db.connection().execute("SELECT music.collective_vector(%s)::real[] AS v", (player_id,)).fetchone()
     return row["v"] if row else None
 
 
 # ---------------------------------------------------------------- sessions and votes
 def player_exists(player_id: UUID) -> bool:
+    """Whether an unrevoked player has this id."""
     return db.connection().execute(
         "SELECT 1 FROM music.players WHERE id = %s AND revoked_at IS NULL", (player_id,)
     ).fetchone() is not None
@@ -558,6 +588,7 @@ def current_session(user_id: UUID) -> dict[str, Any] | None:
 
 
 def check_out(user_id: UUID) -> dict[str, Any] | None:
+    """End the caller's active session; returns it, or None when there was none."""
     return db.connection().execute(
         f"""
         UPDATE music.sessions SET status = 'inactive', checked_out_at = LEAST(now(), expires_at)
@@ -568,6 +599,7 @@ def check_out(user_id: UUID) -> dict[str, Any] | None:
 
 
 def close_expired_session(session_id: UUID) -> None:
+    """Mark one session inactive if it has expired."""
     db.connection().execute(
         "UPDATE music.sessions SET status = 'inactive' WHERE id = %s AND status = 'active' AND expires_at <= now()", (session_id,)
     )
@@ -588,12 +620,14 @@ def song_for_vote(song_id: UUID, player_id: UUID) -> dict[str, Any] | None:
 
 
 def lock_preference(user_id: UUID) -> list[float]:
+    """The caller's preference vector, row-locked for the rest of the transaction."""
     return db.connection().execute(
         "SELECT preference_vector::real[] AS v FROM music.profiles WHERE id = %s FOR UPDATE", (user_id,)
     ).fetchone()["v"]
 
 
 def save_vote(user_id: UUID, song_id: UUID, session: dict[str, Any], vote_value: int, preference: list[float]) -> dict[str, Any]:
+    """Insert the vote and store the new preference vector (inside the caller's transaction)."""
     conn = db.connection()
     vote = conn.execute(
         """

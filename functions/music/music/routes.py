@@ -83,16 +83,19 @@ def me(who: Principal = Person) -> dict[str, Any]:
 
 @router.get("/roles/")
 def list_roles(who: Principal = Person) -> dict[str, Any]:
+    """Admins: every role."""
     return service.list_roles(who)
 
 
 @router.put("/roles/{user_id}/")
 def set_role(user_id: UUID, body: RoleSet, who: Principal = Person) -> dict[str, Any]:
+    """Admins: give a user the admin or manager role (body ``{"role"}``)."""
     return service.set_role(who, user_id, body.role.value)
 
 
 @router.delete("/roles/{user_id}/", status_code=status.HTTP_204_NO_CONTENT)
 def delete_role(user_id: UUID, who: Principal = Person) -> Response:
+    """Admins: take a user's role away."""
     service.delete_role(who, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -100,6 +103,7 @@ def delete_role(user_id: UUID, who: Principal = Person) -> Response:
 # ---------------------------------------------------------------- songs
 @router.post("/songs/", status_code=status.HTTP_201_CREATED)
 def create_song(body: SongCreate, who: Principal = Person) -> dict[str, Any]:
+    """Managers and admins: a song (audio comes by upload)."""
     return service.create_song(who, body)
 
 
@@ -110,6 +114,7 @@ def list_songs(
     limit: Limit = DEFAULT_LIMIT,
     who: Principal = Person,
 ) -> dict[str, Any]:
+    """Songs, newest first (listeners: ready ones), keyset-paged."""
     return service.list_songs(who, status_, cursor, limit)
 
 
@@ -126,16 +131,19 @@ async def import_songs(request: Request, who: Principal = Person) -> dict[str, A
 
 @router.get("/songs/{song_id}/")
 def get_song(song_id: UUID, who: Principal = Person) -> dict[str, Any]:
+    """One song."""
     return service.get_song(who, song_id)
 
 
 @router.patch("/songs/{song_id}/")
 def update_song(song_id: UUID, body: SongUpdate, who: Principal = Person) -> dict[str, Any]:
+    """Managers and admins: change a song."""
     return service.update_song(who, song_id, body)
 
 
 @router.post("/songs/{song_id}/upload/", status_code=status.HTTP_201_CREATED)
 def request_song_upload(song_id: UUID, body: SongUploadRequest, who: Principal = Person) -> dict[str, Any]:
+    """Managers and admins: a presigned POST for the song's audio."""
     return service.request_upload(who, song_id, body)
 
 
@@ -148,36 +156,43 @@ def create_player(body: PlayerCreate, who: Principal = Person) -> dict[str, Any]
 
 @router.get("/players/")
 def list_players(cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT, who: Principal = Person) -> dict[str, Any]:
+    """The managers' list of players with online/offline and what is playing."""
     return service.list_players(who, cursor, limit)
 
 
 @router.get("/players/{player_id}/")
 def get_player(player_id: UUID, who: Principal = Person) -> dict[str, Any]:
+    """The managers' page of a player: status, now playing, queue, history, listeners."""
     return service.get_player(who, player_id)
 
 
 @router.patch("/players/{player_id}/")
 def update_player(player_id: UUID, body: PlayerUpdate, who: Principal = Person) -> dict[str, Any]:
+    """Rename; admins also assign the manager."""
     return service.update_player(who, player_id, body)
 
 
 @router.post("/players/{player_id}/token/")
 def rotate_player_token(player_id: UUID, who: Principal = Person) -> dict[str, Any]:
+    """A new device token, shown once; the old one stops."""
     return service.rotate_token(who, player_id)
 
 
 @router.post("/players/{player_id}/revoke/")
 def revoke_player(player_id: UUID, who: Principal = Person) -> dict[str, Any]:
+    """The device token stops working."""
     return service.revoke_player(who, player_id)
 
 
 @router.get("/players/{player_id}/queue/")
 def get_player_queue(player_id: UUID, who: Principal = Person) -> dict[str, Any]:
+    """The player's queue, head first."""
     return service.player_queue(who, player_id)
 
 
 @router.get("/players/{player_id}/history/")
 def list_player_history(player_id: UUID, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT, who: Principal = Person) -> dict[str, Any]:
+    """What the player played, newest first."""
     return service.player_history(who, player_id, cursor, limit)
 
 
@@ -185,21 +200,25 @@ def list_player_history(player_id: UUID, cursor: Cursor = None, limit: Limit = D
 def list_player_recommendations(
     player_id: UUID, limit: Annotated[int, Query(ge=1, le=50)] = 10, who: Principal = Person
 ) -> dict[str, Any]:
+    """What ``recommend_with_penalty`` picks now."""
     return service.recommendations(who, player_id, limit)
 
 
 @router.get("/players/{player_id}/library/")
 def list_player_library(player_id: UUID, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT, who: Principal = Person) -> dict[str, Any]:
+    """The player's library."""
     return service.player_library(who, player_id, cursor, limit)
 
 
 @router.post("/players/{player_id}/library/")
 def add_player_library(player_id: UUID, body: LibraryAdd, who: Principal = Person) -> dict[str, Any]:
+    """Add songs to the library (body ``{"song_ids"}``)."""
     return service.add_library(who, player_id, body)
 
 
 @router.delete("/players/{player_id}/library/{song_id}/", status_code=status.HTTP_204_NO_CONTENT)
 def remove_player_library(player_id: UUID, song_id: UUID, who: Principal = Person) -> Response:
+    """Remove a song from the library."""
     service.remove_library(who, player_id, song_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -207,6 +226,7 @@ def remove_player_library(player_id: UUID, song_id: UUID, who: Principal = Perso
 # ---------------------------------------------------------------- listeners
 @router.post("/sessions/", status_code=status.HTTP_201_CREATED)
 def check_in(body: CheckIn, response: Response, who: Principal = Person) -> dict[str, Any]:
+    """Check in at a player (body ``{"player_id"}``); 200 when extended."""
     session, created = service.check_in(who, body)
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -215,17 +235,20 @@ def check_in(body: CheckIn, response: Response, who: Principal = Person) -> dict
 
 @router.get("/sessions/current/")
 def get_current_session(who: Principal = Person) -> dict[str, Any]:
+    """The caller's session and what plays there."""
     return service.current_session(who)
 
 
 @router.delete("/sessions/current/", status_code=status.HTTP_204_NO_CONTENT)
 def check_out(who: Principal = Person) -> Response:
+    """End the caller's session."""
     service.check_out(who)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/votes/", status_code=status.HTTP_201_CREATED)
 def vote(body: VoteCreate, who: Principal = Person) -> dict[str, Any]:
+    """Vote 1..5 on a song (body ``{"song_id", "vote_value"}``); needs an active session."""
     return service.vote(who, body)
 
 
@@ -250,4 +273,5 @@ def poll(
 
 @player_router.post("/played")
 def played(body: PlayedReport, me: UUID = Player) -> dict[str, Any]:
+    """The player reports a song played: history written, queue advanced."""
     return service.played(me, body)

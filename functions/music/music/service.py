@@ -65,6 +65,8 @@ def _admin(who: Principal) -> None:
 
 
 def me(who: Principal) -> dict[str, Any]:
+    """The caller: ``user_id``, ``email``, ``role``, ``groups``, ``preference_vector``, ``votes_count`` and the
+    active ``session`` (or None)."""
     profile = repo.get_profile(who.user_id) or {}
     session = repo.current_session(who.user_id)
     return {
@@ -80,17 +82,20 @@ def me(who: Principal) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- roles
 def set_role(who: Principal, user_id: UUID, role_name: str) -> dict[str, Any]:
+    """Give a user the ``admin`` or ``manager`` role (one per user). Raises Forbidden unless admin."""
     _admin(who)
     return repo.set_role(user_id, role_name, who.user_id)
 
 
 def delete_role(who: Principal, user_id: UUID) -> None:
+    """Take a user's role away. Raises Forbidden unless admin, NotFound when it has none."""
     _admin(who)
     if not repo.delete_role(user_id):
         raise NotFound("this user has no role", code="role_not_found")
 
 
 def list_roles(who: Principal) -> dict[str, Any]:
+    """``{"roles": [...]}``. Raises Forbidden unless admin."""
     _admin(who)
     return {"roles": repo.list_roles()}
 
@@ -111,6 +116,7 @@ def song_view(row: dict[str, Any], *, staff: bool) -> dict[str, Any]:
 
 
 def create_song(who: Principal, body: SongCreate) -> dict[str, Any]:
+    """Create a song awaiting its audio. Raises Forbidden for listeners."""
     _staff(who)
     values = body.model_dump() | {"created_by": who.user_id}
     values["type"] = body.type.value if body.type else None
@@ -118,6 +124,7 @@ def create_song(who: Principal, body: SongCreate) -> dict[str, Any]:
 
 
 def get_song(who: Principal, song_id: UUID) -> dict[str, Any]:
+    """One song; listeners see ready songs only. Raises NotFound."""
     staff = role(who) in ("admin", "manager")
     row = repo.get_song(song_id)
     if row is None or (not staff and row["status"] != "ready"):
@@ -126,6 +133,7 @@ def get_song(who: Principal, song_id: UUID) -> dict[str, Any]:
 
 
 def update_song(who: Principal, song_id: UUID, body: SongUpdate) -> dict[str, Any]:
+    """Change a song's title, artist, type, embedding or BPM. Raises Forbidden, NotFound."""
     _staff(who)
     changes = body.model_dump(exclude_unset=True)
     if "title" in changes and changes["title"] is None:
@@ -139,6 +147,7 @@ def update_song(who: Principal, song_id: UUID, body: SongUpdate) -> dict[str, An
 
 
 def list_songs(who: Principal, status: str | None, cursor: str | None, limit: int) -> dict[str, Any]:
+    """``{"songs", "next_cursor"}``; listeners see ready songs only."""
     staff = role(who) in ("admin", "manager")
     rows = repo.list_songs(ready_only=not staff, status=status, after=decode_cursor(cursor), limit=limit)
     items, next_cursor = page(rows, limit, "created_at")
@@ -241,6 +250,7 @@ def _require_manager(user_id: UUID) -> None:
 
 
 def list_players(who: Principal, cursor: str | None, limit: int) -> dict[str, Any]:
+    """``{"players", "next_cursor"}``: the caller's players (all for an admin). Raises Forbidden."""
     is_admin = _staff(who)
     rows = repo.list_players(who.user_id, is_admin, _online_seconds(), decode_cursor(cursor), limit)
     items, next_cursor = page(rows, limit, "created_at")
@@ -260,6 +270,7 @@ def get_player(who: Principal, player_id: UUID) -> dict[str, Any]:
 
 
 def update_player(who: Principal, player_id: UUID, body: PlayerUpdate) -> dict[str, Any]:
+    """Rename a player, or (admins) assign its manager. Raises Forbidden, NotFound, BadRequest."""
     _, is_admin = _visible_player(who, player_id)
     changes = body.model_dump(exclude_unset=True)
     if "name" in changes and changes["name"] is None:
@@ -295,6 +306,7 @@ def revoke_player(who: Principal, player_id: UUID) -> dict[str, Any]:
 
 
 def player_history(who: Principal, player_id: UUID, cursor: str | None, limit: int) -> dict[str, Any]:
+    """``{"history", "next_cursor"}`` of a player the caller runs. Raises NotFound."""
     _visible_player(who, player_id)
     rows = repo.history(player_id, decode_cursor(cursor), limit)
     items, next_cursor = page(rows, limit, "played_at")
@@ -302,11 +314,13 @@ def player_history(who: Principal, player_id: UUID, cursor: str | None, limit: i
 
 
 def player_queue(who: Principal, player_id: UUID) -> dict[str, Any]:
+    """``{"queue"}`` of a player the caller runs, head first. Raises NotFound."""
     _visible_player(who, player_id)
     return {"queue": [_entry_view(e, with_url=False) for e in repo.queue_entries(player_id)]}
 
 
 def player_library(who: Principal, player_id: UUID, cursor: str | None, limit: int) -> dict[str, Any]:
+    """``{"library", "next_cursor"}`` of a player the caller runs. Raises NotFound."""
     _visible_player(who, player_id)
     rows = repo.library(player_id, decode_cursor(cursor), limit)
     items, next_cursor = page(rows, limit, "added_at")
@@ -328,6 +342,7 @@ def add_library(who: Principal, player_id: UUID, body: LibraryAdd) -> dict[str, 
 
 
 def remove_library(who: Principal, player_id: UUID, song_id: UUID) -> None:
+    """Take a song out of a player's library and re-plan its queue. Raises NotFound."""
     _visible_player(who, player_id)
     if not repo.remove_from_library(player_id, song_id):
         raise NotFound("the song is not in this player's library", code="not_in_library")
@@ -466,6 +481,7 @@ def check_in(who: Principal, body: CheckIn) -> tuple[dict[str, Any], bool]:
 
 
 def current_session(who: Principal) -> dict[str, Any]:
+    """The caller's active session with what its player plays now and next. Raises NotFound."""
     session = repo.current_session(who.user_id)
     if session is None or session["expired"]:
         raise NotFound("you are not checked in", code="no_active_session")
@@ -479,6 +495,7 @@ def _now_and_next_public(player_id: UUID) -> dict[str, Any]:
 
 
 def check_out(who: Principal) -> None:
+    """End the caller's session and re-plan the player's queue. Raises NotFound when not checked in."""
     session = repo.check_out(who.user_id)
     if session is None:
         raise NotFound("you are not checked in", code="no_active_session")
