@@ -99,12 +99,15 @@ class _TmdbRetry(Retry):
 
 def default_retry(retries: int) -> Retry:
     """Retries for idempotent GETs: connection errors, 429 and 5xx; backoff 0.5 s doubling to 8 s."""
-    return _TmdbRetry(
+    options = dict(
         total=retries, connect=retries, read=retries, status=retries, other=0, redirect=2,
-        backoff_factor=0.5, backoff_max=8.0, backoff_jitter=0.25,
-        status_forcelist=(429, 500, 502, 503, 504), allowed_methods=frozenset({"GET"}),
+        backoff_factor=0.5, status_forcelist=(429, 500, 502, 503, 504), allowed_methods=frozenset({"GET"}),
         respect_retry_after_header=True, raise_on_status=False,
     )
+    try:  # urllib3 2.x: jitter and a backoff cap; 1.26 (older botocore bundles) has neither argument
+        return _TmdbRetry(**options, backoff_max=8.0, backoff_jitter=0.25)
+    except TypeError:
+        return _TmdbRetry(**options)
 
 
 class TmdbClient:
