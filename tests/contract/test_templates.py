@@ -114,6 +114,20 @@ def test_consumed_queues_have_dlq_and_long_enough_visibility(product: str, funct
     assert int(props.get("VisibilityTimeout", 30)) >= 6 * timeout, f"{queue} visibility < 6 x {function} timeout"
 
 
+@pytest.mark.parametrize("product", PRODUCTS)
+def test_every_queue_has_a_dead_letter_queue(product: str) -> None:
+    all_queues = queues(product)
+    dead_letter = {
+        props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for props in all_queues.values()
+        if "RedrivePolicy" in props
+    }
+    missing = [name for name, props in all_queues.items() if name not in dead_letter and "RedrivePolicy" not in props]
+    assert missing == []
+    for name in dead_letter:
+        assert int(all_queues[name].get("MessageRetentionPeriod", 345600)) == 1209600, f"{name} keeps failures < 14 days"
+
+
 @pytest.mark.parametrize("template", [ROOT_TEMPLATE, *nested_templates().values()], ids=lambda p: str(p.relative_to(REPO_ROOT)))
 def test_cfn_lint_is_clean(template: Path) -> None:
     from cfnlint.api import ManualArgs, lint_file
