@@ -1,7 +1,7 @@
 """The ``backlot`` command.
 
-    backlot dev [--port 3000] [--host 127.0.0.1]     serve every product's API, queues and schedules
-    backlot invoke <Stack/Function> [-e event.json]  run one function once, print its result as JSON
+    backlot dev [--port 3000] [--host 127.0.0.1] [--env-vars f.json]   serve every product's API, queues and schedules
+    backlot invoke <Stack/Function> [-e event.json] [--env-vars f.json]  run one function once, print its result
     backlot token USER [--group G]... [--email E] [--ttl S]   print a development bearer JWT
     backlot user-id USER                             print the user id the platform gives USER
     backlot migrate                                  apply migrations
@@ -25,11 +25,21 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _env_vars(path: str | None) -> dict[str, dict[str, str]]:
+    """Read a ``--env-vars`` JSON file (``sam local`` format); {} without one."""
+    if not path:
+        return {}
+    data = json.loads(Path(path).read_text())
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise SystemExit(f"backlot: {path}: expected {{\"Parameters\": {{...}}, \"<Function>\": {{...}}}}")
+    return data
+
+
 def cmd_dev(args: argparse.Namespace) -> int:
     from backlot_local.dev import DevServer
 
     root = find_root()
-    return DevServer(root, state_dir(root), host=args.host, port=args.port).run()
+    return DevServer(root, state_dir(root), host=args.host, port=args.port, env_vars=_env_vars(args.env_vars)).run()
 
 
 def cmd_invoke(args: argparse.Namespace) -> int:
@@ -51,7 +61,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     try:
         database_url = services.start_database()
         endpoint = services.start_emulator()
-        app = load_application(root, aws_endpoint=endpoint)
+        app = load_application(root, aws_endpoint=endpoint, env_vars=_env_vars(args.env_vars))
         try:
             function = app.function(args.function)
         except KeyError as exc:
@@ -127,11 +137,13 @@ def parser() -> argparse.ArgumentParser:
     dev = commands.add_parser("dev", help="serve the APIs, queues and schedules of the templates locally")
     dev.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000; 0 picks a free one)")
     dev.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    dev.add_argument("--env-vars", help="JSON file of environment overrides, as sam local --env-vars takes")
     dev.set_defaults(run=cmd_dev)
 
     invoke = commands.add_parser("invoke", help="invoke one function in-process, like sam local invoke")
     invoke.add_argument("function", help="Stack/LogicalId (e.g. FamilyStack/MediaProcessorFunction) or an unambiguous LogicalId")
     invoke.add_argument("-e", "--event", help="event JSON file ('-' reads stdin; default {})")
+    invoke.add_argument("--env-vars", help="JSON file of environment overrides, as sam local --env-vars takes")
     invoke.set_defaults(run=cmd_invoke)
 
     token = commands.add_parser("token", help="print a development bearer JWT for USER")

@@ -60,8 +60,10 @@ def _terminate(signum: int, frame: object) -> None:
 class DevServer:
     """One ``backlot dev`` run. :meth:`run` blocks until the server is told to stop."""
 
-    def __init__(self, root: Path, state: Path, *, host: str = "127.0.0.1", port: int = 3000, log: Callable[[str], None] = say):
+    def __init__(self, root: Path, state: Path, *, host: str = "127.0.0.1", port: int = 3000,
+                 env_vars: dict[str, dict[str, str]] | None = None, log: Callable[[str], None] = say):
         self.root, self.state, self.host, self.port, self.log = root, state, host, port, log
+        self.env_vars = env_vars or {}
 
     def run(self) -> int:
         """Start everything, serve until SIGINT/SIGTERM, stop everything. Returns the exit code."""
@@ -79,7 +81,7 @@ class DevServer:
         try:
             database_url = services.start_database()
             endpoint = services.start_emulator()
-            app = load_application(self.root, aws_endpoint=endpoint)
+            app = load_application(self.root, aws_endpoint=endpoint, env_vars=self.env_vars)
             for warning in app.warnings:
                 self.log(f"[template] {warning}")
             migrate(database_url, app.products, app.product_code_dirs(), log=self.log)

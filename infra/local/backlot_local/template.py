@@ -541,6 +541,7 @@ def load_application(
     stage: str = "dev",
     parameter_overrides: dict[str, str] | None = None,
     stack_name: str | None = None,
+    env_vars: dict[str, dict[str, str]] | None = None,
 ) -> Application:
     """Load the root template and its nested stacks into an :class:`Application`.
 
@@ -550,6 +551,9 @@ def load_application(
         stage: the ``Stage`` parameter.
         parameter_overrides: other root parameters.
         stack_name: the root stack's name (default ``backlot-<stage>``).
+        env_vars: environment overrides in ``sam local --env-vars`` form: ``{"Parameters": {...}}``
+            for every function, ``{"<LogicalId>": {...}}`` or ``{"<Stack>/<LogicalId>": {...}}`` for
+            one. Unlike SAM, a variable the template does not declare is added too.
 
     Raises:
         cfnlint.decode.cfn_yaml.CfnParseError: a template is not valid YAML.
@@ -561,7 +565,17 @@ def load_application(
     _collect(app, root)
     for stack in app.stacks:
         _collect_events(app, stack)
+    apply_env_vars(app, env_vars or {})
     return app
+
+
+def apply_env_vars(app: Application, env_vars: dict[str, dict[str, str]]) -> None:
+    """Merge ``sam local --env-vars``-style overrides into each function's environment (see
+    :func:`load_application`); values are turned into strings as Lambda does."""
+    for function in app.functions:
+        for key in ("Parameters", function.logical_id, function.id):
+            for name, value in (env_vars.get(key) or {}).items():
+                function.environment[name] = "" if value is None else str(value)
 
 
 def _collect(app: Application, stack: Stack) -> None:

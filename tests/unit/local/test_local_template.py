@@ -122,3 +122,21 @@ def test_real_templates(family_app) -> None:
     assert len([r for r in family_app.routes if r.api is api]) == http_events
     me = next(r for r in family_app.routes if r.route_key == "GET /api/v1/me/")
     assert me.function.handler == "family.api.handler" and me.authorizer.name == "CognitoJwt"
+
+
+def test_env_vars_override_like_sam_local() -> None:
+    from backlot_local.template import load_application
+
+    from tests.conftest import REPO_ROOT
+
+    app = load_application(REPO_ROOT, env_vars={
+        "Parameters": {"EVERYONE": "1"},
+        "MediaProcessorFunction": {"MEDIA_ONLY": "yes"},
+        "FamilyStack/GetMeFunction": {"POWERTOOLS_SERVICE_NAME": "overridden", "NUMBER": 7},
+    })
+    media = app.function("FamilyStack/MediaProcessorFunction")
+    me = app.function("FamilyStack/GetMeFunction")
+    assert media.environment["EVERYONE"] == me.environment["EVERYONE"] == "1"
+    assert media.environment["MEDIA_ONLY"] == "yes" and "MEDIA_ONLY" not in me.environment
+    assert me.environment["POWERTOOLS_SERVICE_NAME"] == "overridden" and me.environment["NUMBER"] == "7"
+    assert media.environment["POWERTOOLS_SERVICE_NAME"] == "family"
