@@ -94,11 +94,6 @@ def list_roles() -> list[dict[str, Any]]:
     ).fetchall()
 
 
-def profile_exists(user_id: UUID) -> bool:
-    """Whether the user has a music profile."""
-    return db.connection().execute("SELECT 1 FROM music.profiles WHERE id = %s", (user_id,)).fetchone() is not None
-
-
 # ---------------------------------------------------------------- songs
 def insert_song(values: dict[str, Any]) -> dict[str, Any]:
     """Insert a song from column values (``embedding`` a list of 5 floats); returns the row."""
@@ -596,13 +591,6 @@ def check_out(user_id: UUID) -> dict[str, Any] | None:
         """,
         (user_id,),
     ).fetchone()
-
-
-def close_expired_session(session_id: UUID) -> None:
-    """Mark one session inactive if it has expired."""
-    db.connection().execute(
-        "UPDATE music.sessions SET status = 'inactive' WHERE id = %s AND status = 'active' AND expires_at <= now()", (session_id,)
-    )
 
 
 def song_for_vote(song_id: UUID, player_id: UUID) -> dict[str, Any] | None:

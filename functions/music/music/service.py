@@ -17,7 +17,7 @@ from backlot import db, storage
 from backlot.auth import Principal
 from backlot.errors import BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized
 from backlot.observability import logger
-from backlot.pagination import decode_cursor, encode_cursor, page
+from backlot.pagination import decode_cursor, page
 
 from music import repository as repo
 from music.domain import preference, tokens
@@ -528,13 +528,3 @@ def vote(who: Principal, body: VoteCreate) -> dict[str, Any]:
         saved = repo.save_vote(who.user_id, body.song_id, session, body.vote_value, moved)
     _refill(session["player_id"], replan=True)
     return saved | {"preference_vector": moved}
-
-
-def expire_if_needed(who: Principal) -> None:
-    """Close the caller's session if it expired (tidy-up; queries check ``expires_at`` anyway)."""
-    session = repo.current_session(who.user_id)
-    if session and session["expired"]:
-        repo.close_expired_session(session["id"])
-
-
-_ = encode_cursor  # re-exported for tests that page by hand
