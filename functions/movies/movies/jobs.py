@@ -9,22 +9,12 @@ import time
 from typing import Any
 from uuid import UUID
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from backlot.observability import logger, metrics, tracer
-from backlot.queues import s3_objects_in_sqs_record
+from backlot.queues import process_sqs_batch, s3_objects_in_sqs_record, sqs_lambda_handler
 
 from movies import service
-
-
-def process_sqs_batch(event: dict[str, Any], context: Any, record_handler: Any) -> dict[str, Any]:
-    """Like ``backlot.queues.process_sqs_batch``, but a batch whose every record failed is also
-    answered with ``batchItemFailures`` instead of an exception: SQS retries the same messages
-    either way (AWS docs, "Reporting batch item failures"), and a job that fails on purpose (a film
-    TMDB keeps refusing) is not logged as a crashed function."""
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
 
 
 def _receive_count(record: SQSRecord) -> int:
@@ -46,12 +36,8 @@ def parse_record(record: SQSRecord) -> list[str]:
     return [service.parse_uploaded(ref, count) for ref in s3_objects_in_sqs_record(record)]
 
 
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
-@logger.inject_lambda_context
-def parse_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """ParseExportFunction: SQS batch of S3 events in, ``{"batchItemFailures": [...]}`` out."""
-    return process_sqs_batch(event, context, parse_record)
+#: ParseExportFunction: SQS batch of S3 events in, ``{"batchItemFailures": [...]}`` out.
+parse_handler = sqs_lambda_handler(parse_record)
 
 
 def _deadline(context: Any) -> float | None:
@@ -69,16 +55,16 @@ def make_enrich_record(context: Any) -> Any:
     def enrich_record(record: SQSRecord) -> dict[str, int] | None:
         """One enrichment message ``{"session_id", "film_ids": [...]}``.
 
-        A malformed message is logged and dropped (it can never succeed); see
-        ``service.enrich_batch`` for failures.
+        A malformed message raises ``ValueError``: it fails, and after the queue's
+        ``maxReceiveCount`` rests in the dead-letter queue for a person to look at. See
+        ``service.enrich_batch`` for the other failures.
         """
         try:
             body = json.loads(record.body)
             session_id = UUID(str(body["session_id"]))
             film_ids = [UUID(str(f)) for f in body["film_ids"]][:500]
-        except (TypeError, ValueError, KeyError, json.JSONDecodeError):
-            logger.error("malformed enrichment message dropped", extra={"message_id": record.message_id})
-            return None
+        except (TypeError, ValueError, KeyError, json.JSONDecodeError) as exc:
+            raise ValueError(f"malformed enrichment message {record.message_id}: {exc}") from exc
         return service.enrich_batch(session_id, film_ids, receive_count=_receive_count(record), deadline=deadline)
 
     return enrich_record

@@ -22,10 +22,14 @@ from backlot.storage import S3ObjectRef, object_refs_from_s3_event
 def process_sqs_batch(event: dict[str, Any], context: Any, record_handler: Callable[[SQSRecord], Any]) -> dict[str, Any]:
     """Run ``record_handler`` on each SQS record; return the partial batch response.
 
+    When every record fails, the response lists them all (``raise_on_entire_batch_failure=False``):
+    SQS retries them exactly as it would after an exception, and a deliberate rejection is not
+    logged as a crash of the function.
+
     Returns:
         ``{"batchItemFailures": [{"itemIdentifier": messageId}, ...]}``.
     """
-    processor = BatchProcessor(event_type=EventType.SQS)
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
 
 
