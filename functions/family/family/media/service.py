@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
 
 from backlot import storage
 from backlot.observability import logger, metrics
@@ -57,13 +56,9 @@ def process_object(ref: S3ObjectRef) -> str:
         return "skipped"
     try:
         try:
-            data = storage.get_bytes(ref.bucket, ref.key, max_bytes=settings.max_presigned_upload_bytes)
-        except ValueError as exc:
-            return _reject(item, ref, MediaRejected("too_large", str(exc)))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                return _reject(item, ref, MediaRejected("missing", "the uploaded file is gone"))
-            raise
+            data = storage.read_upload(ref, max_bytes=settings.max_presigned_upload_bytes)
+        except storage.UploadUnavailable as gone:
+            return _reject(item, ref, MediaRejected(gone.code, gone.reason))
         try:
             if sniff_mime_type(data) in VIDEO_MIME_TYPES:
                 result = process_video(data, max_bytes=settings.max_presigned_upload_bytes)

@@ -9,8 +9,6 @@ them to the dead-letter queue.
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
-
 from backlot import storage
 from backlot.observability import logger, metrics
 from backlot.storage import S3ObjectRef
@@ -36,13 +34,9 @@ def process_object(ref: S3ObjectRef) -> str:
         return "skipped"
     try:
         try:
-            data = storage.get_bytes(ref.bucket, ref.key, max_bytes=settings.max_upload_bytes)
-        except ValueError as exc:
-            return _reject(song, ref, AudioRejected("too_large", str(exc)))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                return _reject(song, ref, AudioRejected("missing", "the uploaded file is gone"))
-            raise
+            data = storage.read_upload(ref, max_bytes=settings.max_upload_bytes)
+        except storage.UploadUnavailable as gone:
+            return _reject(song, ref, AudioRejected(gone.code, gone.reason))
         try:
             info = read_audio(data)
         except AudioRejected as rejected:

@@ -123,3 +123,32 @@ def object_refs_from_s3_event(event: dict[str, Any]) -> list[S3ObjectRef]:
             )
         )
     return refs
+
+
+class UploadUnavailable(Exception):
+    """An uploaded object that cannot be processed, ever: ``code`` ``missing`` or ``too_large``."""
+
+    def __init__(self, code: str, reason: str):
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.reason = reason
+
+
+def read_upload(ref: S3ObjectRef, *, max_bytes: int) -> bytes:
+    """Read an uploaded object named by an S3 event, at most ``max_bytes`` bytes.
+
+    Raises:
+        UploadUnavailable: it is gone (``missing``) or over the limit (``too_large``): retrying
+            cannot help, so the caller rejects the upload.
+        botocore.exceptions.ClientError: other S3 errors, transient, to be retried.
+    """
+    from botocore.exceptions import ClientError
+
+    try:
+        return get_bytes(ref.bucket, ref.key, max_bytes=max_bytes)
+    except ValueError as exc:
+        raise UploadUnavailable("too_large", str(exc)) from exc
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            raise UploadUnavailable("missing", "the uploaded file is gone") from exc
+        raise
