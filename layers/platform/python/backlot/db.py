@@ -4,8 +4,13 @@ Rules from ARCHITECTURE.md ("Data"): psycopg 3, ``prepare_threshold=None`` becau
 a connection that uses prepared statements, and pgvector's adapter registered so ``vector``
 columns read and write as numpy-free Python lists / ``pgvector.Vector``.
 
-Lambda runs one request at a time per execution environment; the local runtime may run several
-functions in threads, so the connection is kept per thread.
+Lambda runs one invocation at a time per execution environment, but FastAPI runs sync routes and
+dependencies in anyio worker threads that end with each invocation: a connection kept per thread
+would be a new connection (TLS, authentication through RDS Proxy) on every request. So the Lambda
+handler wrappers (``backlot.http``, ``backlot.queues``) run each invocation in
+:func:`invocation_scope`, which lends the execution environment's one connection to every thread of
+that invocation. Outside a scope (tests, scripts, threads started by code), the connection is kept
+per thread, so threads running at the same time never share one.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import psycopg
@@ -22,16 +28,60 @@ from psycopg.rows import dict_row
 
 from backlot.settings import get_settings
 
+class _Slot:
+    """Where one connection lives, and when it was last handed out."""
+
+    __slots__ = ("conn", "last_used")
+
+    def __init__(self) -> None:
+        self.conn: psycopg.Connection | None = None
+        self.last_used = 0.0
+
+
 _local = threading.local()
+#: The execution environment's connection, lent to the threads of one invocation at a time.
+_environment_slot = _Slot()
+_environment_lock = threading.Lock()
+_scoped: ContextVar[_Slot | None] = ContextVar("backlot_db_slot", default=None)
 
 
-def _conninfo() -> dict[str, Any]:
+def _slot() -> _Slot:
+    scoped = _scoped.get()
+    if scoped is not None:
+        return scoped
+    slot = getattr(_local, "slot", None)
+    if slot is None:
+        slot = _local.slot = _Slot()
+    return slot
+
+
+@contextmanager
+def invocation_scope() -> Iterator[None]:
+    """Run one invocation with the execution environment's connection, in whatever threads it runs.
+
+    The context is copied into the worker threads FastAPI (anyio) starts, so they all use the
+    same connection, and so does the next invocation. If another invocation holds the
+    environment's connection (only possible when handlers are called from several threads of
+    one process), this one falls back to per-thread connections.
+    """
+    if not _environment_lock.acquire(blocking=False):
+        yield
+        return
+    token = _scoped.set(_environment_slot)
+    try:
+        yield
+    finally:
+        _scoped.reset(token)
+        _environment_lock.release()
+
+
+def _conninfo(*, force_fetch: bool = False) -> dict[str, Any]:
     settings = get_settings()
     if settings.database_url:
         return {"conninfo": settings.database_url}
     from aws_lambda_powertools.utilities.parameters import get_secret
 
-    secret = get_secret(settings.db_secret_arn, transform="json", max_age=300)
+    secret = get_secret(settings.db_secret_arn, transform="json", max_age=300, force_fetch=force_fetch)
     return {
         "host": settings.db_host,
         "port": settings.db_port,
@@ -45,24 +95,40 @@ def _conninfo() -> dict[str, Any]:
 def connect() -> psycopg.Connection:
     """Open a new autocommit connection with dict rows and pgvector registered.
 
+    With a Secrets Manager secret, a refused connection is tried once more with the secret
+    fetched again: the cached copy (5 minutes) may predate a rotation.
+
     Raises:
-        psycopg.OperationalError: the server cannot be reached.
+        psycopg.OperationalError: the server cannot be reached or refuses the credentials.
     """
-    settings = get_settings()
-    conn = psycopg.connect(
-        **_conninfo(),
-        autocommit=True,
-        prepare_threshold=None,
-        row_factory=dict_row,
-        connect_timeout=settings.db_connect_timeout_s,
-        application_name=f"backlot-{settings.stage}",
-    )
+    info = _conninfo()
+    try:
+        conn = _open(info)
+    except psycopg.OperationalError:
+        if "password" not in info:
+            raise
+        fresh = _conninfo(force_fetch=True)
+        if (fresh["user"], fresh["password"]) == (info["user"], info["password"]):
+            raise
+        conn = _open(fresh)
     has_vector = conn.execute("SELECT 1 FROM pg_type WHERE typname = 'vector'").fetchone()
     if has_vector:
         from pgvector.psycopg import register_vector
 
         register_vector(conn)
     return conn
+
+
+def _open(info: dict[str, Any]) -> psycopg.Connection:
+    settings = get_settings()
+    return psycopg.connect(
+        **info,
+        autocommit=True,
+        prepare_threshold=None,
+        row_factory=dict_row,
+        connect_timeout=settings.db_connect_timeout_s,
+        application_name=f"backlot-{settings.stage}",
+    )
 
 
 #: A connection idle for longer than this (seconds) is checked with ``SELECT 1`` before reuse:
@@ -73,34 +139,36 @@ CHECK_AFTER_IDLE_S = 1.0
 def connection() -> psycopg.Connection:
     """Return this execution environment's connection, reconnecting if it is closed or broken.
 
-    The check before reuse is a ``SELECT 1`` when the connection sat idle for more than
+    Inside :func:`invocation_scope` it is the environment's one connection; outside, this
+    thread's. The check before reuse is a ``SELECT 1`` when the connection sat idle for more than
     :data:`CHECK_AFTER_IDLE_S` (a frozen Lambda environment may have lost it); a connection that
     fails the check is replaced.
     """
-    conn: psycopg.Connection | None = getattr(_local, "conn", None)
+    slot = _slot()
+    conn = slot.conn
     now = time.monotonic()
     if conn is not None and not conn.closed and not conn.broken:
-        if now - getattr(_local, "last_used", now) <= CHECK_AFTER_IDLE_S:
-            _local.last_used = now
+        if now - slot.last_used <= CHECK_AFTER_IDLE_S:
+            slot.last_used = now
             return conn
         try:
             conn.execute("SELECT 1")
-            _local.last_used = time.monotonic()
+            slot.last_used = time.monotonic()
             return conn
         except psycopg.OperationalError:
             conn.close()
-    conn = connect()
-    _local.conn = conn
-    _local.last_used = time.monotonic()
-    return conn
+    slot.conn = connect()
+    slot.last_used = time.monotonic()
+    return slot.conn
 
 
 def reset() -> None:
-    """Close and forget this thread's connection (tests, or after the schema changes)."""
-    conn = getattr(_local, "conn", None)
-    if conn is not None:
-        conn.close()
-    _local.conn = None
+    """Close and forget the connection :func:`connection` would return here (tests, or after the
+    schema changes)."""
+    slot = _slot()
+    if slot.conn is not None:
+        slot.conn.close()
+    slot.conn = None
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from mangum import Mangum
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backlot import db
 from backlot.auth import Principal, ensure_user, principal_from_event
 from backlot.errors import DomainError
 from backlot.observability import logger, metrics, tracer
@@ -130,7 +131,10 @@ def lambda_handler(app: FastAPI, *, base_path: str = "") -> Callable[[dict[str, 
     @tracer.capture_lambda_handler(capture_response=False)
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return asgi(event, context)
+        # Sync routes run in worker threads that end with the invocation: the scope keeps the
+        # execution environment's one database connection across them (backlot.db).
+        with db.invocation_scope():
+            return asgi(event, context)
 
     return handler
 

@@ -75,6 +75,9 @@ def sqs_lambda_handler(record_handler: Callable[[SQSRecord], Any]) -> Callable[[
     @tracer.capture_lambda_handler(capture_response=False)
     @logger.inject_lambda_context
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return process_sqs_batch(event, context, record_handler)
+        from backlot import db
+
+        with db.invocation_scope():
+            return process_sqs_batch(event, context, record_handler)
 
     return handler
