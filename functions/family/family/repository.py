@@ -104,9 +104,12 @@ def insert_experience(values: dict[str, Any]) -> dict[str, Any]:
     return db.insert("family.experiences", values, returning=EXPERIENCE_COLUMNS)
 
 
-def get_experience(experience_id: UUID, user_id: UUID) -> dict[str, Any] | None:
+def get_experience(experience_id: UUID, user_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+    """The experience if the user is a member of its household; ``for_update`` locks the row for
+    the rest of the transaction (``FOR NO KEY UPDATE``: reviews and links to it are not blocked)."""
+    lock = " FOR NO KEY UPDATE" if for_update else ""
     return db.connection().execute(
-        f"SELECT {EXPERIENCE_COLUMNS} FROM family.experiences WHERE id = %(id)s AND {MEMBER_OF}",
+        f"SELECT {EXPERIENCE_COLUMNS} FROM family.experiences WHERE id = %(id)s AND {MEMBER_OF}{lock}",
         {"id": experience_id, "user_id": user_id},
     ).fetchone()
 
@@ -207,9 +210,17 @@ def upsert_weights(household_id: UUID, activity: str, new_weights: dict[str, flo
 
 
 def lock_weights(household_id: UUID, activity: str) -> list[dict[str, Any]]:
-    """Lock this activity's weights for the rest of the transaction (concurrent reviews serialise)."""
-    return db.connection().execute(
-        "SELECT feature, weight FROM family.activity_weights WHERE household_id = %s AND activity_key = %s FOR UPDATE",
+    """Serialise the household's reviews for the rest of the transaction; return this activity's weights.
+
+    The lock is on the household's row (``FOR NO KEY UPDATE``, which does not block inserts that
+    reference the household), not on the weight rows: a feature no review has touched yet has no
+    row to lock, and two first reviews would each start from 1.0, the later write erasing the
+    earlier.
+    """
+    conn = db.connection()
+    conn.execute("SELECT 1 FROM family.households WHERE id = %s FOR NO KEY UPDATE", (household_id,))
+    return conn.execute(
+        "SELECT feature, weight FROM family.activity_weights WHERE household_id = %s AND activity_key = %s",
         (household_id, activity),
     ).fetchall()
 
@@ -293,6 +304,20 @@ def claim_media(original_key: str, lease_seconds: int) -> dict[str, Any] | None:
         RETURNING {MEDIA_COLUMNS}
         """,
         (original_key, lease_seconds),
+    ).fetchone()
+
+
+def reject_unreceived_media(media_id: UUID, *, older_than_seconds: int, lease_seconds: int, reason: str, code: str) -> dict[str, Any] | None:
+    """Reject a pending item created more than ``older_than_seconds`` ago and not being processed
+    (no live lease); None when it is no longer such an item."""
+    return db.connection().execute(
+        f"""
+        UPDATE family.media_items SET status = 'rejected', reason = %s, reason_code = %s, processed_at = now()
+         WHERE id = %s AND status = 'pending' AND created_at < now() - make_interval(secs => %s)
+           AND (claimed_at IS NULL OR claimed_at < now() - make_interval(secs => %s))
+        RETURNING {MEDIA_COLUMNS}
+        """,
+        (reason, code, media_id, older_than_seconds, lease_seconds),
     ).fetchone()
 
 

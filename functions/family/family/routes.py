@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from pydantic import AfterValidator
 
 from backlot.auth import Principal
 from backlot.http import CurrentPrincipal
@@ -26,6 +27,7 @@ from family.schemas import (
     MemberAdd,
     MerryMomentCreate,
     ReviewCreate,
+    no_nul,
 )
 
 router = APIRouter(prefix="/api/v1")
@@ -136,7 +138,7 @@ def upload_media(
     household_id: Annotated[UUID, Form()],
     merry_moment_id: Annotated[UUID | None, Form()] = None,
     experience_id: Annotated[UUID | None, Form()] = None,
-    caption: Annotated[str | None, Form(max_length=2000)] = None,
+    caption: Annotated[str | None, Form(max_length=2000), AfterValidator(no_nul)] = None,
     who: Principal = CurrentPrincipal,
 ) -> dict[str, Any]:
     data = file.file.read()

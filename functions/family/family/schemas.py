@@ -3,20 +3,51 @@
 Field names and shapes are the document's; additions are marked. Unknown fields are refused so a
 typo is a clear 400 rather than silently ignored. ``created_by`` and ``reviewed_by`` are accepted
 for compatibility with the document's clients but always set from the caller's identity.
+
+Text: no string may contain NUL (``\x00``), which PostgreSQL ``text`` cannot store; it is a 400
+naming the field.
+
+Times: an ISO 8601 instant *with* a UTC offset (``Z`` or ``+02:00``, as ARCHITECTURE.md and the
+document's examples send them), between :data:`EARLIEST` and :data:`LATEST`. A naive time is
+refused (400) rather than guessed in some time zone: the offset is what makes ``time_of_day`` and
+``day_of_week`` the household's own. The range keeps every stored instant one that PostgreSQL and
+Python both read back in UTC (year 1 at ``+14:00`` is year 0 in UTC, which Python cannot load).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from family.domain.catalog import WEATHERS
 
 ShortText = Annotated[str, Field(max_length=2000)]
+EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
+
+
+def _in_range(value: datetime) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("must be between 1900-01-01T00:00:00Z and 2999-12-31T23:59:59Z")
+    return value
+
+
+#: An instant with a UTC offset, within [EARLIEST, LATEST) (see the module docstring).
+Instant = Annotated[AwareDatetime, AfterValidator(_in_range)]
+
+
+def no_nul(value: Any) -> Any:
+    """Refuse NUL in a string or in the strings of a list (PostgreSQL text cannot hold it)."""
+    items = value if isinstance(value, (list, tuple)) else (value,)
+    if any(isinstance(item, str) and "\x00" in item for item in items):
+        raise ValueError("must not contain NUL (\\u0000) characters")
+    return value
+
+
 Tag = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 
 
@@ -42,6 +73,8 @@ def _check_weather(value: str | None) -> str | None:
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    _no_nul = field_validator("*")(no_nul)
+
 
 class HouseholdCreate(_Strict):
     """``POST /api/v1/households/`` (addition: the document assumes households exist)."""
@@ -62,8 +95,8 @@ class ExperienceCreate(_Strict):
     activity_name: str | None = Field(default=None, max_length=200)
     suggestion_id: str | None = Field(default=None, max_length=200)
     participant_ids: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=50)
-    start_at: datetime | None = None
-    end_at: datetime | None = None
+    start_at: Instant | None = None
+    end_at: Instant | None = None
     place: str | None = Field(default=None, max_length=500)
     place_address: str | None = Field(default=None, max_length=1000)
     place_lat: float | None = Field(default=None, ge=-90, le=90)
@@ -85,8 +118,8 @@ class ExperienceUpdate(_Strict):
 
     activity_name: str | None = Field(default=None, max_length=200)
     participant_ids: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=50)
-    start_at: datetime | None = None
-    end_at: datetime | None = None
+    start_at: Instant | None = None
+    end_at: Instant | None = None
     place: str | None = Field(default=None, max_length=500)
     place_address: str | None = Field(default=None, max_length=1000)
     place_lat: float | None = Field(default=None, ge=-90, le=90)
@@ -121,7 +154,7 @@ class MerryMomentCreate(_Strict):
     title: str = Field(min_length=1, max_length=500)
     description: ShortText | None = None
     participant_ids: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=50)
-    occurred_at: datetime
+    occurred_at: Instant
     place: str | None = Field(default=None, max_length=500)
     media_ids: list[UUID] = Field(default_factory=list, max_length=100)
     created_by: str | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
@@ -111,11 +111,16 @@ def update_experience(who: Principal, experience_id: UUID, body: ExperienceUpdat
             raise BadRequest(f"{not_null} cannot be null", code="validation_error", fields=[{"field": not_null, "message": "cannot be null"}])
     if "start_at" in changes:
         changes |= _context_columns(changes["start_at"])
-    current = get_experience(who, experience_id)
-    start, end = changes.get("start_at", current["start_at"]), changes.get("end_at", current["end_at"])
-    if start and end and end < start:
-        raise BadRequest("end_at is before start_at", code="validation_error", fields=[{"field": "end_at", "message": "before start_at"}])
-    row = repo.update_experience(experience_id, who.user_id, changes)
+    from backlot import db
+
+    with db.transaction():  # the row is locked, so a concurrent PATCH cannot slip in between check and write
+        current = repo.get_experience(experience_id, who.user_id, for_update=True)
+        if current is None:
+            raise NotFound("experience not found", code="experience_not_found")
+        start, end = changes.get("start_at", current["start_at"]), changes.get("end_at", current["end_at"])
+        if start and end and end < start:
+            raise BadRequest("end_at is before start_at", code="validation_error", fields=[{"field": "end_at", "message": "before start_at"}])
+        row = repo.update_experience(experience_id, who.user_id, changes)
     if row is None:
         raise NotFound("experience not found", code="experience_not_found")
     return row
@@ -275,6 +280,15 @@ def media_view(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in hidden} | urls
 
 
+def _declared_type(value: str | None) -> str | None:
+    """The multipart part's Content-Type as the client sent it, kept for the record only when it
+    is a plausible one (printable ASCII, at most 100 characters): it is never trusted, and junk in
+    it (NUL, control characters) must not fail the upload."""
+    if value and len(value) <= 100 and value.isascii() and value.isprintable():
+        return value
+    return None
+
+
 def upload_media(
     who: Principal,
     *,
@@ -326,7 +340,7 @@ def upload_media(
             "merry_moment_id": merry_moment_id,
             "experience_id": experience_id,
             "original_key": key,
-            "declared_type": declared_type,
+            "declared_type": _declared_type(declared_type),
             "source_mime_type": sniffed,
             "file_size_bytes": len(data),
             "caption": caption,
@@ -378,7 +392,8 @@ def request_upload(who: Principal, body: MediaUploadRequest) -> dict[str, Any]:
         }
     )
     post = storage.presigned_post(
-        settings.uploads_bucket, key, content_type=body.content_type, max_bytes=settings.max_presigned_upload_bytes
+        settings.uploads_bucket, key, content_type=body.content_type, max_bytes=settings.max_presigned_upload_bytes,
+        expires_in=settings.presigned_upload_expiry_seconds,
     )
     return {
         "media": media_view(row),
@@ -387,7 +402,31 @@ def request_upload(who: Principal, body: MediaUploadRequest) -> dict[str, Any]:
 
 
 def get_media(who: Principal, media_id: UUID) -> dict[str, Any]:
+    """The media item; a ``pending`` item whose file can no longer arrive is answered (and stored)
+    as ``rejected`` with ``reason_code`` ``upload_not_received`` (see :func:`_settle_unreceived`)."""
     row = repo.get_media(media_id, who.user_id)
     if row is None:
         raise NotFound("media not found", code="media_not_found")
+    if row["status"] == "pending":
+        row = _settle_unreceived(who, row)
     return media_view(row)
+
+
+def _settle_unreceived(who: Principal, row: dict[str, Any]) -> dict[str, Any]:
+    """Bound ``pending``: an item stays pending while its file may still come (the presigned POST's
+    lifetime plus one processing lease). After that, if the original is not in the uploads bucket
+    (the presigned POST was never used, or the multipart upload died before storing it, or the
+    lifecycle rule removed a file that never got processed), no S3 event can ever make it ready:
+    it becomes ``rejected``. An original that is there is waiting in the queue: still pending."""
+    settings = get_settings()
+    window = settings.presigned_upload_expiry_seconds + settings.processing_lease_seconds
+    if datetime.now(timezone.utc) - row["created_at"] < timedelta(seconds=window):
+        return row
+    if storage.object_exists(settings.uploads_bucket, row["original_key"]):
+        return row
+    settled = repo.reject_unreceived_media(
+        row["id"], older_than_seconds=window, lease_seconds=settings.processing_lease_seconds,
+        reason="the file was not received (or could not be processed) while the upload was open; upload it again",
+        code="upload_not_received",
+    )
+    return settled or repo.get_media(row["id"], who.user_id) or row

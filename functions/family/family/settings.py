@@ -14,7 +14,9 @@ class FamilySettings(BaseSettings):
     max_direct_upload_bytes: limit of the multipart endpoint; a Lambda synchronous payload is at
         most 6 MB and API Gateway base64-encodes binary bodies (4/3), so about 4.4 MB of file fits.
     max_presigned_upload_bytes: limit of a presigned POST (bytes).
+    presigned_upload_expiry_seconds: how long a presigned POST may be used.
     url_expiry_seconds: lifetime of the presigned GET URLs handed to clients.
+    processing_lease_seconds: how long the media processor's claim on an item lasts.
     """
 
     model_config = SettingsConfigDict(extra="ignore")
@@ -23,6 +25,7 @@ class FamilySettings(BaseSettings):
     media_bucket: str
     max_direct_upload_bytes: int = 4_400_000
     max_presigned_upload_bytes: int = 50 * 1024 * 1024
+    presigned_upload_expiry_seconds: int = 900
     url_expiry_seconds: int = 3600
     processing_lease_seconds: int = 300
 

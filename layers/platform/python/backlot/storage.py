@@ -82,6 +82,13 @@ def get_bytes(bucket: str, key: str, *, max_bytes: int | None = None) -> bytes:
     return obj["Body"].read()
 
 
+def object_exists(bucket: str, key: str) -> bool:
+    """Whether ``key`` is in ``bucket``, asked with a one-key listing: it takes only
+    ``s3:ListBucket``, never the right to read the object."""
+    found = s3_client().list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("Contents") or []
+    return bool(found) and found[0]["Key"] == key
+
+
 def delete(bucket: str, key: str) -> None:
     """Delete one object (no error if it is already gone)."""
     s3_client().delete_object(Bucket=bucket, Key=key)
