@@ -5,10 +5,18 @@
 so a developer's running dev server is not disturbed), without ``DATABASE_URL``/``AWS_ENDPOINT_URL``
 (so it starts embedded PostgreSQL and moto like a fresh clone does), waits for the ready line
 (120 s), and stops it with SIGTERM at the end. On a failed start the subprocess output is shown.
+
+``fake_tmdb`` (session-scoped, started before ``dev_server`` and stopped after it) is
+``tests/support/fake_tmdb.py`` on loopback, with an empty catalogue and no made-up films (tests add
+what they need). ``dev_server`` is given ``--env-vars`` (a JSON file in its state folder, ``sam
+local``'s format) pointing two movies functions at it: ``ParseExportFunction`` (it decides whether
+a presigned upload's session is enriched) and ``EnrichFilmsFunction``. ``UploadFunction`` (the
+direct multipart upload) gets no key, so a direct upload still completes with enrichment skipped.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -23,9 +31,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.fake_tmdb import FakeTmdb
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 READY = "backlot dev ready on "
 START_TIMEOUT_S = 120
+#: The functions that talk to the fake TMDB (``Stack/LogicalId``, as ``--env-vars`` accepts).
+TMDB_FUNCTIONS = ("MoviesStack/ParseExportFunction", "MoviesStack/EnrichFilmsFunction")
 
 
 def _free_port() -> int:
@@ -59,12 +71,25 @@ class DevServer:
         return "".join(self.output)
 
 
-def _start(state: Path) -> DevServer:
+def _env_vars_file(state: Path, fake: FakeTmdb) -> Path:
+    """The ``--env-vars`` file: the fake's origin and key for ``TMDB_FUNCTIONS`` only. The rate is
+    raised (the fake does not limit) and retries cut to one, so a film the fake always fails gives
+    up in about a second per delivery."""
+    tmdb = {"TMDB_API_KEY": fake.api_key, "TMDB_BASE_URL": fake.url, "TMDB_REQUESTS_PER_SECOND": "1000", "TMDB_RETRIES": "1"}
+    path = state / "env-vars.json"
+    path.write_text(json.dumps({function: tmdb for function in TMDB_FUNCTIONS}))
+    return path
+
+
+def _start(state: Path, env_vars: Path | None = None) -> DevServer:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AWS_ENDPOINT_URL")}
     env.update({"BACKLOT_STATE_DIR": str(state), "BACKLOT_ROOT": str(REPO_ROOT), "PYTHONUNBUFFERED": "1"})
+    command = [sys.executable, "-m", "backlot_local", "dev", "--port", str(port)]
+    if env_vars is not None:
+        command += ["--env-vars", str(env_vars)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "backlot_local", "dev", "--port", str(port)],
+        command,
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -104,8 +129,17 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def dev_server():
-    """``backlot dev`` on a free port with a private state folder, for the whole session.
+def fake_tmdb():
+    """The fake TMDB on 127.0.0.1 for the whole session (no made-up films: tests add a catalogue).
+    It stops when the session ends, after ``dev_server`` (which depends on it)."""
+    with FakeTmdb(synthesize=False) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def dev_server(fake_tmdb: FakeTmdb):
+    """``backlot dev`` on a free port with a private state folder, for the whole session, with the
+    movies' parse and enrich functions pointed at ``fake_tmdb`` (see the module docstring).
 
     The state folder is not under pytest's ``tmp_path``: embedded PostgreSQL runs as another user
     when the tests run as root, and every new pytest session makes ``/tmp/pytest-of-<user>`` private
@@ -113,7 +147,7 @@ def dev_server():
     """
     state = Path(tempfile.mkdtemp(prefix="backlot-e2e-state-"))
     try:
-        server = _start(state)
+        server = _start(state, _env_vars_file(state, fake_tmdb))
     except BaseException:
         shutil.rmtree(state, ignore_errors=True)
         raise

@@ -115,6 +115,11 @@ def store_export(session_id: UUID, export: Export, *, enrich: bool, enrichment_n
         ).fetchone()
         if locked is None or locked["parsed_at"] is not None:
             return None
+        # The commit does not wait for its WAL flush (the COPY's megabytes): a re-runnable import.
+        # A PostgreSQL crash in the fraction of a second after it could lose this transaction,
+        # never corrupt anything: the session is then left unparsed (it never shows half an
+        # export) and the person uploads the export again.
+        conn.execute("SET LOCAL synchronous_commit = off")
         _copy_export(conn, session_id, export, enrich)
         return conn.execute(
             f"""
@@ -139,7 +144,10 @@ def pg_array(items: list[str]) -> str:
     array, and psycopg's per-element list dumping is the slowest part of a bulk load otherwise."""
     if not items:
         return "{}"
-    return "{" + ",".join('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items) + "}"
+    plain = "".join(items)
+    if "\\" in plain or '"' in plain:
+        items = [i.replace("\\", "\\\\").replace('"', '\\"') for i in items]
+    return '{"' + '","'.join(items) + '"}'
 
 
 def _copy(conn: Any, table: str, rows: Any) -> None:
@@ -151,24 +159,24 @@ def _copy(conn: Any, table: str, rows: Any) -> None:
 
 
 def _copy_export(conn: Any, session_id: UUID, export: Export, enrich: bool) -> None:
+    # ids go as text (the export's are hex already): psycopg dumps str in C, a UUID object in Python
+    session = str(session_id)
     film_status = "pending" if enrich else "skipped"
     _copy(conn, "films", (
-        (f.id, session_id, f.position, f.name, f.year, f.uri, f.rating, f.rating_source, f.marked_watched_on,
-         min((v.watched_on for v in f.viewings if v.watched_on), default=None),
-         max((v.watched_on for v in f.viewings if v.watched_on), default=None),
-         len(f.viewings), f.rewatch_count, f.review_count, f.liked, pg_array(f.tags), pg_array(sorted(f.sources)),
-         f.identity_note, film_status)
+        (f.id, session, f.position, f.name, f.year, f.uri, f.rating, f.rating_source, f.marked_watched_on,
+         f.first_watched_on, f.last_watched_on, len(f.viewings), f.rewatch_count, f.review_count, f.liked,
+         pg_array(f.tags), pg_array(sorted(f.sources)), f.identity_note, film_status)
         for f in export.films
     ))
     _copy(conn, "viewings", (
-        (v.id, session_id, v.film.id, i, v.watched_on, v.logged_on, v.rating, v.rewatch_flag, v.is_rewatch, pg_array(v.tags),
+        (v.id, session, v.film_id, i, v.watched_on, v.logged_on, v.rating, v.rewatch_flag, v.is_rewatch, pg_array(v.tags),
          v.uri, v.source)
         for i, v in enumerate(export.viewings)
     ))
     for table in ("ratings", "reviews", "watchlist", "likes", "lists", "list_entries"):
         rows = getattr(export, table)
         if rows:
-            _copy(conn, table, ((session_id, *row) for row in rows))
+            _copy(conn, table, ((session, *row) for row in rows))
 
 
 def _delete_bulk_rows(conn: Any, session_ids: list[UUID]) -> None:

@@ -29,7 +29,7 @@ from backlot.storage import S3ObjectRef
 
 from movies import repository as repo
 from movies.domain import stats as stats_shape
-from movies.domain.export import ExportRejected, InputFile, read_export
+from movies.domain.export import ExportRejected, InputFile, gc_paused, read_export
 from movies.domain.matching import choose, details_values
 from movies.settings import MoviesSettings, get_settings
 from movies.tmdb import TmdbClient, TmdbNotFound, TmdbUnavailable
@@ -128,15 +128,17 @@ def upload(files: list[InputFile]) -> dict[str, Any]:
             "Use POST /api/uploads for a presigned upload of larger exports.",
             code="export_too_large",
         )
-    try:
-        export = read_export(files, settings.limits())
-    except ExportRejected as exc:
-        metrics.add_metric(name="ExportRejected", unit="Count", value=1)
-        raise _rejected(exc) from None
-    session_id = uuid.uuid4()
-    with db.transaction():
-        repo.insert_session(session_id, source="multipart", expires_at=_expires_at(settings), stage="parsing")
-        row = _store(session_id, export)
+    with gc_paused():  # the export is dropped before the collector resumes
+        try:
+            export = read_export(files, settings.limits())
+        except ExportRejected as exc:
+            metrics.add_metric(name="ExportRejected", unit="Count", value=1)
+            raise _rejected(exc) from None
+        session_id = uuid.uuid4()
+        with db.transaction():
+            repo.insert_session(session_id, source="multipart", expires_at=_expires_at(settings), stage="parsing")
+            row = _store(session_id, export)
+        del export
     if row["status"] == "enriching":
         try:
             enqueue_enrichment(session_id)
@@ -225,11 +227,13 @@ def parse_uploaded(ref: S3ObjectRef, receive_count: int = 1) -> str:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return _fail(session_id, ref, "upload_missing", "the uploaded export is gone")
             raise
-        try:
-            export = read_export([InputFile(ref.key.split("/", 2)[2], data)], settings.limits())
-        except ExportRejected as exc:
-            return _fail(session_id, ref, exc.code, exc.reason)
-        row = _store(session_id, export)
+        with gc_paused():  # the export is dropped before the collector resumes
+            try:
+                export = read_export([InputFile(ref.key.split("/", 2)[2], data)], settings.limits())
+            except ExportRejected as exc:
+                return _fail(session_id, ref, exc.code, exc.reason)
+            row = _store(session_id, export)
+            del export
     except Exception:
         repo.release_parse(session_id)
         if receive_count >= settings.parse_max_receives:

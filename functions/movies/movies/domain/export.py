@@ -46,11 +46,13 @@ import io
 import os
 import posixpath
 import unicodedata
-import uuid
 import zipfile
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter, itemgetter
 from typing import Any
 
 # ---------------------------------------------------------------------------------------- limits
@@ -408,19 +410,21 @@ def _rows(reader: Any, header: list[str], counter: list[int], limits: Limits) ->
     width = len(header) + 1
     out = []
     append = out.append
+    room = limits.max_rows - counter[0]
     for row in reader:
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        counter[0] += 1
-        if counter[0] > limits.max_rows:
-            raise ExportRejected("too_many_rows", f"the export has more than {limits.max_rows} rows", 413)
         size = len(row)
+        if size < 2 and (not row or not row[0].strip()):
+            continue
+        room -= 1
+        if room < 0:
+            raise ExportRejected("too_many_rows", f"the export has more than {limits.max_rows} rows", 413)
         if size < width:
             row.extend([""] * (width - size))
-        elif size > width:
-            del row[width:]
-        row[-1] = ""
+        else:  # a field too many: the sentinel replaces it
+            del row[width - 1:]
+            row.append("")
         append(row)
+    counter[0] = limits.max_rows - room
     return out
 
 
@@ -495,26 +499,31 @@ def _parse_list(path: str, first: list[str], reader: Any, counter: list[int], li
 
 
 class _IdPool:
-    """UUID 4s from the OS CSPRNG, drawn 16 KiB at a time (``uuid.uuid4`` makes one system call
-    per id, which costs more than the rest of a diary row's parsing)."""
+    """UUID 4s from the OS CSPRNG, drawn 16 KiB at a time and handed out as 32 hex digits, a form
+    PostgreSQL's ``uuid`` input reads (and ``uuid.UUID`` too). ``uuid.uuid4`` makes one system call
+    and one ``UUID`` object per id, and the COPY would turn each object back into text: together
+    more than the rest of a diary row's parsing."""
+
+    _VERSION_4 = bytes((b & 0x0F) | 0x40 for b in range(256))
+    _RFC_4122_VARIANT = bytes((b & 0x3F) | 0x80 for b in range(256))
 
     def __init__(self, batch: int = 1024):
         self._batch = batch
-        self._raw = b""
-        self._at = 0
+        self._ids: Iterator[str] = iter(())
 
-    def _refill(self) -> None:
+    def _refill(self) -> Iterator[str]:
         raw = bytearray(os.urandom(16 * self._batch))
-        raw[6::16] = bytes((b & 0x0F) | 0x40 for b in raw[6::16])  # version 4
-        raw[8::16] = bytes((b & 0x3F) | 0x80 for b in raw[8::16])  # RFC 4122 variant
-        self._raw, self._at = bytes(raw), 0
+        raw[6::16] = raw[6::16].translate(self._VERSION_4)
+        raw[8::16] = raw[8::16].translate(self._RFC_4122_VARIANT)
+        text = raw.hex()
+        return iter([text[at:at + 32] for at in range(0, len(text), 32)])
 
-    def __call__(self) -> uuid.UUID:
-        if self._at >= len(self._raw):
-            self._refill()
-        at = self._at
-        self._at = at + 16
-        return uuid.UUID(bytes=self._raw[at:at + 16])
+    def __call__(self) -> str:
+        value = next(self._ids, None)
+        if value is None:
+            self._ids = self._refill()
+            value = next(self._ids)
+        return value
 
 
 _new_id = _IdPool()
@@ -522,10 +531,14 @@ _new_id = _IdPool()
 
 @dataclass(slots=True, eq=False)
 class Viewing:
-    """One diary entry (or a review that is the only record of a viewing)."""
+    """One diary entry (or a review that is the only record of a viewing).
 
-    id: uuid.UUID
-    film: "Film"
+    ``film_id`` names its :class:`Film`; a viewing holds no reference to the film object, so an
+    :class:`Export` has no reference cycles and is freed as soon as it is dropped.
+    """
+
+    id: str
+    film_id: str
     order: tuple
     watched_on: date | None
     logged_on: date | None
@@ -541,7 +554,7 @@ class Viewing:
 class Film:
     """One distinct film seen, with what every file said about it."""
 
-    id: uuid.UUID
+    id: str
     position: int
     name: str
     year: int | None
@@ -560,6 +573,8 @@ class Film:
     rating_source: str | None = None
     rewatch_count: int = 0
     tags: list[str] = field(default_factory=list)
+    first_watched_on: date | None = None
+    last_watched_on: date | None = None
 
 
 @dataclass
@@ -569,7 +584,8 @@ class Export:
     ``films`` are distinct films seen; ``viewings`` diary entries (rewatches included);
     ``ratings``, ``reviews``, ``watchlist``, ``likes``, ``lists`` and ``list_entries`` are rows as
     tuples in the column order of ``repository.COPY_COLUMNS``; ``files`` says what was read;
-    ``warnings`` holds up to 50 examples of rows skipped or values not understood.
+    ``warnings`` holds up to 50 examples of rows skipped or values not understood. Ids are UUID 4s
+    as 32 hex digits (see ``_IdPool``).
     """
 
     films: list[Film] = field(default_factory=list)
@@ -608,13 +624,19 @@ class Export:
         }
 
 
+_by_order = attrgetter("order")
+
+
 class _Merger:
     def __init__(self) -> None:
         self.export = Export()
         self.by_uri: dict[str, Film] = {}
         self.by_key: dict[tuple[str, int | None], list[Film]] = defaultdict(list)
         self.by_name: dict[str, list[Film]] = defaultdict(list)
-        self.diary_by_uri: dict[str, Viewing] = {}
+        self.diary_by_uri: dict[str, tuple[Viewing, Film]] = {}
+        # parse_date's and parse_rating's answers by raw text: an export repeats few dates and ratings
+        self.dates: dict[str, date | None] = {}
+        self.ratings_read: dict[str, float | None] = {}
 
     def warn(self, report: FileReport, line: int, message: str) -> None:
         self.export.warning_count += 1
@@ -661,100 +683,119 @@ class _Merger:
         # a film URI no film has: another film of the same title (film URIs are authoritative)
         return self.new_film(name, year, key, uri) if create else None
 
-    # -- files
-    def row_identity(self, row: list[str], c: Columns, report: FileReport, line: int) -> tuple[str, int | None] | None:
-        name = (row[c["Name"]] or "").strip()
+    # -- row values (the files' handlers look their columns up once: see Columns)
+    def row_identity(self, row: list[str], name_at: int, year_at: int, report: FileReport, line: int) -> tuple[str, int | None] | None:
+        name = row[name_at].strip()
         if not name:
             report.skipped += 1
             self.warn(report, line, "no film name; row skipped")
             return None
-        raw_year = (row[c["Year"]] or "").strip()
+        raw_year = row[year_at].strip()
         year = parse_year(raw_year)
         if raw_year and year is None:
             self.warn(report, line, f"year {raw_year[:20]!r} not understood; treated as unknown")
         return name[:500], year
 
-    def date_of(self, row: list[str], c: Columns, column: str, report: FileReport, line: int) -> date | None:
-        raw = row[c[column]]
-        value = parse_date(raw)
+    def date_of(self, raw: str, column: str, report: FileReport, line: int) -> date | None:
+        try:
+            value = self.dates[raw]
+        except KeyError:
+            value = self.dates[raw] = parse_date(raw)
         if value is None and raw and raw.strip():
             self.warn(report, line, f"{column} {raw.strip()[:30]!r} not understood")
         return value
 
-    def rating_of(self, row: list[str], c: Columns, report: FileReport, line: int) -> float | None:
-        raw = row[c["Rating"]]
-        value = parse_rating(raw)
+    def rating_of(self, raw: str, report: FileReport, line: int) -> float | None:
+        try:
+            value = self.ratings_read[raw]
+        except KeyError:
+            value = self.ratings_read[raw] = parse_rating(raw)
         if value is None and raw and raw.strip() not in ("", "0"):
             self.warn(report, line, f"rating {raw.strip()[:20]!r} not understood")
         return value
 
+    # -- files
     def watched(self, pf: ParsedFile) -> None:
-        c = pf.cols
+        c, report = pf.cols, pf.report
+        name_at, year_at, uri_at, date_at = c["Name"], c["Year"], c["Letterboxd URI"], c["Date"]
+        identity, date_of, new_film, by_uri, by_key = self.row_identity, self.date_of, self.new_film, self.by_uri, self.by_key
         for line, row in enumerate(pf.rows, start=2):
-            ident = self.row_identity(row, c, pf.report, line)
+            ident = identity(row, name_at, year_at, report, line)
             if ident is None:
                 continue
             name, year = ident
-            uri = _uri(row[c["Letterboxd URI"]])
-            if uri and uri in self.by_uri:
-                film = self.by_uri[uri]
+            uri = _uri(row[uri_at])
+            if uri and uri in by_uri:
+                film = by_uri[uri]
             elif uri:
-                film = self.new_film(name, year, (title_key(name), year), uri)
+                film = new_film(name, year, (title_key(name), year), uri)
             else:
-                found = self.by_key.get((title_key(name), year))
-                film = found[0] if found else self.new_film(name, year, (title_key(name), year), None)
+                key = (title_key(name), year)
+                found = by_key.get(key)
+                film = found[0] if found else new_film(name, year, key, None)
             film.sources.add("watched")
-            marked = self.date_of(row, c, "Date", pf.report, line)
+            marked = date_of(row[date_at], "Date", report, line)
             if marked and (film.marked_watched_on is None or marked < film.marked_watched_on):
                 film.marked_watched_on = marked
 
     def ratings(self, pf: ParsedFile) -> None:
-        c = pf.cols
+        c, report = pf.cols, pf.report
+        name_at, year_at, uri_at, date_at, rating_at = c["Name"], c["Year"], c["Letterboxd URI"], c["Date"], c["Rating"]
         for line, row in enumerate(pf.rows, start=2):
-            ident = self.row_identity(row, c, pf.report, line)
+            ident = self.row_identity(row, name_at, year_at, report, line)
             if ident is None:
                 continue
-            rating = self.rating_of(row, c, pf.report, line)
+            rating = self.rating_of(row[rating_at], report, line)
             if rating is None:
-                pf.report.skipped += 1
+                report.skipped += 1
                 continue
-            film = self.film_by_uri_or_key(*ident, _uri(row[c["Letterboxd URI"]]), create=True)
+            uri = _uri(row[uri_at])
+            film = self.film_by_uri_or_key(*ident, uri, create=True)
             film.sources.add("ratings")
             film.ratings_rating = rating
-            self.export.ratings.append((film.id, rating, self.date_of(row, c, "Date", pf.report, line), _uri(row[c["Letterboxd URI"]])))
+            self.export.ratings.append((film.id, rating, self.date_of(row[date_at], "Date", report, line), uri))
 
     def likes(self, pf: ParsedFile) -> None:
-        c = pf.cols
+        c, report = pf.cols, pf.report
+        name_at, year_at, uri_at, date_at = c["Name"], c["Year"], c["Letterboxd URI"], c["Date"]
         for line, row in enumerate(pf.rows, start=2):
-            ident = self.row_identity(row, c, pf.report, line)
+            ident = self.row_identity(row, name_at, year_at, report, line)
             if ident is None:
                 continue
-            uri = _uri(row[c["Letterboxd URI"]])
+            uri = _uri(row[uri_at])
             film = self.film_by_uri_or_key(*ident, uri, create=False)
             if film is not None:
                 film.liked = True
-            self.export.likes.append((film.id if film else None, ident[0], ident[1], uri, self.date_of(row, c, "Date", pf.report, line)))
+            self.export.likes.append((film.id if film else None, ident[0], ident[1], uri,
+                                      self.date_of(row[date_at], "Date", report, line)))
 
     def diary(self, pf: ParsedFile) -> None:
+        c, report = pf.cols, pf.report
+        name_at, year_at, watched_at, date_at = c["Name"], c["Year"], c["Watched Date"], c["Date"]
+        uri_at, rating_at, rewatch_at, tags_at = c["Letterboxd URI"], c["Rating"], c["Rewatch"], c["Tags"]
+        identity, date_of, rating_of = self.row_identity, self.date_of, self.rating_of
         entries = []
-        c = pf.cols
         for line, row in enumerate(pf.rows, start=2):
-            ident = self.row_identity(row, c, pf.report, line)
+            ident = identity(row, name_at, year_at, report, line)
             if ident is None:
                 continue
-            watched_on = self.date_of(row, c, "Watched Date", pf.report, line)
-            logged_on = self.date_of(row, c, "Date", pf.report, line)
-            entries.append((ident, watched_on, logged_on, line, row))
-        entries.sort(key=lambda e: (e[1] or e[2] or date.min, e[2] or date.min, e[3]))
+            watched_on = date_of(row[watched_at], "Watched Date", report, line)
+            logged_on = date_of(row[date_at], "Date", report, line)
+            # date order (rule 4): watched date, then logged date, then file order
+            order = (watched_on or logged_on or date.min, logged_on or date.min, 0, line)
+            entries.append((order, ident, watched_on, logged_on, row))
+        entries.sort(key=itemgetter(0))
+        by_key, candidates, new_film = self.by_key, self.candidates, self.new_film
+        viewings, diary_by_uri = self.export.viewings, self.diary_by_uri
         dealt: dict[tuple, int] = defaultdict(int)
-        for (name, year), watched_on, logged_on, line, row in entries:
+        for order, (name, year), watched_on, logged_on, row in entries:
             key = (title_key(name), year)
-            found = self.candidates(key)
+            found = by_key.get(key) or candidates(key)
             if len(found) > 1:  # films told apart by case alone ("Rain" and "rain", both 2019)
                 exact = [f for f in found if f.name == name]
                 found = exact if len(exact) == 1 else found
             if not found:
-                film = self.new_film(name, year, key, None)
+                film = new_film(name, year, key, None)
             elif len(found) == 1:
                 film = found[0]
             else:
@@ -764,30 +805,32 @@ class _Merger:
                 for f in found:
                     f.identity_note = note
             film.sources.add("diary")
-            uri = _uri(row[c["Letterboxd URI"]])
-            viewing = Viewing(_new_id(), film, (watched_on or logged_on or date.min, logged_on or date.min, 0, line),
-                              watched_on or logged_on, logged_on, self.rating_of(row, c, pf.report, line),
-                              _is_yes(row[c["Rewatch"]]), parse_tags(row[c["Tags"]]), uri, "diary")
+            uri = _uri(row[uri_at])
+            viewing = Viewing(_new_id(), film.id, order, watched_on or logged_on, logged_on, rating_of(row[rating_at], report, line),
+                              _is_yes(row[rewatch_at]), parse_tags(row[tags_at]), uri, "diary")
             film.viewings.append(viewing)
-            self.export.viewings.append(viewing)
+            viewings.append(viewing)
             if uri:
-                self.diary_by_uri[uri] = viewing
+                diary_by_uri[uri] = (viewing, film)
 
     def reviews(self, pf: ParsedFile) -> None:
-        c = pf.cols
+        c, report = pf.cols, pf.report
+        name_at, year_at, watched_at, date_at = c["Name"], c["Year"], c["Watched Date"], c["Date"]
+        uri_at, rating_at, rewatch_at, tags_at, review_at = c["Letterboxd URI"], c["Rating"], c["Rewatch"], c["Tags"], c["Review"]
         for line, row in enumerate(pf.rows, start=2):
-            ident = self.row_identity(row, c, pf.report, line)
+            ident = self.row_identity(row, name_at, year_at, report, line)
             if ident is None:
                 continue
-            uri = _uri(row[c["Letterboxd URI"]])
-            watched_on = self.date_of(row, c, "Watched Date", pf.report, line)
-            published = self.date_of(row, c, "Date", pf.report, line)
-            rating = self.rating_of(row, c, pf.report, line)
-            tags = parse_tags(row[c["Tags"]])
-            viewing = self.diary_by_uri.get(uri) if uri else None
-            if viewing is not None:
-                film = viewing.film
+            uri = _uri(row[uri_at])
+            watched_on = self.date_of(row[watched_at], "Watched Date", report, line)
+            published = self.date_of(row[date_at], "Date", report, line)
+            rating = self.rating_of(row[rating_at], report, line)
+            tags = parse_tags(row[tags_at])
+            entry = self.diary_by_uri.get(uri) if uri else None
+            if entry is not None:
+                viewing, film = entry
             else:
+                viewing = None
                 key = (title_key(ident[0]), ident[1])
                 found = self.candidates(key)
                 if len(found) > 1:
@@ -803,8 +846,8 @@ class _Merger:
                 if watched_on is not None:
                     viewing = next((v for v in film.viewings if v.watched_on == watched_on), None)
                     if viewing is None:
-                        viewing = Viewing(_new_id(), film, (watched_on, published or date.min, 1, line), watched_on, published,
-                                          rating, _is_yes(row[c["Rewatch"]]), tags, uri, "reviews")
+                        viewing = Viewing(_new_id(), film.id, (watched_on, published or date.min, 1, line), watched_on, published,
+                                          rating, _is_yes(row[rewatch_at]), tags, uri, "reviews")
                         film.viewings.append(viewing)
                         self.export.viewings.append(viewing)
             film.sources.add("reviews")
@@ -813,33 +856,35 @@ class _Merger:
                 when = watched_on or published or date.min
                 if film.review_rating is None or when >= film.review_rating[0]:
                     film.review_rating = (when, rating)
-            text = (row[c["Review"]] or "").strip()
+            text = row[review_at].strip()
             self.export.reviews.append((_new_id(), film.id, viewing.id if viewing else None, watched_on, published, rating,
-                                        _is_yes(row[c["Rewatch"]]), text, tags, uri))
+                                        _is_yes(row[rewatch_at]), text, tags, uri))
 
     def watchlist(self, pf: ParsedFile) -> None:
-        c = pf.cols
+        c, report = pf.cols, pf.report
+        name_at, year_at, uri_at, date_at = c["Name"], c["Year"], c["Letterboxd URI"], c["Date"]
         for line, row in enumerate(pf.rows, start=2):
-            ident = self.row_identity(row, c, pf.report, line)
+            ident = self.row_identity(row, name_at, year_at, report, line)
             if ident is None:
                 continue
-            self.export.watchlist.append((line - 1, ident[0], ident[1], _uri(row[c["Letterboxd URI"]]),
-                                          self.date_of(row, c, "Date", pf.report, line)))
+            self.export.watchlist.append((line - 1, ident[0], ident[1], _uri(row[uri_at]),
+                                          self.date_of(row[date_at], "Date", report, line)))
 
     def a_list(self, pf: ParsedFile) -> None:
         list_id = _new_id()
         meta = pf.meta
         entries = []
-        c = pf.cols
+        c, report = pf.cols, pf.report
+        name_at, year_at, position_at, url_at, description_at = c["Name"], c["Year"], c["Position"], c["URL"], c["Description"]
         for line, row in enumerate(pf.rows, start=2):
-            ident = self.row_identity(row, c, pf.report, line)
+            ident = self.row_identity(row, name_at, year_at, report, line)
             if ident is None:
                 continue
-            position = (row[c["Position"]] or "").strip()
-            uri = _uri(row[c["URL"]])
+            position = row[position_at].strip()
+            uri = _uri(row[url_at])
             film = self.by_uri.get(uri) if uri else None
             entries.append((list_id, int(position) if position.isdigit() else len(entries) + 1, ident[0], ident[1], uri,
-                            (row[c["Description"]] or "").strip() or None, film.id if film else None))
+                            row[description_at].strip() or None, film.id if film else None))
         name = (meta.get("Name") or "").strip() or posixpath.basename(pf.name).removesuffix(".csv")
         self.export.lists.append((list_id, name[:500], (meta.get("Description") or "").strip() or None,
                                   parse_tags(meta.get("Tags")), _uri(meta.get("URL")), parse_date(meta.get("Date")), len(entries)))
@@ -849,18 +894,29 @@ class _Merger:
     def finish(self) -> None:
         for film in self.export.films:
             views = film.viewings
+            if not views:  # marked watched or rated, never logged
+                if film.ratings_rating is not None:
+                    film.rating, film.rating_source = film.ratings_rating, "ratings"
+                elif film.review_rating is not None:
+                    film.rating, film.rating_source = film.review_rating[1], "reviews"
+                continue
             if len(views) > 1:
-                views.sort(key=lambda v: v.order)
+                views.sort(key=_by_order)
             tags: dict[str, None] = {}
             latest_rated: Viewing | None = None
+            rewatches = 0
             for index, view in enumerate(views):
-                view.is_rewatch = view.rewatch_flag or index > 0
+                view.is_rewatch = is_rewatch = view.rewatch_flag or index > 0
+                rewatches += is_rewatch
                 if view.source == "diary" and view.rating is not None:
                     latest_rated = view
                 for tag in view.tags:
                     tags.setdefault(tag, None)
-            film.rewatch_count = sum(1 for v in views if v.is_rewatch)
+            film.rewatch_count = rewatches
             film.tags = list(tags)
+            # views are in date order, undated first (``order`` starts with the watched date or date.min)
+            film.first_watched_on = next((v.watched_on for v in views if v.watched_on), None)
+            film.last_watched_on = next((v.watched_on for v in reversed(views) if v.watched_on), None)
             if latest_rated is not None:
                 film.rating, film.rating_source = latest_rated.rating, "diary"
             elif film.ratings_rating is not None:
@@ -875,16 +931,31 @@ ORDER = ("watched", "ratings", "likes", "diary", "reviews", "watchlist", "list")
 def read_export(files: list[InputFile], limits: Limits | None = None) -> Export:
     """Read an upload (CSV files, or the export ZIP) into an :class:`Export` (see module doc).
 
+    The cyclic garbage collector is paused while reading (:func:`gc_paused`); a caller that keeps
+    the export only to store it can pause it around both (see ``movies.service``).
+
     Raises:
         ExportRejected: the upload is empty, binary, not UTF-8, a ZIP bomb or too large, has a
             Letterboxd file with the wrong columns, or holds no Letterboxd file we analyse
             (``not_letterboxd``).
     """
-    limits = limits or Limits()
+    with gc_paused():
+        return _read(files, limits or Limits())
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the block (nested pauses are fine).
+
+    Reading an export makes tens of thousands of small objects that live until its COPY; each
+    collection meanwhile would walk them all and find nothing (an :class:`Export` holds no
+    reference cycles). Drop the export inside the block: reference counting frees it there, and
+    the collector resumes with nothing of it left to walk.
+    """
     collecting = gc.isenabled()
-    gc.disable()  # tens of thousands of small objects that live until the COPY: no cycles to find
+    gc.disable()
     try:
-        return _read(files, limits)
+        yield
     finally:
         if collecting:
             gc.enable()
