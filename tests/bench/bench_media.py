@@ -1,7 +1,7 @@
 """Benchmark: the media processor against the design document's own Pillow approach.
 
 Run from the repository root:  ``python tests/bench/bench_media.py``  (``--runs N`` to change the
-number of timed runs, default 5; ``--quick`` for 3). It prints one line per result::
+number of timed runs per round, default 5; ``--quick`` for 3; ``--rounds N``, default 3). It prints one line per result::
 
     BENCH media.jpeg12mp ms_p50=... peak_mib=... baseline_ms_p50=... baseline_peak_mib=...
     BENCH media.real_photos n=... ms_p50=... peak_mib=... baseline_ms_p50=... baseline_peak_mib=...
@@ -19,10 +19,12 @@ photo-like gradients, fractal detail and sensor-like noise), and the real photos
 
 Figures:
 
-* ``ms_p50``: median wall time of one call (``time.perf_counter``) over ``--runs`` timed runs,
-  after one untimed warm-up run. For ``real_photos`` one run processes every photo once and the
-  figure is that run's time divided by ``n`` (mean milliseconds per photo, median over runs).
-  Timing runs in a fresh worker process per method and input set, with the default allocator.
+* ``ms_p50``: median wall time of one call (``time.perf_counter``) over ``--rounds`` x ``--runs``
+  timed runs. For ``real_photos`` one run processes every photo once and the figure is that run's
+  time divided by ``n`` (mean milliseconds per photo, median over runs). Timing runs in fresh
+  worker processes (one untimed warm-up run each, the default allocator), and the two methods
+  take turns, round by round (ours, baseline, ours, baseline, ...), so that a busy spell on a
+  shared machine falls on both rather than on whichever happened to run then.
 * ``peak_mib``: peak resident memory (Linux ``VmHWM``) above the resident size just before the
   measured run, in MiB, in another fresh worker process per method and input set. RSS is used
   instead of ``tracemalloc`` because Pillow allocates pixel buffers with C ``malloc``, which
@@ -188,7 +190,7 @@ def worker(method: str, measure: str, paths: list[str], runs: int) -> dict:
         for blob in usable:
             fn(blob)
         times.append((time.perf_counter() - t0) * 1000 / max(1, len(usable)))
-    return {"ms_p50": statistics.median(times), "n": len(usable)}
+    return {"times_ms": times, "n": len(usable)}
 
 
 def run_worker(method: str, measure: str, paths: list[Path], runs: int) -> dict:
@@ -200,11 +202,17 @@ def run_worker(method: str, measure: str, paths: list[Path], runs: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(paths: list[Path], runs: int) -> dict:
-    res = {}
-    for method in ("ours", "baseline"):
-        res[method] = {**run_worker(method, "time", paths, runs), **run_worker(method, "memory", paths, runs)}
-    return res
+def measure(paths: list[Path], runs: int, rounds: int) -> dict:
+    """``{"ours"|"baseline": {"ms_p50", "peak_mib", "n"}}``: timing workers alternate between the
+    methods for ``rounds`` rounds of ``runs`` runs each; memory is one worker per method."""
+    times: dict[str, list[float]] = {"ours": [], "baseline": []}
+    for _ in range(rounds):
+        for method in times:
+            times[method] += run_worker(method, "time", paths, runs)["times_ms"]
+    return {
+        method: {"ms_p50": statistics.median(times[method]), **run_worker(method, "memory", paths, runs)}
+        for method in times
+    }
 
 
 def usable_for_both(paths: list[Path]) -> tuple[list[Path], list[str]]:
@@ -228,6 +236,7 @@ def usable_for_both(paths: list[Path]) -> tuple[list[Path], list[str]]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=3, help="timing rounds, the methods taking turns")
     ap.add_argument("--quick", action="store_true", help="3 timed runs")
     ap.add_argument("--worker", choices=("ours", "baseline"))
     ap.add_argument("--measure", choices=("time", "memory"), default="time")
@@ -242,7 +251,7 @@ def main() -> int:
         big = Path(tmp) / "jpeg12mp.jpg"
         make_12mp_jpeg(big)
         print(f"# generated 4000x3000 q92 JPEG with Orientation 6 + GPS: {big.stat().st_size / 2**20:.1f} MiB", flush=True)
-        results = measure([big], runs)
+        results = measure([big], runs, args.rounds)
         print(
             "BENCH media.jpeg12mp "
             f"ms_p50={results['ours']['ms_p50']:.1f} peak_mib={results['ours']['peak_mib']:.1f} "
@@ -257,7 +266,7 @@ def main() -> int:
     photos, notes = usable_for_both(photos)
     for note in notes:
         print(f"# real_photos: {note}")
-    results = measure(photos, runs)
+    results = measure(photos, runs, args.rounds)
     print(
         f"BENCH media.real_photos n={len(photos)} "
         f"ms_p50={results['ours']['ms_p50']:.1f} peak_mib={results['ours']['peak_mib']:.1f} "
