@@ -71,6 +71,8 @@ def test_document_checklist(alice: httpx.Client, household: str, shared_data: Pa
     item = wait_for_media(alice, res.json()["id"])
     assert item["status"] == "ready", item
     assert (item["width_px"], item["height_px"]) == (1800, 1200)  # upright: stored 1200x1800 with Orientation 6
+    # the moment now lists its photo
+    assert alice.get(f"/family/api/v1/merry-moments/{moment['id']}/").json()["media_ids"] == [item["id"]]
     for field in ("file_url", "preview_url", "thumbnail_url"):
         fetched = httpx.get(item[field], timeout=30)
         assert fetched.status_code == 200

@@ -27,6 +27,18 @@ MOMENT_COLUMNS = (
     "id, household_id, experience_id, title, description, participant_ids, occurred_at, place, media_ids, "
     "created_by, is_manual, created_at, updated_at"
 )
+#: A moment's columns as the API shows them (``m`` is ``family.merry_moments``): ``media_ids`` is
+#: the media given at creation plus the media uploaded with ``merry_moment_id`` = the moment, each
+#: once, of the moment's own household only, in order of creation (``created_at``, ``id``). One
+#: correlated subquery per moment (primary key and ``media_items_moment_idx``), so listing moments
+#: stays one query.
+MOMENT_SELECT = (
+    "m.id, m.household_id, m.experience_id, m.title, m.description, m.participant_ids, m.occurred_at, m.place, "
+    "COALESCE((SELECT array_agg(mi.id ORDER BY mi.created_at, mi.id) FROM family.media_items mi "
+    "WHERE mi.household_id = m.household_id AND (mi.merry_moment_id = m.id OR mi.id = ANY(m.media_ids))), "
+    "'{}'::uuid[]) AS media_ids, "
+    "m.created_by, m.is_manual, m.created_at, m.updated_at"
+)
 MEDIA_COLUMNS = (
     "id, household_id, merry_moment_id, experience_id, status, reason, reason_code, original_key, file_key, "
     "preview_key, thumbnail_key, declared_type, source_mime_type, mime_type, file_size_bytes, width_px, height_px, "
@@ -35,10 +47,11 @@ MEDIA_COLUMNS = (
 
 
 # ---------------------------------------------------------------- households
-def create_household(name: str, owner: UUID) -> dict[str, Any]:
+def create_household(name: str, owner: UUID, time_zone: str | None = None) -> dict[str, Any]:
     with db.transaction() as conn:
         row = conn.execute(
-            "INSERT INTO family.households (name, created_by) VALUES (%s, %s) RETURNING *", (name, owner)
+            "INSERT INTO family.households (name, created_by, time_zone) VALUES (%s, %s, %s) RETURNING *",
+            (name, owner, time_zone),
         ).fetchone()
         conn.execute(
             "INSERT INTO family.household_members (household_id, user_id, role) VALUES (%s, %s, 'owner')",
@@ -84,6 +97,12 @@ def remove_member(household_id: UUID, user_id: UUID) -> bool:
         "DELETE FROM family.household_members WHERE household_id = %s AND user_id = %s", (household_id, user_id)
     )
     return cur.rowcount == 1
+
+
+def household_time_zone(household_id: UUID) -> str | None:
+    """The household's IANA time zone name, or None when it has none (or does not exist)."""
+    row = db.connection().execute("SELECT time_zone FROM family.households WHERE id = %s", (household_id,)).fetchone()
+    return row["time_zone"] if row else None
 
 
 def count_owners(household_id: UUID) -> int:
@@ -232,7 +251,7 @@ def insert_moment(values: dict[str, Any]) -> dict[str, Any]:
 
 def get_moment(moment_id: UUID, user_id: UUID) -> dict[str, Any] | None:
     return db.connection().execute(
-        f"SELECT {MOMENT_COLUMNS} FROM family.merry_moments WHERE id = %(id)s AND {MEMBER_OF}",
+        f"SELECT {MOMENT_SELECT} FROM family.merry_moments m WHERE m.id = %(id)s AND m.{MEMBER_OF}",
         {"id": moment_id, "user_id": user_id},
     ).fetchone()
 
@@ -240,25 +259,30 @@ def get_moment(moment_id: UUID, user_id: UUID) -> dict[str, Any] | None:
 def list_moments(
     user_id: UUID, *, household_id: UUID | None, after: tuple[datetime, UUID] | None, limit: int
 ) -> list[dict[str, Any]]:
-    where = [MEMBER_OF]
+    where = ["m." + MEMBER_OF]
     params: dict[str, Any] = {"user_id": user_id, "limit": limit + 1}
     if household_id:
-        where.append("household_id = %(household_id)s")
+        where.append("m.household_id = %(household_id)s")
         params["household_id"] = household_id
     if after:
-        where.append("(occurred_at, id) < (%(after_at)s, %(after_id)s)")
+        where.append("(m.occurred_at, m.id) < (%(after_at)s, %(after_id)s)")
         params["after_at"], params["after_id"] = after
     return db.connection().execute(
-        f"SELECT {MOMENT_COLUMNS} FROM family.merry_moments WHERE {' AND '.join(where)} "
-        "ORDER BY occurred_at DESC, id DESC LIMIT %(limit)s",
+        f"SELECT {MOMENT_SELECT} FROM family.merry_moments m WHERE {' AND '.join(where)} "
+        "ORDER BY m.occurred_at DESC, m.id DESC LIMIT %(limit)s",
         params,
     ).fetchall()
 
 
-def count_media_in_household(media_ids: list[UUID], household_id: UUID) -> int:
-    return db.connection().execute(
-        "SELECT count(*) AS n FROM family.media_items WHERE id = ANY(%s) AND household_id = %s", (media_ids, household_id)
-    ).fetchone()["n"]
+def media_in_household(media_ids: list[UUID], household_id: UUID) -> list[UUID]:
+    """Those of ``media_ids`` that are media of the household, in order of creation."""
+    return [
+        r["id"]
+        for r in db.connection().execute(
+            "SELECT id FROM family.media_items WHERE id = ANY(%s) AND household_id = %s ORDER BY created_at, id",
+            (media_ids, household_id),
+        )
+    ]
 
 
 def experience_in_household(experience_id: UUID, household_id: UUID) -> bool:

@@ -9,8 +9,9 @@ naming the field.
 
 Times: an ISO 8601 instant *with* a UTC offset (``Z`` or ``+02:00``, as ARCHITECTURE.md and the
 document's examples send them), between :data:`EARLIEST` and :data:`LATEST`. A naive time is
-refused (400) rather than guessed in some time zone: the offset is what makes ``time_of_day`` and
-``day_of_week`` the household's own. The range keeps every stored instant one that PostgreSQL and
+refused (400) rather than guessed in some time zone. ``time_of_day`` and ``day_of_week`` are read
+in the household's ``time_zone`` when it has one (clients that send ``Z`` need it), else in the
+offset sent. The range keeps every stored instant one that PostgreSQL and
 Python both read back in UTC (year 1 at ``+14:00`` is year 0 in UTC, which Python cannot load).
 """
 
@@ -20,6 +21,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -70,6 +72,26 @@ def _check_weather(value: str | None) -> str | None:
     return value
 
 
+#: Names ``zoneinfo`` loads that are not time zones: the host's own zone and tzcode's rules file,
+#: which differ between hosts (and are absent from the ``tzdata`` package Lambda uses).
+_NOT_ZONES = ("localtime", "posixrules")
+
+
+def _check_time_zone(value: str | None) -> str | None:
+    """An IANA time zone name (``America/Los_Angeles``, ``Europe/Paris``, ``UTC``) that
+    ``zoneinfo.ZoneInfo`` loads; anything else is a 400 naming the field."""
+    if value is None:
+        return None
+    message = "must be an IANA time zone name such as America/Los_Angeles"
+    if value in _NOT_ZONES or value.startswith(("posix/", "right/")):
+        raise ValueError(message)
+    try:
+        ZoneInfo(value)
+    except (ValueError, KeyError, OSError):  # unknown (ZoneInfoNotFoundError), a directory, not a TZif file, a bad path
+        raise ValueError(message) from None
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -77,9 +99,15 @@ class _Strict(BaseModel):
 
 
 class HouseholdCreate(_Strict):
-    """``POST /api/v1/households/`` (addition: the document assumes households exist)."""
+    """``POST /api/v1/households/`` (addition: the document assumes households exist).
+
+    ``time_zone`` (addition, optional): the household's IANA time zone; experiences' time of day
+    and day of week are read in it (see the module docstring)."""
 
     name: str = Field(min_length=1, max_length=200)
+    time_zone: str | None = Field(default=None, min_length=1, max_length=64)
+
+    _time_zone = field_validator("time_zone")(_check_time_zone)
 
 
 class MemberAdd(_Strict):

@@ -11,15 +11,17 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from backlot import storage
 from backlot.auth import Principal
 from backlot.errors import BadRequest, Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType
+from backlot.observability import logger
 from backlot.pagination import decode_cursor, page
 
 from family import repository as repo
 from family.domain import learning
-from family.domain.catalog import activity_key
+from family.domain.catalog import activity_for_suggestion, activity_key
 from family.schemas import (
     ExperienceCreate,
     ExperienceUpdate,
@@ -40,7 +42,9 @@ def _require_member(household_id: UUID, who: Principal) -> str:
 
 
 def create_household(who: Principal, body: HouseholdCreate) -> dict[str, Any]:
-    household = repo.create_household(body.name, who.user_id)
+    """Create a household owned by the caller; ``time_zone`` (optional, an IANA name checked by the
+    schema) is where its experiences' time of day and day of week are read (see ``_context_columns``)."""
+    household = repo.create_household(body.name, who.user_id, body.time_zone)
     return household | {"role": "owner", "member_ids": [who.user_id]}
 
 
@@ -76,10 +80,40 @@ def remove_member(who: Principal, household_id: UUID, user_id: UUID) -> None:
 
 
 # ---------------------------------------------------------------- experiences
-def _context_columns(start_at: datetime | None) -> dict[str, Any]:
+def _zone(name: str | None) -> ZoneInfo | None:
+    """The household's stored time zone, or None. A name that no longer loads (stored names are
+    checked on the way in, but the tz database can differ between hosts) falls back to the sent
+    offset with a warning rather than failing every experience of the household."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        logger.warning("household time zone does not load; using the sent UTC offset", extra={"time_zone": name})
+        return None
+
+
+def _context_columns(start_at: datetime | None, time_zone: str | None) -> dict[str, Any]:
+    """``time_of_day`` and ``day_of_week`` of ``start_at`` in the household's ``time_zone`` when it
+    has one, else in the UTC offset the client sent (``learning.local_time``)."""
     if start_at is None:
         return {"time_of_day": None, "day_of_week": None}
-    return {"time_of_day": learning.time_of_day(start_at), "day_of_week": learning.day_of_week(start_at)}
+    local = learning.local_time(start_at, _zone(time_zone))
+    return {"time_of_day": learning.time_of_day(local), "day_of_week": learning.day_of_week(local)}
+
+
+def _from_suggestion(values: dict[str, Any]) -> dict[str, Any]:
+    """An experience planned from a suggestion (``suggestion_id`` names a catalog activity) and
+    sent without ``activity_name`` takes the activity's name, and its tags when the body gave
+    none: the name is what learning weights are keyed by (``create_review``), so without it a
+    review of the experience would teach nothing. Unknown suggestion ids are kept as they are."""
+    activity = activity_for_suggestion(values.get("suggestion_id"))
+    if activity is None or values.get("activity_name"):
+        return values
+    filled = values | {"activity_name": activity.name}
+    if not values.get("tags"):
+        filled["tags"] = list(activity.tags)
+    return filled
 
 
 def create_experience(who: Principal, body: ExperienceCreate) -> dict[str, Any]:
@@ -88,7 +122,8 @@ def create_experience(who: Principal, body: ExperienceCreate) -> dict[str, Any]:
         raise BadRequest("end_at is before start_at", code="validation_error", fields=[{"field": "end_at", "message": "before start_at"}])
     values = body.model_dump(exclude={"created_by"}) | {"created_by": who.user_id}
     values["status"] = body.status.value
-    values |= _context_columns(body.start_at)
+    values = _from_suggestion(values)
+    values |= _context_columns(body.start_at, repo.household_time_zone(body.household_id) if body.start_at else None)
     return repo.insert_experience(values)
 
 
@@ -109,14 +144,15 @@ def update_experience(who: Principal, experience_id: UUID, body: ExperienceUpdat
     for not_null in ("participant_ids", "tags", "needs_adult", "status"):
         if not_null in changes and changes[not_null] is None:
             raise BadRequest(f"{not_null} cannot be null", code="validation_error", fields=[{"field": not_null, "message": "cannot be null"}])
-    if "start_at" in changes:
-        changes |= _context_columns(changes["start_at"])
     from backlot import db
 
     with db.transaction():  # the row is locked, so a concurrent PATCH cannot slip in between check and write
         current = repo.get_experience(experience_id, who.user_id, for_update=True)
         if current is None:
             raise NotFound("experience not found", code="experience_not_found")
+        if "start_at" in changes:
+            zone = repo.household_time_zone(current["household_id"]) if changes["start_at"] else None
+            changes |= _context_columns(changes["start_at"], zone)
         start, end = changes.get("start_at", current["start_at"]), changes.get("end_at", current["end_at"])
         if start and end and end < start:
             raise BadRequest("end_at is before start_at", code="validation_error", fields=[{"field": "end_at", "message": "before start_at"}])
@@ -148,15 +184,32 @@ def _experience_context(experience: dict[str, Any]) -> learning.Context:
     )
 
 
+def _learning_key(experience: dict[str, Any]) -> str | None:
+    """The activity key a review of ``experience`` trains: its ``activity_name``, else the name of
+    the catalog activity its ``suggestion_id`` names (experiences stored before the name was
+    filled in from the suggestion); None when it has neither."""
+    name = experience["activity_name"]
+    if not name:
+        activity = activity_for_suggestion(experience["suggestion_id"])
+        name = activity.name if activity else None
+    return activity_key(name) if name else None
+
+
+REVIEW_CONTENT = ("rating", "effort_felt", "cleanup_felt", "note")
+
+
 def create_review(who: Principal, experience_id: UUID, body: ReviewCreate) -> tuple[dict[str, Any], bool]:
     """Record a review and move the learning weights (document section 6).
 
-    One review per member per experience: a repeat returns the existing review and changes
-    nothing (``created`` False), so a retried request cannot count twice.
+    One review per member per experience. A retry of the same review (same rating, effort,
+    cleanup and note) returns the existing review and changes nothing (``created`` False), so a
+    retried request cannot count twice; a second review with different content is refused
+    rather than silently dropped.
 
     Raises:
         NotFound: the experience is not in one of the caller's households.
         BadRequest: ``household_id`` or ``experience_id`` in the body contradict the path.
+        Conflict: ``review_exists``, the caller already reviewed this experience differently.
     """
     from backlot import db
 
@@ -179,10 +232,13 @@ def create_review(who: Principal, experience_id: UUID, body: ReviewCreate) -> tu
     with db.transaction():
         review = repo.insert_review(values)
         if review is None:
-            return repo.find_review(experience_id, who.user_id), False
-        name = experience["activity_name"]
-        if name:
-            key = activity_key(name)
+            existing = repo.find_review(experience_id, who.user_id)
+            if existing is not None and all(existing[k] == values[k] for k in REVIEW_CONTENT):
+                return existing, False
+            raise Conflict("you already reviewed this experience; a member reviews an experience once",
+                           code="review_exists")
+        key = _learning_key(experience)
+        if key:
             current = {r["feature"]: r["weight"] for r in repo.lock_weights(experience["household_id"], key)}
             delta = learning.review_delta(body.rating, values["effort_felt"], values["cleanup_felt"])
             new = {f: learning.apply_delta(current.get(f, 1.0), delta) for f in learning.features(_experience_context(experience))}
@@ -219,14 +275,21 @@ def suggestions(who: Principal, household_id: UUID, context: learning.Context, l
 
 # ---------------------------------------------------------------- merry moments
 def create_moment(who: Principal, body: MerryMomentCreate) -> dict[str, Any]:
+    """Create a merry moment. ``media_ids`` must all be media of the household; they are stored
+    once each, in order of the media's creation (the order ``get_moment`` answers in).
+
+    Raises:
+        BadRequest: ``experience_id`` or one of ``media_ids`` is not of this household.
+    """
     from backlot import db
 
     _require_member(body.household_id, who)
     if body.experience_id and not repo.experience_in_household(body.experience_id, body.household_id):
         raise BadRequest("experience_id is not an experience of this household", code="unknown_experience",
                          fields=[{"field": "experience_id", "message": "not in this household"}])
-    media_ids = list(dict.fromkeys(body.media_ids))
-    if media_ids and repo.count_media_in_household(media_ids, body.household_id) != len(media_ids):
+    given = list(dict.fromkeys(body.media_ids))
+    media_ids = repo.media_in_household(given, body.household_id) if given else []
+    if len(media_ids) != len(given):
         raise BadRequest("media_ids names media that is not in this household", code="unknown_media",
                          fields=[{"field": "media_ids", "message": "not all in this household"}])
     values = body.model_dump(exclude={"created_by"}) | {"created_by": who.user_id, "media_ids": media_ids}
@@ -237,6 +300,8 @@ def create_moment(who: Principal, body: MerryMomentCreate) -> dict[str, Any]:
 
 
 def get_moment(who: Principal, moment_id: UUID) -> dict[str, Any]:
+    """The moment; its ``media_ids`` are the media given at creation and those uploaded into it
+    (``merry_moment_id``), of its own household, in order of creation (see ``repo.MOMENT_SELECT``)."""
     row = repo.get_moment(moment_id, who.user_id)
     if row is None:
         raise NotFound("merry moment not found", code="moment_not_found")

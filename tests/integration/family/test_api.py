@@ -93,12 +93,45 @@ def test_reviews_once_per_member(api: FamilyApi, home: tuple[str, str]) -> None:
     body = {"household_id": household, "rating": 5, "effort_felt": "easy", "cleanup_felt": "moderate", "note": "Kids loved it!"}
     first = api.post(f"/api/v1/experiences/{exp['id']}/reviews/", body, user=user)
     assert first.status == 201 and first.body["rating"] == 5 and first.body["experience_id"] == exp["id"]
-    again = api.post(f"/api/v1/experiences/{exp['id']}/reviews/", body | {"rating": 1}, user=user)
-    assert again.status == 200 and again.body["id"] == first.body["id"] and again.body["rating"] == 5
+    suggested = api.get("/api/v1/suggestions/", query={"household_id": household, "limit": "50"}, user=user).body["suggestions"]
+    # a retry of the same review: the existing review, nothing learned twice
+    again = api.post(f"/api/v1/experiences/{exp['id']}/reviews/", body, user=user)
+    assert again.status == 200 and again.body == first.body
+    # a different second review is refused, not silently dropped
+    for change in ({"rating": 1}, {"effort_felt": "hard"}, {"cleanup_felt": None}, {"note": "Meh."}):
+        other = api.post(f"/api/v1/experiences/{exp['id']}/reviews/", body | change, user=user)
+        assert other.status == 409 and other.body["code"] == "review_exists", (change, other.body)
+        assert "already reviewed" in other.body["error"]
+    assert api.get("/api/v1/suggestions/", query={"household_id": household, "limit": "50"}, user=user).body["suggestions"] == suggested
     reviews = api.get(f"/api/v1/experiences/{exp['id']}/reviews/", user=user).body["reviews"]
-    assert [r["id"] for r in reviews] == [first.body["id"]]
+    assert [(r["id"], r["rating"]) for r in reviews] == [(first.body["id"], 5)]
     wrong = api.post(f"/api/v1/experiences/{exp['id']}/reviews/", body | {"household_id": str(uuid.uuid4())}, user=new_user())
     assert wrong.status == 404
+
+
+def test_household_time_zone_sets_the_local_time_of_day(api: FamilyApi) -> None:
+    user = new_user()
+    created = api.post("/api/v1/households/", {"name": "SF", "time_zone": "America/Los_Angeles"}, user=user)
+    assert created.status == 201 and created.body["time_zone"] == "America/Los_Angeles"
+    sf = created.body["id"]
+    assert api.get("/api/v1/households/", user=user).body["households"][0]["time_zone"] == "America/Los_Angeles"
+    # Monday 18:00 in San Francisco, sent in UTC as JavaScript clients send it: Tuesday night in UTC
+    exp = make_experience(api, user, sf, start_at="2024-01-16T02:00:00Z")
+    assert (exp["time_of_day"], exp["day_of_week"]) == ("evening", "monday")
+    # an offset sent by the client does not matter once the household has a zone: the instant does
+    assert (make_experience(api, user, sf, start_at="2024-01-15T23:00:00+01:00")["time_of_day"]) == "afternoon"
+    patched = api.patch(f"/api/v1/experiences/{exp['id']}/", {"start_at": "2024-07-13T16:30:00Z"}, user=user).body
+    assert (patched["time_of_day"], patched["day_of_week"]) == ("morning", "saturday")  # 09:30 PDT
+    # without a time zone, the offset sent (as before)
+    plain = api.post("/api/v1/households/", {"name": "Plain"}, user=user).body
+    assert plain["time_zone"] is None
+    exp = make_experience(api, user, plain["id"], start_at="2024-01-16T02:00:00Z")
+    assert (exp["time_of_day"], exp["day_of_week"]) == ("night", "tuesday")
+    for bad in ("Mars/Olympus", "America", "america/los_angeles", "../../etc/passwd", "/etc/localtime", "localtime",
+                "posixrules", "zone.tab", "", "UTC\x00", 12, "x" * 65):
+        res = api.post("/api/v1/households/", {"name": "Bad", "time_zone": bad}, user=user)
+        assert res.status == 400 and res.body["fields"][0]["field"] == "time_zone", (bad, res.body)
+    assert [h["name"] for h in api.get("/api/v1/households/", user=user).body["households"]] == ["SF", "Plain"]
 
 
 def test_merry_moments_and_last_activity(api: FamilyApi, home: tuple[str, str]) -> None:
@@ -117,6 +150,35 @@ def test_merry_moments_and_last_activity(api: FamilyApi, home: tuple[str, str]) 
                                                     "media_ids": [str(uuid.uuid4())]}, user=user)
     assert bad_media.status == 400 and bad_media.body["code"] == "unknown_media"
     assert api.post("/api/v1/merry-moments/", {"household_id": household, "title": ""}, user=user).status == 400
+
+
+def test_a_moments_media_ids_include_media_uploaded_into_it(api: FamilyApi, home: tuple[str, str], database_url: str) -> None:
+    import psycopg
+
+    from tests.integration.family.test_media import tiny_jpeg
+
+    user, household = home
+    given = [api.upload(tiny_jpeg(), household, user=user).body["id"] for _ in range(2)]
+    moment = api.post("/api/v1/merry-moments/", {"household_id": household, "title": "Beach", "occurred_at": "2024-01-15T14:00:00Z",
+                                                 "media_ids": [given[1], given[0], given[1]]}, user=user).body
+    assert moment["media_ids"] == given  # once each, in order of creation
+    later = api.upload(tiny_jpeg(), household, user=user, merry_moment_id=moment["id"]).body["id"]
+    presigned = api.post("/api/v1/media/uploads/", {"household_id": household, "content_type": "image/jpeg", "size_bytes": 100,
+                                                    "merry_moment_id": moment["id"]}, user=user).body["media"]["id"]
+    api.upload(tiny_jpeg(), household, user=user)  # not in the moment
+    other_moment = api.post("/api/v1/merry-moments/", {"household_id": household, "title": "Park",
+                                                       "occurred_at": "2024-01-10T14:00:00Z"}, user=user).body
+    elsewhere = api.upload(tiny_jpeg(), household, user=user, merry_moment_id=other_moment["id"]).body["id"]
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        # a given media item also linked by merry_moment_id counts once; another household's media never shows
+        conn.execute("UPDATE family.media_items SET merry_moment_id = %s WHERE id = %s", (moment["id"], given[0]))
+        stranger = new_user()
+        foreign = api.upload(tiny_jpeg(), api.household(stranger), user=stranger).body["id"]
+        conn.execute("UPDATE family.media_items SET merry_moment_id = %s WHERE id = %s", (moment["id"], foreign))
+    expected = given + [later, presigned]
+    assert api.get(f"/api/v1/merry-moments/{moment['id']}/", user=user).body["media_ids"] == expected
+    listed = {m["id"]: m["media_ids"] for m in api.get("/api/v1/merry-moments/", query={"household_id": household}, user=user).body["moments"]}
+    assert listed == {moment["id"]: expected, other_moment["id"]: [elsewhere]}
 
 
 def test_keyset_pagination_walks_every_row_once(api: FamilyApi, home: tuple[str, str]) -> None:

@@ -138,6 +138,8 @@ HOSTILE = {
     "tags": ["outdoor", ["Bad Tag"], ["\x00"], ["x"] * 21, [""], ["a" * 41], [None], ["outdoor\x00"]],
     "content_type": ["text/html", "image/jpeg\x00", "", "image/" + "x" * 200, None, 1, "IMAGE/JPEG"],
     "size": [0, -1, 2**70, "big", NAN, None, 1.5],
+    "time_zone": ["Mars/Olympus", "", "America", "America/", "../../etc/passwd", "/etc/localtime", "localtime", "posixrules",
+                  "zone.tab", "posix/Europe/Paris", "Europe/Paris\x00", "\x00", "\ud800", HUGE, 12, ["UTC"], {"a": 1}],
 }
 
 
@@ -171,7 +173,7 @@ BAD_QUERY = ["\x00", "x" * 5000, "-1", "NaN", "1e309", "' OR 1=1 --", "%ff", "%E
 def test_households_and_members_refuse_hostile_input(api: FamilyApi, world: dict) -> None:
     a, home = world["alice"], world["home"]
     alice_id = api.user_id(a)
-    cases = field_cases(api, "POST", "/api/v1/households/", {"name": "x"}, {"name": "name"}, a)
+    cases = field_cases(api, "POST", "/api/v1/households/", {"name": "x"}, {"name": "name", "time_zone": "time_zone"}, a)
     cases += body_cases(api, "POST", "/api/v1/households/", {"name": "x"}, a)
     cases += field_cases(api, "POST", f"/api/v1/households/{home}/members/", {"user_id": alice_id}, {"user_id": "uuid"}, a)
     cases += body_cases(api, "POST", f"/api/v1/households/{home}/members/", {"user_id": alice_id}, a)

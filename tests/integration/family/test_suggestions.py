@@ -54,6 +54,33 @@ def test_five_stars_raise_and_one_star_lowers(api: FamilyApi) -> None:
     assert rank_of(api, other_user, other, "Museum Visit")[0] == before_up
 
 
+def test_an_experience_planned_from_a_suggestion_learns(api: FamilyApi) -> None:
+    user = new_user()
+    household = api.household(user)
+    suggested = api.get("/api/v1/suggestions/", query={"household_id": household, "limit": "50"}, user=user).body["suggestions"]
+    museum = next(s for s in suggested if s["activity_name"] == "Museum Visit")
+    assert museum["suggestion_id"] == "museum" and not museum["tried"]
+    exp = api.post("/api/v1/experiences/", {"household_id": household, "suggestion_id": "museum", "weather": "rainy",
+                                            "start_at": "2024-06-15T14:00:00+02:00"}, user=user).body
+    assert exp["activity_name"] == "Museum Visit" and exp["suggestion_id"] == "museum"
+    assert exp["tags"] == ["indoor", "learning"]  # the catalog's, as the body gave none
+    before, _ = rank_of(api, user, household, "Museum Visit", weather="rainy")
+    res = api.post(f"/api/v1/experiences/{exp['id']}/reviews/", {"household_id": household, "rating": 5}, user=user)
+    assert res.status == 201
+    after, learned = rank_of(api, user, household, "Museum Visit", weather="rainy")
+    assert learned["tried"] and learned["reviews"] == 1 and any("raised" in why for why in learned["why"])
+    assert after <= before
+    # the body's own name and tags win; an unknown suggestion id stays as it is
+    own = api.post("/api/v1/experiences/", {"household_id": household, "suggestion_id": "museum", "activity_name": "Science Museum",
+                                            "tags": ["rainy-day"]}, user=user).body
+    assert (own["activity_name"], own["tags"]) == ("Science Museum", ["rainy-day"])
+    tagged = api.post("/api/v1/experiences/", {"household_id": household, "suggestion_id": "museum", "tags": ["rainy-day"]},
+                      user=user).body
+    assert (tagged["activity_name"], tagged["tags"]) == ("Museum Visit", ["rainy-day"])
+    unknown = api.post("/api/v1/experiences/", {"household_id": household, "suggestion_id": "moon-landing"}, user=user).body
+    assert (unknown["activity_name"], unknown["suggestion_id"], unknown["tags"]) == (None, "moon-landing", [])
+
+
 def test_untried_activities_keep_a_place(api: FamilyApi) -> None:
     user = new_user()
     household = api.household(user)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -43,12 +45,77 @@ def test_context_from_the_clients_own_offset() -> None:
     at = datetime(2024, 1, 13, 23, 30, tzinfo=timezone(timedelta(hours=-8)))  # Saturday night in California
     assert learning.time_of_day(at) == "night" and learning.day_of_week(at) == "saturday"
     assert learning.time_of_day(at.astimezone(timezone.utc)) == "morning"
+    assert learning.local_time(at, None) is at  # no household time zone: the offset sent
+
+
+def test_context_in_the_households_time_zone() -> None:
+    # a 14:00 Monday picnic in San Francisco, sent as JavaScript sends it (UTC, "Z")
+    sent = datetime(2024, 1, 15, 22, 0, tzinfo=timezone.utc)
+    local = learning.local_time(sent, ZoneInfo("America/Los_Angeles"))
+    assert (learning.time_of_day(local), learning.day_of_week(local)) == ("afternoon", "monday")
+    assert (learning.time_of_day(sent), learning.day_of_week(sent)) == ("night", "monday")
+    # across midnight and daylight saving time: 02:30Z on a July Saturday is Friday 19:30 in California
+    summer = learning.local_time(datetime(2024, 7, 13, 2, 30, tzinfo=timezone.utc), ZoneInfo("America/Los_Angeles"))
+    assert (learning.time_of_day(summer), learning.day_of_week(summer)) == ("evening", "friday")
 
 
 def test_features_cover_the_five_dimensions() -> None:
     ctx = Context("sunny", "afternoon", "sunday", 3, ("outdoor", "food"))
     assert learning.features(ctx) == ["*", "weather:sunny", "time:afternoon", "day:sunday", "people:3-4", "tag:food", "tag:outdoor"]
     assert learning.features(Context()) == ["*"]
+
+
+FULL = Context("sunny", "afternoon", "saturday", 3, ("outdoor", "food"))  # 7 features
+
+
+def reviewed(context: Context, *ratings: int) -> dict[str, Weight]:
+    """The weights of one activity after ``ratings`` in ``context``, as ``service.create_review`` moves them."""
+    weights: dict[str, Weight] = {}
+    for rating in ratings:
+        delta = learning.review_delta(rating)
+        for f in learning.features(context):
+            old = weights.get(f, Weight())
+            weights[f] = Weight(learning.apply_delta(old.weight, delta), old.reviews + 1)
+    return weights
+
+
+def test_one_five_star_review_boosts_its_own_context_by_half() -> None:
+    """The document: "Boost by 10% per star (40-50% for 4-5 stars)", not once per feature (1.5^7)."""
+    assert len(learning.features(FULL)) == 7
+    assert learning.learned_factor(reviewed(FULL, 5), FULL) == pytest.approx(1.5, rel=1e-12)
+    assert learning.learned_factor(reviewed(FULL, 4), FULL) == pytest.approx(1.4, rel=1e-12)
+    assert learning.learned_factor(reviewed(FULL, 1), FULL) == pytest.approx(0.8, rel=1e-12)
+    assert learning.learned_factor(reviewed(FULL, 3), FULL) == 1.0
+    assert learning.learned_factor({}, FULL) == 1.0
+
+
+def test_a_context_sharing_fewer_features_moves_less() -> None:
+    weights = reviewed(FULL, 5)
+    # 4 features (*, weather:rainy, time:morning, day:sunday): only * was reviewed
+    other = Context("rainy", "morning", "sunday")
+    assert learning.learned_factor(weights, other) == pytest.approx(1.5 ** (1 / 4), rel=1e-12)
+    # 4 features sharing *, weather and time: 1.5^(3/4)
+    close = Context("sunny", "afternoon", "sunday")
+    assert learning.learned_factor(weights, close) == pytest.approx(1.5 ** (3 / 4), rel=1e-12)
+    # the empty context is all *
+    assert learning.learned_factor(weights, Context()) == pytest.approx(1.5, rel=1e-12)
+
+
+def test_the_score_moves_by_the_learned_factor_times_the_exploration_change() -> None:
+    name = "Park Picnic"
+    before = next(s for s in learning.rank(FULL, {}, limit=50) if s.activity_name == name)
+    after = next(s for s in learning.rank(FULL, {"park picnic": reviewed(FULL, 5)}, limit=50) if s.activity_name == name)
+    exploration = (1 + learning.EXPLORATION / math.sqrt(2)) / (1 + learning.EXPLORATION)
+    assert after.score / before.score == pytest.approx(1.5 * exploration, rel=1e-5)
+    assert after.why[0] == "your reviews raised it 50% in this context"
+    elsewhere = next(s for s in learning.rank(Context("rainy", "morning", "sunday"), {"park picnic": reviewed(FULL, 5)}, limit=50)
+                     if s.activity_name == name)
+    assert elsewhere.why[0] == "your reviews raised it 11% overall"
+
+
+def test_repeated_reviews_compound_per_review_not_per_feature() -> None:
+    assert learning.learned_factor(reviewed(FULL, 5, 5), FULL) == pytest.approx(2.25, rel=1e-12)
+    assert learning.learned_factor(reviewed(FULL, 5, 1), FULL) == pytest.approx(1.2, rel=1e-12)
 
 
 def names(ranked: list[learning.Suggestion]) -> list[str]:

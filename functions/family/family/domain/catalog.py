@@ -76,3 +76,10 @@ def activity_key(name: str) -> str:
 
 
 CATALOG_BY_KEY = {activity_key(a.name): a for a in CATALOG}
+CATALOG_BY_SUGGESTION_ID = {a.suggestion_id: a for a in CATALOG}
+
+
+def activity_for_suggestion(suggestion_id: str | None) -> Activity | None:
+    """The catalog activity a suggestion id names (what ``GET /suggestions/`` returns as
+    ``suggestion_id``, e.g. ``museum``), or None for an unknown or missing id."""
+    return CATALOG_BY_SUGGESTION_ID.get(suggestion_id) if suggestion_id else None

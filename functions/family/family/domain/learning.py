@@ -12,15 +12,26 @@ Update (document section 6, kept as written and made multiplicative, as its exam
 ``-0.1 × (3 - rating)`` for 1-2 stars and 0 for 3 stars; the document's "also consider effort
 and cleanup" adds ``+0.05`` for each of effort/cleanup felt ``easy`` and ``-0.1`` for each felt
 ``hard``. Every feature of the reviewed experience's context moves as
-``weight ← clamp(weight × (1 + delta), 0.1, 10)``. So a 5-star review multiplies by 1.5 and a
-1-star review by 0.8, most strongly where the context matches, a little (through ``*``)
-everywhere.
+``weight ← clamp(weight × (1 + delta), 0.1, 10)``.
 
-Ranking: ``score = fit(activity, context) × Π weight(activity, f) for f in features(context)
-× exploration``, where ``fit`` is the catalog's prior (×1.5 for a weather the activity suits, ×0.3 for one it does
-not; ×1.2 / ×0.5 for time of day; ×0.5 outside its group size; ×(1 + 0.2 per shared tag)) and
-``exploration = 1 + 0.25 / sqrt(1 + reviews)`` keeps activities never tried in view (an
-upper-confidence-bound style bonus). At least one untried activity is kept in every ranking.
+Ranking: ``score = fit(activity, context) × learned(activity, context) × exploration``.
+
+- ``learned = exp(mean(log weight(activity, f) for f in features(context)))``: the geometric
+  mean of the weights of the context's features, a feature with no stored weight counting as
+  1.0. Why the mean and not the product: the document's rule is "Boost by 10% per star (40-50%
+  for 4-5 stars)" of "this activity type in this context"; a review moves every feature of its
+  context, so a product would count one review once per feature (a 5-star review in a context of
+  7 features would multiply the score by 1.5^7 ≈ 17). With the mean, one 5-star review in exactly
+  the same context multiplies the score by 1.5 and a 1-star review by 0.8, as the document says;
+  a context that shares k of its n features with the reviewed one moves by 1.5^(k/n) (through
+  ``*`` alone, a little everywhere).
+- ``fit`` is the catalog's prior (×1.5 for a weather the activity suits, ×0.3 for one it does
+  not; ×1.2 / ×0.5 for time of day; ×0.5 outside its group size; ×(1 + 0.2 per shared tag)).
+- ``exploration = 1 + 0.25 / sqrt(1 + reviews)`` keeps activities never tried in view (an
+  upper-confidence-bound style bonus). At least one untried activity is kept in every ranking.
+
+Time of day and day of week are the household's local ones: :func:`local_time` reads an instant
+in the household's time zone when it has one, else in the UTC offset the client sent.
 """
 
 from __future__ import annotations
@@ -28,7 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from family.domain.catalog import CATALOG, DAYS_OF_WEEK, Activity, activity_key
 
@@ -49,9 +60,16 @@ class Context:
     tags: tuple[str, ...] = ()
 
 
+def local_time(at: datetime, zone: tzinfo | None) -> datetime:
+    """``at`` as a clock in the household's time ``zone`` shows it; without a zone, ``at`` as sent
+    (its own UTC offset). Clients that send ``Z`` (the document's examples, every JavaScript
+    ``toISOString()``) would otherwise have a 14:00 picnic in San Francisco learned as night."""
+    return at.astimezone(zone) if zone is not None else at
+
+
 def time_of_day(at: datetime) -> str:
     """``morning`` 05-12h, ``afternoon`` 12-17h, ``evening`` 17-21h, ``night`` otherwise, in
-    ``at``'s own UTC offset (the household's local time as the client sent it)."""
+    ``at``'s own UTC offset (pass it through :func:`local_time` first)."""
     hour = at.hour
     if 5 <= hour < 12:
         return "morning"
@@ -63,7 +81,7 @@ def time_of_day(at: datetime) -> str:
 
 
 def day_of_week(at: datetime) -> str:
-    """Lower-case English day name of ``at`` in its own UTC offset."""
+    """Lower-case English day name of ``at`` in its own UTC offset (see :func:`local_time`)."""
     return DAYS_OF_WEEK[at.weekday()]
 
 
@@ -166,20 +184,32 @@ def _fit(activity: Activity, context: Context) -> tuple[float, list[str]]:
     return fit, why
 
 
+def learned_factor(weights: Mapping[str, Weight], context: Context) -> float:
+    """The learned factor of one activity in ``context``: the geometric mean of the weights of
+    ``features(context)``, a feature with no stored weight counting as 1.0 (module docstring)."""
+    found = features(context)
+    logs = [math.log(weights[f].weight) if f in weights else 0.0 for f in found]
+    return math.exp(math.fsum(logs) / len(found))
+
+
 def _learned(weights: Mapping[str, Weight], context: Context) -> tuple[float, int, list[str]]:
-    product, reviews, why = 1.0, 0, []
-    for feature in features(context):
-        w = weights.get(feature)
-        if w is None:
-            continue
-        product *= w.weight
-        if feature == "*":
-            reviews = w.reviews
-        if abs(w.weight - 1.0) >= 0.05:
-            where = "overall" if feature == "*" else f"for {feature.replace(':', ' ')}"
-            change = round((w.weight - 1.0) * 100)
-            why.append(f"your reviews {'raised' if change > 0 else 'lowered'} it {abs(change)}% {where}")
-    return product, reviews, why
+    factor = learned_factor(weights, context)
+    star = weights.get("*")
+    reviews = star.reviews if star else 0
+    why = []
+    if abs(factor - 1.0) >= 0.05:
+        change = round((factor - 1.0) * 100)
+        raised = factor > 1.0
+        # the context's features the reviews moved in the same direction, strongest first
+        moved = sorted(
+            (f for f in features(context) if f != "*" and f in weights and abs(weights[f].weight - 1.0) >= 0.05
+             and (weights[f].weight > 1.0) == raised),
+            key=lambda f: -abs(math.log(weights[f].weight)),
+        )
+        where = "in this context" if moved else "overall"
+        detail = f" (most for {moved[0].replace(':', ' ')})" if moved and len(moved) < len(features(context)) - 1 else ""
+        why.append(f"your reviews {'raised' if raised else 'lowered'} it {abs(change)}% {where}{detail}")
+    return factor, reviews, why
 
 
 def rank(
