@@ -32,7 +32,8 @@ async def upload(request: Request) -> dict[str, Any]:
     """
     limit = get_settings().max_direct_upload_bytes
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
+    # ASCII digits only ("²" passes isdigit, not int); more than 18 digits is over any limit (and int's)
+    if declared and declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit + 64 * 1024):
         raise PayloadTooLarge(f"the upload is over {limit} bytes; use POST /api/uploads for a presigned upload",
                               code="export_too_large")
     content_type = request.headers.get("content-type", "")

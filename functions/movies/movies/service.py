@@ -427,7 +427,7 @@ def _decode_cursor(cursor: str | None) -> int | None:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("p") or not raw[1:].isdigit():
+        if not raw.startswith("p") or not (raw[1:].isascii() and raw[1:].isdigit()) or len(raw) > 11:
             raise ValueError(raw)
         return int(raw[1:])
     except (ValueError, UnicodeDecodeError) as exc:

@@ -130,6 +130,55 @@ def test_hostile_inputs_fail_clearly_and_touch_no_other_session(api: MoviesApi) 
     assert after == before
 
 
+def test_values_not_understood_are_warnings_never_a_500(api: MoviesApi) -> None:
+    """A rating of inf, a Year of ²⁰²⁰, a date 1/2/²⁰²¹ and a list Position of ³ each made the
+    upload a 500 (OverflowError, ValueError); a broken file in deleted/ rejected the whole ZIP."""
+    diary = SMALL + (
+        "2024-04-02,Heat,1995,,inf,,,2024-04-01\r\n2024-04-03,Heat,1995,,-inf,,,2024-04-02\r\n"
+        "2024-04-04,Heat,1995,,1e999,,,1/2/²⁰²¹\r\n2024-04-05,Alien,²⁰²⁰,,4,,,2024-04-04\r\n"
+    ).encode()
+    a_list = ("Letterboxd list export v7\r\nDate,Name,Tags,URL,Description\r\n2024-01-01,L,,,\r\n\r\n"
+              "Position,Name,Year,URL,Description\r\n³,Heat,1995,,\r\n99999999999,Alien,1979,,\r\n").encode()
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        archive.writestr("diary.csv", diary)
+        archive.writestr("lists/l.csv", a_list)
+        archive.writestr("deleted/diary.csv", "Date,Name\nPietà\n".encode("latin-1"))
+        archive.writestr("orphaned/diary.csv", b"\x00" * 64)
+        archive.writestr("profile.csv", b"")
+    res = api.upload([("export.zip", data.getvalue())])
+    assert res.status == 201, res.body
+    details = api.get(f"/api/session/{res.body['session_id']}").body
+    summary = details["summary"]
+    assert summary["counts"]["films"] == 4 and summary["counts"]["viewings"] == 7 and summary["counts"]["list_entries"] == 2
+    assert {f["name"]: f["kind"] for f in summary["files"]} == {
+        "diary.csv": "diary", "lists/l.csv": "list", "deleted/diary.csv": "ignored", "orphaned/diary.csv": "ignored",
+        "profile.csv": "ignored"}
+    warnings = " ".join(summary["warnings"])
+    assert all(v in warnings for v in ("'inf'", "'-inf'", "'1e999'", "'²⁰²⁰'", "'1/2/²⁰²¹'", "'³'", "'99999999999'"))
+    movies = api.get(f"/api/session/{res.body['session_id']}/movies").body["movies"]
+    assert {(m["name"], m["year"]) for m in movies} == {("Dune", 2021), ("Crouching Tiger, Hidden Dragon", 2000),
+                                                         ("Heat", 1995), ("Alien", None)}
+
+
+def test_odd_digits_in_the_content_length_and_the_cursor(api: MoviesApi) -> None:
+    import base64
+
+    from urllib3 import encode_multipart_formdata
+
+    body, ctype = encode_multipart_formdata([("files", ("diary.csv", SMALL, "text/csv"))])
+    # 5000 digits passed isdigit() and then int() raised (over its 4300 digits): a 500; "²" is
+    # isdigit() too, but int() refuses it (Mangum hands headers over UTF-8 encoded, so here it is "Â²")
+    for declared in ("²", "١٢", "9" * 5000):
+        res = api.call("POST", "/api/upload", user=None, body=body, content_type=ctype, headers={"content-length": declared})
+        assert res.status in (201, 413), (declared, res.status, res.body)
+    session = api.upload([("diary.csv", SMALL)]).body["session_id"]
+    for raw in ("p²", "p١", "p" + "9" * 40):  # int("١") is 1: only ASCII digits, and a position that can be one
+        cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        res = api.get(f"/api/session/{session}/movies", query={"cursor": cursor})
+        assert res.status == 400 and res.body["code"] == "invalid_cursor", (raw, res.body)
+
+
 def test_unknown_and_malformed_session_ids(api: MoviesApi) -> None:
     unknown = uuid.uuid4()
     for path in ("/status", "", "/movies", "/stats"):

@@ -13,8 +13,11 @@ from movies.domain.export import (
     InputFile,
     Limits,
     parse_date,
+    parse_position,
     parse_rating,
+    parse_year,
     read_export,
+    slashed_order,
     title_key,
 )
 
@@ -45,6 +48,9 @@ def test_dates(text: str, want: date | None) -> None:
 @pytest.mark.parametrize(("text", "want"), [
     ("5", 5.0), ("4.5", 4.5), ("0.5", 0.5), ("4.0", 4.0), ("3,5", 3.5), ("★★★½", 3.5), ("4.3", 4.5), ("0", None),
     ("", None), ("6", None), ("-1", None), ("nan", None), ("great", None),
+    # not numbers we read: round() of an infinity raises OverflowError; "9" * 400 is inf as a float
+    ("inf", None), ("-inf", None), ("1e999", None), ("Infinity", None), ("9" * 400, None), ("4e0", None),
+    ("³", None), ("٤", None), ("４", None),
 ])
 def test_ratings_are_half_stars(text: str, want: float | None) -> None:
     assert parse_rating(text) == want
@@ -216,3 +222,152 @@ def test_bad_values_become_warnings_not_failures() -> None:
 def test_title_key() -> None:
     assert title_key("  The   Shining ") == title_key("the shining")
     assert title_key("Pietà") != title_key("Pieta")
+
+
+# ---------------------------------------------------------------- values never raise (review 1)
+UNICODE_DIGITS = ("²⁰²⁰", "٢٠٢٠", "２０２０", "߂߀߂߀")  # superscript (isdigit, not int), Arabic-Indic, fullwidth, NKo
+
+
+@pytest.mark.parametrize("text", [*UNICODE_DIGITS, "1" * 5000, "02020", "2e3"])
+def test_years_are_four_ascii_digits(text: str) -> None:
+    assert parse_year(text) is None
+    assert parse_year("2020") == 2020
+
+
+@pytest.mark.parametrize("text", ["1/2/²⁰²¹", "¹/2/2021", "1/²/2021", "١/٢/٢٠٢١", "1" * 5000 + "/2/2021",
+                                  "99999999999999999999/1/2021", "1/99999999999999999999/2021", "²⁰²¹-01-02T10:00:00"])
+def test_dates_with_other_digits_or_huge_parts_are_not_understood(text: str) -> None:
+    for day_first in (None, True, False):
+        assert parse_date(text, day_first) is None
+
+
+@pytest.mark.parametrize(("text", "want"), [("1", 1), ("250", 250), (" 7 ", 7), ("³", None), ("٣", None), ("", None),
+                                            ("0", 0), ("-1", None), ("1.5", None), ("9" * 10, None), ("1" * 5000, None)])
+def test_list_positions(text: str, want: int | None) -> None:
+    assert parse_position(text) == want
+
+
+def test_hostile_values_are_warnings_and_the_rest_is_read() -> None:
+    """Each of these crashed read_export (OverflowError, ValueError) and so the upload with a 500."""
+    export = read(
+        diary=DIARY + "2021-01-03,Heat,1995,,inf,,,2021-01-02\n"
+        + "2021-01-04,Heat,1995,,-inf,,,2021-01-03\n"
+        + "2021-01-05,Heat,1995,,1e999,,,1/2/²⁰²¹\n"
+        + "2021-01-06,Alien,²⁰²⁰,,4,,,2021-01-05\n"
+        + "2021-01-07,Alien,1979,,4,,,1/2/" + "1" * 5000 + "\n",
+        ratings=RATINGS + "2021-01-02,Heat,1995,https://boxd.it/heat,inf\n",
+        lists__l="Letterboxd list export v7\nDate,Name,Tags,URL,Description\n2021-01-01,L,,,\n\n"
+        "Position,Name,Year,URL,Description\n³,Heat,1995,https://boxd.it/heat,\n"
+        "99999999999,Alien,1979,,\n" + "1" * 5000 + ",Ran,1985,,\n",
+    )
+    heat = by_name(export)[("Heat", 1995)]
+    assert len(heat.viewings) == 3 and heat.rating is None and [v.rating for v in heat.viewings] == [None] * 3
+    assert heat.viewings[-1].watched_on == date(2021, 1, 5)  # the unreadable watched date falls back to the logged date
+    assert ("Alien", None) in by_name(export)  # the year is unknown, the row is kept
+    assert [e[1] for e in export.list_entries] == [1, 2, 3]  # positions not understood: the row's place
+    warnings = " ".join(export.warnings)
+    for value in ("'inf'", "'-inf'", "'1e999'", "'²⁰²⁰'", "'1/2/²⁰²¹'", "'³'", "'99999999999'"):
+        assert value in warnings, value
+    assert export.warning_count == 10  # 7 in the diary and ratings, 3 in the list
+
+
+# ---------------------------------------------------------------- files we do not read (review 2)
+BROKEN = {"empty": b"", "NUL-filled": b"\x00" * 4096, "not UTF-8": "Date,Name\n2020-01-01,Pietà\n".encode("latin-1"),
+          "blank lines": b"\r\n\r\n"}
+
+
+@pytest.mark.parametrize("broken", BROKEN)
+def test_a_broken_file_we_do_not_read_does_not_reject_the_export(broken: str) -> None:
+    data = _zip({"watched.csv": (WATCHED + "2020-01-01,Heat,1995,https://boxd.it/heat\n").encode(),
+                 "deleted/diary.csv": BROKEN[broken], "orphaned/diary.csv": BROKEN[broken],
+                 "deleted/reviews.csv": BROKEN[broken], "profile.csv": BROKEN[broken], "comments.csv": BROKEN[broken]})
+    export = read_export([InputFile("letterboxd.zip", data)])
+    assert len(export.films) == 1
+    kinds = {f.name: (f.kind, f.note) for f in export.files}
+    assert kinds["watched.csv"] == ("watched", None)
+    for name in ("deleted/diary.csv", "orphaned/diary.csv", "deleted/reviews.csv", "profile.csv", "comments.csv"):
+        assert kinds[name][0] == "ignored" and kinds[name][1], name
+    assert kinds["deleted/diary.csv"][1] == "deleted or orphaned entries are not on the profile"
+    assert export.summary()["files"][1]["kind"] == "ignored"
+
+
+def test_a_broken_file_we_read_still_rejects_and_so_does_a_lone_broken_file() -> None:
+    for name in ("diary.csv", "lists/l.csv", "likes/films.csv", "export/watched.csv"):
+        with pytest.raises(ExportRejected) as caught:
+            read_export([InputFile("watched.csv", (WATCHED + "2020-01-01,Heat,1995,https://boxd.it/heat\n").encode()),
+                         InputFile(name, b"\x00" * 10)])
+        assert caught.value.code == "not_text", name
+    with pytest.raises(ExportRejected) as caught:  # nothing else to read: say why this file was not read
+        read_export([InputFile("my-export.csv", "Date,Name\nPietà\n".encode("latin-1"))])
+    assert caught.value.code == "not_utf8"
+
+
+# ---------------------------------------------------------------- identity (review 3)
+def test_a_yearless_film_does_not_merge_two_years() -> None:
+    export = read(watched=WATCHED + "2020-01-01,Oddity,,https://boxd.it/odd\n",
+                  diary=DIARY + "2020-01-02,Oddity,2019,,,,,2020-01-01\n2020-03-02,Oddity,2020,,,,,2020-03-01\n"
+                  + "2020-04-02,Oddity,2019,,,,,2020-04-01\n")
+    films = by_name(export)
+    assert set(films) == {("Oddity", None), ("Oddity", 2020)} and export.rewatch_count == 1
+    assert [v.watched_on for v in films[("Oddity", None)].viewings] == [date(2020, 1, 1), date(2020, 4, 1)]
+    assert len(films[("Oddity", 2020)].viewings) == 1
+    assert "'Oddity' (no year)" in films[("Oddity", 2020)].identity_note and films[("Oddity", None)].identity_note is None
+    assert any("may be the same film" in w for w in export.warnings)
+
+
+def test_a_yearless_film_beside_a_film_with_a_year_takes_no_other_year() -> None:
+    export = read(watched=WATCHED + "2020-01-01,Oddity,,https://boxd.it/odd\n2020-01-01,Oddity,2019,https://boxd.it/odd19\n",
+                  ratings=RATINGS + "2020-01-01,Oddity,2021,,4\n",
+                  reviews=REVIEWS + "2020-01-02,Oddity,2022,,,,Hm,,2020-01-01\n")
+    assert sorted((f.year or 0) for f in export.films) == [0, 2019, 2021, 2022]
+    assert by_name(export)[("Oddity", 2021)].rating == 4.0 and by_name(export)[("Oddity", 2022)].review_count == 1
+
+
+def test_a_yearless_diary_row_among_two_films_of_its_title_is_a_film_with_a_note() -> None:
+    export = read(watched=WATCHED + "2020-01-01,Suspiria,1977,https://boxd.it/s77\n2020-01-01,Suspiria,2018,https://boxd.it/s18\n",
+                  diary=DIARY + "2020-01-02,Suspiria,,,4,,,2020-01-01\n2020-02-02,Suspiria,,,,,,2020-02-01\n")
+    films = by_name(export)
+    assert len(export.films) == 3 and len(films[("Suspiria", None)].viewings) == 2 and export.rewatch_count == 1
+    note = films[("Suspiria", None)].identity_note
+    assert "'Suspiria' (1977)" in note and "'Suspiria' (2018)" in note
+    assert films[("Suspiria", 1977)].identity_note is None and not films[("Suspiria", 2018)].viewings
+    assert sum("may be the same film" in w for w in export.warnings) == 1 and export.warning_count == 1
+
+
+# ---------------------------------------------------------------- slashed dates, one order per column (review 4)
+def _watched_on(*dates: str, logged: str = "2021-12-31") -> list[date | None]:
+    export = read(diary=DIARY + "".join(f"{logged},F{i},2000,,,,,{d}\n" for i, d in enumerate(dates)))
+    films = {f.name: f for f in export.films}
+    return [films[f"F{i}"].viewings[0].watched_on for i in range(len(dates))]
+
+
+def test_a_day_first_column_reads_every_slashed_date_day_first() -> None:
+    assert _watched_on("03/04/2021", "13/04/2021") == [date(2021, 4, 3), date(2021, 4, 13)]
+    assert _watched_on("13/04/2021", "03/04/2021", "2021-05-06") == [date(2021, 4, 13), date(2021, 4, 3), date(2021, 5, 6)]
+
+
+def test_a_month_first_column_and_an_undecided_one() -> None:
+    assert _watched_on("03/04/2021", "04/13/2021") == [date(2021, 3, 4), date(2021, 4, 13)]
+    assert _watched_on("03/04/2021", "05/06/2021") == [date(2021, 3, 4), date(2021, 5, 6)]  # undecided: month first
+
+
+def test_an_undecided_column_follows_the_files_other_date_column() -> None:
+    assert _watched_on("03/04/2021", logged="13/04/2021") == [date(2021, 4, 3)]
+    # the order is the file's: the same text in another file is read in that file's order
+    export = read(diary=DIARY + "2021-04-20,A,2000,,,,,13/04/2021\n2021-04-20,B,2000,,,,,03/04/2021\n",
+                  reviews=REVIEWS + "2021-04-20,C,2000,,,,x,,03/04/2021\n2021-04-20,D,2000,,,,x,,04/13/2021\n")
+    assert {f.name: f.viewings[0].watched_on for f in export.films} == {
+        "A": date(2021, 4, 13), "B": date(2021, 4, 3), "C": date(2021, 3, 4), "D": date(2021, 4, 13)}
+
+
+def test_a_column_that_disagrees_reads_each_date_alone_and_says_so() -> None:
+    export = read(diary=DIARY + "2021-12-31,A,2000,,,,,13/04/2021\n2021-12-31,B,2000,,,,,04/14/2021\n2021-12-31,C,2000,,,,,03/04/2021\n")
+    assert {f.name: f.viewings[0].watched_on for f in export.films} == {
+        "A": date(2021, 4, 13), "B": date(2021, 4, 14), "C": date(2021, 3, 4)}
+    assert any("both day-first and month-first" in w for w in export.warnings)
+
+
+def test_slashed_order() -> None:
+    assert slashed_order(["2021-01-02", "03/04/2021", ""]) == set()
+    assert slashed_order(["13/04/2021"]) == {True} and slashed_order(["04/13/2021"]) == {False}
+    assert slashed_order(["13/04/2021", "04/13/2021", "13/13/2021", "²³/04/2021"]) == {True, False}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from movies.domain.matching import MATCH_THRESHOLD, choose, details_values, normalize_title, score
+from movies.domain.matching import MATCH_THRESHOLD, choose, details_values, normalize_title, release_year, score
 
 
 def result(id_: int, title: str, date: str, popularity: float = 1.0, original: str | None = None) -> dict:
@@ -51,3 +51,17 @@ def test_details_values() -> None:
     assert values["directors"] == ["David Lynch"] and values["runtime_minutes"] == 137
     assert values["countries"] == ["United States of America"] and values["genres"] == ["Science Fiction"]
     assert details_values({"id": 1, "runtime": 0})["runtime_minutes"] is None
+
+
+def test_tmdb_values_that_are_not_numbers_or_dates_are_dropped_not_raised() -> None:
+    """``json.loads`` reads ``Infinity``; ``"²⁰²⁰"`` passes ``isdigit`` but not ``int`` (int(inf) and
+    int("²⁰²⁰") raised, failing the film's enrichment on every retry)."""
+    assert [release_year({"release_date": d}) for d in ("²⁰²⁰-01-01", "٢٠٢٠-01-01", "2020-01-01", "20")] == [None, None, 2020, None]
+    odd = {"id": 7, "runtime": float("inf"), "release_date": "²⁰²⁰-01-01"}
+    assert details_values(odd)["runtime_minutes"] is None and details_values(odd)["tmdb_release_date"] is None
+    assert details_values({"id": 7, "runtime": 1e12, "release_date": "2020-02-30"})["runtime_minutes"] is None
+    assert details_values({"id": 7, "runtime": 1e12, "release_date": "2020-02-30"})["tmdb_release_date"] is None
+    assert details_values({"id": 7, "runtime": 95.0, "release_date": "2020-02-03"})["tmdb_release_date"] == "2020-02-03"
+    weird = [result(1, "Dune", "2021-09-15", popularity="lots"), result(2, "Dune", "1984-12-14", popularity=float("nan"))]
+    assert choose("Dune", 1984, weird).result["id"] == 2
+

@@ -11,25 +11,40 @@ Letterboxd export format (``shared/data/README.md``, "What these files are known
 * ``diary.csv``: ``Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date``; the URI names
   the *diary entry*, so it differs from the film's URI and between rewatches; some rows have no URI
   and some no Year. ``deleted/`` and ``orphaned/`` hold diary files of entries no longer on the
-  profile: they are ignored.
+  profile: they are skipped without being read, so a broken one does not reject the export.
 * ``reviews.csv``: the diary columns plus ``Review`` (HTML, entities and line breaks inside quotes);
   its URI is the diary entry's.
 * ``lists/*.csv``: a ``Letterboxd list export v7`` line (or an empty line), a metadata block
   ``Date,Name,Tags,URL,Description``, a blank line, then ``Position,Name,Year,URL,Description``.
 * Ratings are empty or 0.5..5 in half stars; ``Rewatch`` is ``Yes`` or empty; line endings are CRLF
   or LF; titles hold quoted commas, quotes, non-ASCII and all-digit names (``1917``).
+* Dates are ISO ``YYYY-MM-DD``. A file re-saved by a spreadsheet may write ``M/D/YYYY`` or
+  ``D/M/YYYY``: the order is decided once per file and column (``_Merger.date_order``).
+
+A value that is not understood (a year, date, rating or list position; digits must be ASCII) is
+read as unknown with a warning in the summary, never an error: only the files themselves (bytes,
+CSV, columns, size) can reject an upload.
 
 Merge rules (design document 003, Task 2, "Merge logic: diary > ratings > watched"), made precise
 because URIs cannot be joined across files:
 
 1. A film is identified by its film URI where a file carries one (watched, ratings, likes, lists),
    otherwise by its title key (NFC, case-folded, whitespace collapsed) and year. A row without a
-   year matches the one film of that title if there is exactly one; a film known without a year
-   matches a row with a year the same way.
+   year matches the one film of that title if there is exactly one. A row with a year matches a
+   film known without a year (``Deep-Fried Fingers`` in watched.csv) only when that film is the
+   only film of the title — no film of the title with another year exists yet — and has not
+   already taken a row of another year (rows of the year it took keep joining it); otherwise the
+   row is a film of its own, so ``X`` 2019 and ``X`` 2020 never merge through a yearless ``X``
+   (``_Merger.candidates``; files are read in the order watched, ratings, likes, diary, reviews,
+   and diary rows in date order).
 2. Diary and review rows are matched to films by title key and year (an exact title decides between
-   films told apart by case alone, "Rain" and "rain"). When several films share the title and year (two Méliès shorts called *The Haunted Castle*, both 1897), their diary entries
-   are dealt out in date order, one per film, so neither film is lost and no false rewatch appears.
-   A diary or review row matching no film adds the film (a film logged but never marked watched).
+   films told apart by case alone, "Rain" and "rain"). When several films share the title and year
+   (two Méliès shorts called *The Haunted Castle*, both 1897), their diary entries are dealt out in
+   date order, one per film, so neither film is lost and no false rewatch appears. A diary or
+   review row matching no film adds the film (a film logged but never marked watched). When that
+   row could still be one of the title's films (no year, and the title has films of 1977 and 2018),
+   the new film's ``identity_note`` and a warning say which films it may be
+   (``_Merger.unmatched_film``).
 3. Each diary row is one viewing. A review is linked to its diary entry by the entry URI, else by
    film and watched date; a review with a watched date and no diary entry is a viewing of its own.
 4. A viewing is a rewatch when its ``Rewatch`` flag says so, or when an earlier viewing of the same
@@ -43,12 +58,14 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import math
 import os
 import posixpath
+import re
 import unicodedata
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -192,14 +209,24 @@ def _common_folder(names: list[str]) -> str:
 # ---------------------------------------------------------------------------------------- values
 
 _DATE_FORMATS = ("%Y/%m/%d", "%d.%m.%Y", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%Y-%m-%d %H:%M:%S")
+_SLASHED = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")  # M/D/YYYY or D/M/YYYY, ASCII digits only
+_DECIMAL = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
 _STARS = {"★": 1.0, "½": 0.5}
 
 
-def parse_date(text: str | None) -> date | None:
+def _is_number(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also accepts ``²`` and ``٣``, which ``int`` refuses or reads."""
+    return text.isascii() and text.isdigit()
+
+
+def parse_date(text: str | None, day_first: bool | None = None) -> date | None:
     """A date from Letterboxd's ISO ``YYYY-MM-DD``, or from forms spreadsheets write when they
     re-save the file: ``YYYY/MM/DD``, ``DD.MM.YYYY``, ``13 Jun 2021``, ``Jun 13, 2021``, ISO with a
-    time, and slashed ``M/D/YYYY`` (US, Excel's default) or ``D/M/YYYY`` when the first number is
-    over 12. Empty or unreadable text is None.
+    time, and slashed ``M/D/YYYY`` (US, Excel's default) or ``D/M/YYYY``.
+
+    A slashed date is read day first when ``day_first`` is True, month first when it is False; when
+    None (the order is not known: see :func:`slashed_order`), day first only if the first number
+    is over 12. Digits are ASCII. Empty or unreadable text is None, never an exception.
     """
     if not text:
         return None
@@ -211,15 +238,17 @@ def parse_date(text: str | None) -> date | None:
             return None
     if not text:
         return None
-    if "T" in text[:11] and text[:4].isdigit():
+    if "T" in text[:11] and _is_number(text[:4]):
         try:
             return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
         except ValueError:
             return None
-    parts = text.split("/")
-    if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) == 4:
-        a, b, y = (int(p) for p in parts)
-        month, day = (a, b) if a <= 12 else (b, a)
+    slashed = _SLASHED.fullmatch(text)
+    if slashed:
+        a, b, y = int(slashed[1]), int(slashed[2]), int(slashed[3])
+        if day_first is None:
+            day_first = a > 12
+        month, day = (b, a) if day_first else (a, b)
         try:
             return date(y, month, day)
         except ValueError:
@@ -232,11 +261,30 @@ def parse_date(text: str | None) -> date | None:
     return None
 
 
+def slashed_order(values: Iterable[str]) -> set[bool]:
+    """What slashed dates (``a/b/YYYY``) among ``values`` say about their order: ``True`` (day
+    first) when one has ``a`` over 12, ``False`` (month first) when one has ``b`` over 12. An empty
+    set says nothing (every such date reads either way); both say the values disagree."""
+    seen: set[bool] = set()
+    for value in values:
+        if "/" not in value:
+            continue
+        slashed = _SLASHED.fullmatch(value.strip())
+        if slashed:
+            a, b = int(slashed[1]), int(slashed[2])
+            if a > 12 >= b:
+                seen.add(True)
+            elif b > 12 >= a:
+                seen.add(False)
+    return seen
+
+
 def parse_rating(text: str | None) -> float | None:
     """A rating in half stars, 0.5..5: ``"4"``, ``"3.5"``, ``"4.0"``, ``"3,5"`` or stars ``"★★★½"``.
 
     Values round to the nearest half star (document 003: "Rating normalization (half-stars to 0.5
-    increments)"). Empty, 0 (Letterboxd's "no rating") and values outside 0.5..5 are None.
+    increments)"). Empty, 0 (Letterboxd's "no rating"), values outside 0.5..5 and anything but
+    ASCII digits with one decimal point or comma (``inf``, ``nan``, ``1e999``, ``-1``, ``²``) are None.
     """
     if not text:
         return None
@@ -245,25 +293,32 @@ def parse_rating(text: str | None) -> float | None:
         return None
     if text[0] in _STARS:
         value = sum(_STARS.get(ch, 0.0) for ch in text)
-    else:
-        try:
-            value = float(text.replace(",", "."))
-        except ValueError:
+    elif _DECIMAL.fullmatch(text):
+        value = float(text.replace(",", "."))
+        if not math.isfinite(value):  # "9" * 400 is inf
             return None
-    if value != value:  # NaN
+    else:
         return None
     value = round(value * 2) / 2
     return value if 0.5 <= value <= 5 else None
 
 
 def parse_year(text: str | None) -> int | None:
-    """A release year 1870..2100, or None (rows without a Year exist in real exports)."""
+    """A release year 1870..2100 in four ASCII digits, or None (rows without a Year exist in real
+    exports)."""
     if not text:
         return None
     text = text.strip()
-    if text.isdigit() and 1870 <= int(text) <= 2100:
+    if len(text) == 4 and _is_number(text) and 1870 <= int(text) <= 2100:
         return int(text)
     return None
+
+
+def parse_position(text: str | None) -> int | None:
+    """A list entry's ``Position``: at most nine ASCII digits (the column is a PostgreSQL
+    ``integer``), or None."""
+    text = (text or "").strip()
+    return int(text) if 0 < len(text) <= 9 and _is_number(text) else None
 
 
 def parse_tags(text: str | None) -> list[str]:
@@ -384,7 +439,11 @@ class FileReport:
 
 @dataclass
 class ParsedFile:
-    """The rows of one recognised file, as dicts keyed by the header's column names."""
+    """The rows of one recognised file, as lists indexed through ``cols`` (see :class:`Columns`).
+
+    ``refusal`` is why a skipped file could not be read (see :func:`parse_file`); ``date_orders``
+    holds, per date column, whether its slashed dates are day first (see ``_Merger.date_order``).
+    """
 
     name: str
     kind: str
@@ -392,6 +451,8 @@ class ParsedFile:
     meta: dict[str, str] = field(default_factory=dict)  # lists: the list's own row
     report: FileReport | None = None
     cols: Columns = field(default_factory=lambda: Columns([]))
+    refusal: ExportRejected | None = None
+    date_orders: dict[str, bool | None] = field(default_factory=dict)
 
 
 class Columns(dict):
@@ -428,8 +489,21 @@ def _rows(reader: Any, header: list[str], counter: list[int], limits: Limits) ->
     return out
 
 
+def named_like_analysed(path: str) -> bool:
+    """True for the names of the files we analyse: ``watched.csv``, ``diary.csv``, ``ratings.csv``,
+    ``reviews.csv``, ``watchlist.csv`` (in any folder), ``lists/*.csv`` and ``likes/films.csv``."""
+    base = posixpath.basename(path).lower()
+    folders = path.lower().split("/")[:-1]
+    return base in KNOWN_FILES or "lists" in folders or ("likes" in folders and base == "films.csv")
+
+
 def parse_file(item: InputFile, counter: list[int], limits: Limits) -> ParsedFile:
     """Decode and split one CSV into rows, recognising its kind (see :func:`classify`).
+
+    Files in ``deleted/`` or ``orphaned/`` are skipped (kind ``ignored``) without being decoded. A
+    file whose bytes are not text (see :func:`decode`) rejects the upload when it is named like a
+    file we analyse (:func:`named_like_analysed`); any other such file is skipped, its
+    ``refusal`` kept for :func:`read_export` in case the upload holds nothing else.
 
     Raises:
         ExportRejected: see :func:`decode`; ``bad_csv`` (malformed quoting, a field over the
@@ -437,10 +511,17 @@ def parse_file(item: InputFile, counter: list[int], limits: Limits) -> ParsedFil
             (``diary.csv``, ...) lacks its columns.
     """
     path = item.name or "upload.csv"
-    text = decode(path, item.data)
+    folders = path.lower().split("/")[:-1]
+    if "deleted" in folders or "orphaned" in folders:
+        return ParsedFile(path, "ignored", [], report=FileReport(path, "ignored", note="deleted or orphaned entries are not on the profile"))
+    try:
+        text = decode(path, item.data)
+    except ExportRejected as exc:
+        if named_like_analysed(path):
+            raise
+        return ParsedFile(path, "ignored", [], report=FileReport(path, "ignored", note=f"not read: {exc.reason}"), refusal=exc)
     csv.field_size_limit(limits.max_field_chars)
     reader = csv.reader(io.StringIO(text, newline=""))
-    folders = path.lower().split("/")[:-1]
     try:
         header = next(reader, [])
         while header == [] or header == [""]:
@@ -450,8 +531,6 @@ def parse_file(item: InputFile, counter: list[int], limits: Limits) -> ParsedFil
                 raise ExportRejected("empty_file", f"{path} has no rows")
         if header and header[0].strip().startswith(LIST_MARKER) or (header[:2] == ["Date", "Name"] and "URL" in header and "Year" not in header):
             return _parse_list(path, header, reader, counter, limits)
-        if "deleted" in folders or "orphaned" in folders:
-            return ParsedFile(path, "ignored", [], report=FileReport(path, "ignored", note="deleted or orphaned entries are not on the profile"))
         kind = classify(path, header)
         if kind is None:
             base = posixpath.basename(path).lower()
@@ -636,6 +715,9 @@ class _Merger:
         self.diary_by_uri: dict[str, tuple[Viewing, Film]] = {}
         # parse_date's and parse_rating's answers by raw text: an export repeats few dates and ratings
         self.dates: dict[str, date | None] = {}
+        self.slashed_dates: dict[tuple[str, bool | None], date | None] = {}
+        # a film known without a year -> the year of the first row with a year it took (rule 1)
+        self.yearless_took: dict[str, int] = {}
         self.ratings_read: dict[str, float | None] = {}
 
     def warn(self, report: FileReport, line: int, message: str) -> None:
@@ -645,19 +727,34 @@ class _Merger:
 
     # -- identity
     def candidates(self, key: tuple[str, int | None]) -> list[Film]:
+        """The films a row of this title key and year may be (module doc, rule 1).
+
+        The films of that exact title and year; else, for a row without a year, the title's film
+        when it has only one; else, for a row with a year, the title's one film known without a
+        year when it has already taken rows of this year, or has taken none and is the title's
+        only film (no film of the title with another year exists).
+        """
         found = self.by_key.get(key)
         if found:
             return found
         name, year = key
+        named = self.by_name.get(name)
+        if not named:
+            return []
         if year is None:
-            named = self.by_name.get(name)
-            if named and len(named) == 1:
-                return named
-        else:
-            yearless = self.by_key.get((name, None))
-            if yearless and len(yearless) == 1:
+            return named if len(named) == 1 else []
+        yearless = self.by_key.get((name, None))
+        if yearless and len(yearless) == 1:
+            took = self.yearless_took.get(yearless[0].id)
+            if took == year or (took is None and len(named) == 1):
                 return yearless
         return []
+
+    def took(self, film: Film, year: int | None) -> None:
+        """Record that a row of ``year`` joined ``film``: a film known without a year then takes no
+        row of another year (see :meth:`candidates`)."""
+        if year is not None and film.year is None:
+            self.yearless_took.setdefault(film.id, year)
 
     def new_film(self, name: str, year: int | None, key: tuple[str, int | None], uri: str | None) -> Film:
         film = Film(_new_id(), len(self.export.films), name, year, key, uri)
@@ -668,7 +765,25 @@ class _Merger:
             self.by_uri[uri] = film
         return film
 
-    def film_by_uri_or_key(self, name: str, year: int | None, uri: str | None, *, create: bool) -> Film | None:
+    def unmatched_film(self, name: str, year: int | None, key: tuple[str, int | None], report: FileReport, line: int) -> Film:
+        """A new film for a row without a film URI that :meth:`candidates` matched to no film.
+
+        When the row could still be one of the title's films — it has no year and the title has
+        films with years (``Suspiria`` beside 1977 and 2018), or it has a year and the title has a
+        film without one that it did not join — the export cannot tell, so the film is kept apart
+        and says so in its ``identity_note``, with a warning.
+        """
+        rivals = [f for f in self.by_name.get(key[0], ()) if year is None or f.year is None]
+        film = self.new_film(name, year, key, None)
+        if rivals:
+            could_be = ", ".join(f"{f.name!r} ({f.year or 'no year'})" for f in rivals[:5])
+            film.identity_note = (f"{name!r} ({year or 'no year'}) may be the same film as {could_be}; "
+                                  "the export does not say, so it is counted as a film of its own")
+            self.warn(report, line, film.identity_note)
+        return film
+
+    def film_by_uri_or_key(self, name: str, year: int | None, uri: str | None, report: FileReport, line: int, *,
+                           create: bool) -> Film | None:
         if uri and uri in self.by_uri:
             return self.by_uri[uri]
         key = (title_key(name), year)
@@ -677,11 +792,16 @@ class _Merger:
             if uri:
                 found[0].uri = uri
                 self.by_uri[uri] = found[0]
+            self.took(found[0], year)
             return found[0]
         if found and uri is None:
             return found[0]  # several films share the title and year, and the row says no more
+        if not create:
+            return None
+        if uri is None:
+            return self.unmatched_film(name, year, key, report, line)
         # a film URI no film has: another film of the same title (film URIs are authoritative)
-        return self.new_film(name, year, key, uri) if create else None
+        return self.new_film(name, year, key, uri)
 
     # -- row values (the files' handlers look their columns up once: see Columns)
     def row_identity(self, row: list[str], name_at: int, year_at: int, report: FileReport, line: int) -> tuple[str, int | None] | None:
@@ -696,14 +816,46 @@ class _Merger:
             self.warn(report, line, f"year {raw_year[:20]!r} not understood; treated as unknown")
         return name[:500], year
 
-    def date_of(self, raw: str, column: str, report: FileReport, line: int) -> date | None:
+    def date_of(self, raw: str, column: str, pf: ParsedFile, line: int) -> date | None:
         try:
             value = self.dates[raw]
         except KeyError:
-            value = self.dates[raw] = parse_date(raw)
+            if "/" in raw:  # a slashed date reads in its column's order; ISO dates stay one dict lookup
+                order = self.date_order(pf, column, line)
+                try:
+                    value = self.slashed_dates[raw, order]
+                except KeyError:
+                    value = self.slashed_dates[raw, order] = parse_date(raw, order)
+            else:
+                value = self.dates[raw] = parse_date(raw)
         if value is None and raw and raw.strip():
-            self.warn(report, line, f"{column} {raw.strip()[:30]!r} not understood")
+            self.warn(pf.report, line, f"{column} {raw.strip()[:30]!r} not understood")
         return value
+
+    def date_order(self, pf: ParsedFile, column: str, line: int) -> bool | None:
+        """Whether the file's ``column`` writes slashed dates day first (True), month first (False)
+        or is undecided (None: each date is read on its own, see :func:`parse_date`).
+
+        Decided once per file, when its first slashed date is read: by the column's own dates
+        (:func:`slashed_order`), else, when none of them tells, by the file's other date columns
+        (a spreadsheet re-saves every column in one order). Dates that disagree leave the column
+        undecided, with a warning.
+        """
+        try:
+            return pf.date_orders[column]
+        except KeyError:
+            pass
+        said = {name: slashed_order(row[pf.cols[name]] for row in pf.rows)
+                for name in ("Date", "Watched Date") if name in pf.cols}
+        said.setdefault(column, set())
+        everything = set().union(*said.values())
+        for name, seen in said.items():
+            seen = seen or everything
+            pf.date_orders[name] = next(iter(seen)) if len(seen) == 1 else None
+            if len(seen) > 1:
+                self.warn(pf.report, line, f"{name} has both day-first and month-first dates (13/4 and 4/13); "
+                                           "each slashed date is read on its own")
+        return pf.date_orders[column]
 
     def rating_of(self, raw: str, report: FileReport, line: int) -> float | None:
         try:
@@ -734,7 +886,7 @@ class _Merger:
                 found = by_key.get(key)
                 film = found[0] if found else new_film(name, year, key, None)
             film.sources.add("watched")
-            marked = date_of(row[date_at], "Date", report, line)
+            marked = date_of(row[date_at], "Date", pf, line)
             if marked and (film.marked_watched_on is None or marked < film.marked_watched_on):
                 film.marked_watched_on = marked
 
@@ -750,10 +902,10 @@ class _Merger:
                 report.skipped += 1
                 continue
             uri = _uri(row[uri_at])
-            film = self.film_by_uri_or_key(*ident, uri, create=True)
+            film = self.film_by_uri_or_key(*ident, uri, report, line, create=True)
             film.sources.add("ratings")
             film.ratings_rating = rating
-            self.export.ratings.append((film.id, rating, self.date_of(row[date_at], "Date", report, line), uri))
+            self.export.ratings.append((film.id, rating, self.date_of(row[date_at], "Date", pf, line), uri))
 
     def likes(self, pf: ParsedFile) -> None:
         c, report = pf.cols, pf.report
@@ -763,11 +915,11 @@ class _Merger:
             if ident is None:
                 continue
             uri = _uri(row[uri_at])
-            film = self.film_by_uri_or_key(*ident, uri, create=False)
+            film = self.film_by_uri_or_key(*ident, uri, report, line, create=False)
             if film is not None:
                 film.liked = True
             self.export.likes.append((film.id if film else None, ident[0], ident[1], uri,
-                                      self.date_of(row[date_at], "Date", report, line)))
+                                      self.date_of(row[date_at], "Date", pf, line)))
 
     def diary(self, pf: ParsedFile) -> None:
         c, report = pf.cols, pf.report
@@ -779,13 +931,13 @@ class _Merger:
             ident = identity(row, name_at, year_at, report, line)
             if ident is None:
                 continue
-            watched_on = date_of(row[watched_at], "Watched Date", report, line)
-            logged_on = date_of(row[date_at], "Date", report, line)
+            watched_on = date_of(row[watched_at], "Watched Date", pf, line)
+            logged_on = date_of(row[date_at], "Date", pf, line)
             # date order (rule 4): watched date, then logged date, then file order
             order = (watched_on or logged_on or date.min, logged_on or date.min, 0, line)
             entries.append((order, ident, watched_on, logged_on, row))
         entries.sort(key=itemgetter(0))
-        by_key, candidates, new_film = self.by_key, self.candidates, self.new_film
+        by_key, candidates = self.by_key, self.candidates
         viewings, diary_by_uri = self.export.viewings, self.diary_by_uri
         dealt: dict[tuple, int] = defaultdict(int)
         for order, (name, year), watched_on, logged_on, row in entries:
@@ -795,9 +947,11 @@ class _Merger:
                 exact = [f for f in found if f.name == name]
                 found = exact if len(exact) == 1 else found
             if not found:
-                film = new_film(name, year, key, None)
+                film = self.unmatched_film(name, year, key, report, order[3])
             elif len(found) == 1:
                 film = found[0]
+                if year is not None and film.year is None:
+                    self.took(film, year)
             else:
                 film = found[dealt[key] % len(found)]
                 dealt[key] += 1
@@ -822,8 +976,8 @@ class _Merger:
             if ident is None:
                 continue
             uri = _uri(row[uri_at])
-            watched_on = self.date_of(row[watched_at], "Watched Date", report, line)
-            published = self.date_of(row[date_at], "Date", report, line)
+            watched_on = self.date_of(row[watched_at], "Watched Date", pf, line)
+            published = self.date_of(row[date_at], "Date", pf, line)
             rating = self.rating_of(row[rating_at], report, line)
             tags = parse_tags(row[tags_at])
             entry = self.diary_by_uri.get(uri) if uri else None
@@ -842,7 +996,8 @@ class _Merger:
                         film = f
                         break
                 if film is None:
-                    film = found[0] if found else self.new_film(ident[0], ident[1], key, None)
+                    film = found[0] if found else self.unmatched_film(ident[0], ident[1], key, report, line)
+                self.took(film, ident[1])
                 if watched_on is not None:
                     viewing = next((v for v in film.viewings if v.watched_on == watched_on), None)
                     if viewing is None:
@@ -868,7 +1023,7 @@ class _Merger:
             if ident is None:
                 continue
             self.export.watchlist.append((line - 1, ident[0], ident[1], _uri(row[uri_at]),
-                                          self.date_of(row[date_at], "Date", report, line)))
+                                          self.date_of(row[date_at], "Date", pf, line)))
 
     def a_list(self, pf: ParsedFile) -> None:
         list_id = _new_id()
@@ -880,10 +1035,14 @@ class _Merger:
             ident = self.row_identity(row, name_at, year_at, report, line)
             if ident is None:
                 continue
-            position = row[position_at].strip()
+            position = parse_position(row[position_at])
+            if position is None:
+                if row[position_at].strip():
+                    self.warn(report, line, f"position {row[position_at].strip()[:20]!r} not understood; the row's place is used")
+                position = len(entries) + 1
             uri = _uri(row[url_at])
             film = self.by_uri.get(uri) if uri else None
-            entries.append((list_id, int(position) if position.isdigit() else len(entries) + 1, ident[0], ident[1], uri,
+            entries.append((list_id, position, ident[0], ident[1], uri,
                             row[description_at].strip() or None, film.id if film else None))
         name = (meta.get("Name") or "").strip() or posixpath.basename(pf.name).removesuffix(".csv")
         self.export.lists.append((list_id, name[:500], (meta.get("Description") or "").strip() or None,
@@ -935,9 +1094,11 @@ def read_export(files: list[InputFile], limits: Limits | None = None) -> Export:
     the export only to store it can pause it around both (see ``movies.service``).
 
     Raises:
-        ExportRejected: the upload is empty, binary, not UTF-8, a ZIP bomb or too large, has a
-            Letterboxd file with the wrong columns, or holds no Letterboxd file we analyse
-            (``not_letterboxd``).
+        ExportRejected: the upload is empty, a ZIP bomb or too large; a file named like one we
+            analyse (:func:`named_like_analysed`) is empty, binary or not UTF-8; a Letterboxd file
+            has the wrong columns; or the upload holds no Letterboxd file we analyse (then the
+            first other file that was not text says why, else ``not_letterboxd``). Values inside
+            the files never raise (see the module doc).
     """
     with gc_paused():
         return _read(files, limits or Limits())
@@ -968,6 +1129,9 @@ def _read(files: list[InputFile], limits: Limits) -> Export:
     export = merger.export
     export.files = [p.report for p in parsed if p.report is not None]
     if not any(p.kind in ANALYSED for p in parsed):
+        refused = next((p.refusal for p in parsed if p.refusal is not None), None)
+        if refused is not None:  # say why the bytes were not read rather than "not Letterboxd"
+            raise refused
         seen = "; ".join(f"{r.name}: {r.note or r.kind}" for r in export.files[:5])
         raise ExportRejected(
             "not_letterboxd",

@@ -16,14 +16,17 @@ the film is ``ambiguous`` and gets no TMDB data rather than another film's.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from difflib import SequenceMatcher
 from typing import Any
 
 MATCH_THRESHOLD = 0.8
 TIE_MARGIN = 0.02
+MAX_RUNTIME_MINUTES = 1_000_000  # the longest films run ~860 hours; the column is an integer
 _NON_WORD = re.compile(r"[^\w\s]", re.UNICODE)
 _WS = re.compile(r"\s+")
 
@@ -46,9 +49,30 @@ def title_similarity(a: str, b: str) -> float:
 
 
 def release_year(result: dict[str, Any]) -> int | None:
-    """Year of a TMDB result's ``release_date`` (``""`` or missing -> None)."""
-    text = str(result.get("release_date") or "")
-    return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
+    """Year of a TMDB result's ``release_date`` (``""``, missing or not ASCII digits -> None)."""
+    text = str(result.get("release_date") or "")[:4]
+    return int(text) if len(text) == 4 and text.isascii() and text.isdigit() else None
+
+
+def _release_date(value: Any) -> str | None:
+    """A ``release_date`` PostgreSQL's ``date`` takes: ISO ``YYYY-MM-DD``, ASCII, a real day; else None."""
+    text = str(value or "")
+    if len(text) != 10 or not text.isascii():
+        return None
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return None
+    return text
+
+
+def _number(value: Any) -> float:
+    """A JSON number as a finite float (TMDB's ``popularity``); anything else (text, ``NaN``,
+    ``Infinity``, which ``json.loads`` accepts) is 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0.0
+    value = float(value)
+    return value if math.isfinite(value) else 0.0
 
 
 def score(name: str, year: int | None, result: dict[str, Any]) -> float:
@@ -78,7 +102,7 @@ class Match:
 
 def choose(name: str, year: int | None, results: list[dict[str, Any]]) -> Match:
     """Pick the search result for the film ``name`` (``year``), or say why none is taken."""
-    scored = sorted(((score(name, year, r), float(r.get("popularity") or 0), i, r) for i, r in enumerate(results)),
+    scored = sorted(((score(name, year, r), _number(r.get("popularity")), i, r) for i, r in enumerate(results)),
                     key=lambda s: (-s[0], -s[1], s[2]))
     if not scored or scored[0][0] < MATCH_THRESHOLD:
         best = scored[0][0] if scored else 0.0
@@ -99,14 +123,13 @@ def details_values(details: dict[str, Any]) -> dict[str, Any]:
     directors = list(dict.fromkeys(c.get("name") for c in (crew or []) if isinstance(c, dict) and c.get("job") == "Director" and c.get("name")))
     genres = [g.get("name") for g in details.get("genres") or [] if isinstance(g, dict) and g.get("name")]
     countries = [c.get("name") for c in details.get("production_countries") or [] if isinstance(c, dict) and c.get("name")]
-    runtime = details.get("runtime")
-    release = str(details.get("release_date") or "")
+    runtime = _number(details.get("runtime"))
     return {
         "tmdb_id": int(details["id"]),
         "tmdb_title": str(details.get("title") or "")[:500] or None,
-        "tmdb_release_date": release if len(release) == 10 else None,
+        "tmdb_release_date": _release_date(details.get("release_date")),
         "genres": genres,
-        "runtime_minutes": int(runtime) if isinstance(runtime, (int, float)) and runtime > 0 else None,
+        "runtime_minutes": int(runtime) if 0 < runtime < MAX_RUNTIME_MINUTES else None,
         "directors": directors,
         "countries": countries,
         "poster_path": str(details.get("poster_path")) if details.get("poster_path") else None,
