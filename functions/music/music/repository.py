@@ -86,11 +86,21 @@ def delete_role(user_id: UUID) -> bool:
     return db.connection().execute("DELETE FROM music.roles WHERE user_id = %s", (user_id,)).rowcount == 1
 
 
-def list_roles() -> list[dict[str, Any]]:
-    """Every role row with the user's e-mail, oldest grant first (at most 500)."""
+def list_roles(after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+    """Role rows with the user's e-mail, oldest grant first, keyset-paged on ``(granted_at, id)``;
+    ``limit + 1`` rows tell if more follow."""
+    params: dict[str, Any] = {"limit": limit + 1}
+    extra = ""
+    if after:
+        extra = "WHERE (r.granted_at, r.id) > (%(after_at)s, %(after_id)s)"
+        params["after_at"], params["after_id"] = after
     return db.connection().execute(
-        "SELECT r.user_id, r.role, r.granted_by, r.granted_at, p.email FROM music.roles r "
-        "JOIN music.profiles p ON p.id = r.user_id ORDER BY r.granted_at, r.user_id LIMIT 500"
+        f"""
+        SELECT r.id, r.user_id, r.role, r.granted_by, r.granted_at, p.email
+          FROM music.roles r JOIN music.profiles p ON p.id = r.user_id {extra}
+         ORDER BY r.granted_at, r.id LIMIT %(limit)s
+        """,
+        params,
     ).fetchall()
 
 
@@ -191,29 +201,37 @@ def finish_upload(song_id: UUID, key: str, values: dict[str, Any]) -> bool:
 
 
 def upsert_imported(source: str, songs: list[dict[str, Any]], created_by: UUID) -> tuple[int, int]:
-    """Insert or update songs by ``(source, external_id)``; the audio's own duration and BPM (read
-    from the file) are kept over the CSV's. Returns (created, updated)."""
-    created = updated = 0
-    with db.transaction() as conn, conn.cursor() as cur:
-        for song in songs:
-            row = cur.execute(
-                """
-                INSERT INTO music.songs (title, artist, embedding, duration, bpm, source, external_id, created_by)
-                VALUES (%s, %s, %s::vector, %s, %s, %s, %s, %s)
-                ON CONFLICT (source, external_id) DO UPDATE
-                   SET title = EXCLUDED.title, artist = EXCLUDED.artist, embedding = EXCLUDED.embedding,
-                       duration = CASE WHEN music.songs.status = 'ready' THEN music.songs.duration ELSE EXCLUDED.duration END,
-                       bpm = COALESCE(music.songs.bpm, EXCLUDED.bpm), updated_at = now()
-                RETURNING (xmax = 0) AS inserted
-                """,
-                (song["title"], song["artist"], vector_literal(song["embedding"]), song["duration"], song["bpm"],
-                 source, song["external_id"], created_by),
-            ).fetchone()
-            if row["inserted"]:
-                created += 1
-            else:
-                updated += 1
-    return created, updated
+    """Insert or update songs by ``(source, external_id)`` in one statement (the rows travel as
+    arrays and are unnested: one round trip for up to 10,000 rows); the audio's own duration and
+    BPM (read from the file) are kept over the CSV's. ``external_id`` must be unique within
+    ``songs`` (the parser guarantees it). Returns (created, updated)."""
+    if not songs:
+        return 0, 0
+    row = db.connection().execute(
+        """
+        WITH up AS (
+            INSERT INTO music.songs (title, artist, embedding, duration, bpm, source, external_id, created_by)
+            SELECT t.title, t.artist, t.embedding::vector, t.duration, t.bpm, %(source)s, t.external_id, %(created_by)s
+              FROM unnest(%(titles)s::text[], %(artists)s::text[], %(embeddings)s::text[], %(durations)s::integer[],
+                          %(bpms)s::integer[], %(external_ids)s::text[])
+                   AS t(title, artist, embedding, duration, bpm, external_id)
+            ON CONFLICT (source, external_id) DO UPDATE
+               SET title = EXCLUDED.title, artist = EXCLUDED.artist, embedding = EXCLUDED.embedding,
+                   duration = CASE WHEN music.songs.status = 'ready' THEN music.songs.duration ELSE EXCLUDED.duration END,
+                   bpm = COALESCE(music.songs.bpm, EXCLUDED.bpm), updated_at = now()
+            RETURNING (xmax = 0) AS inserted
+        )
+        SELECT count(*) FILTER (WHERE inserted) AS created, count(*) FILTER (WHERE NOT inserted) AS updated FROM up
+        """,
+        {
+            "source": source, "created_by": created_by,
+            "titles": [s["title"] for s in songs], "artists": [s["artist"] for s in songs],
+            "embeddings": [vector_literal(s["embedding"]) for s in songs],
+            "durations": [s["duration"] for s in songs], "bpms": [s["bpm"] for s in songs],
+            "external_ids": [s["external_id"] for s in songs],
+        },
+    ).fetchone()
+    return row["created"], row["updated"]
 
 
 # ---------------------------------------------------------------- players (managers' view)
@@ -233,6 +251,7 @@ def _player_view_sql(extra_where: str) -> str:
         SELECT {PLAYER_COLUMNS},
                (p.last_poll IS NOT NULL AND p.last_poll > now() - make_interval(secs => %(online_seconds)s)) AS online,
                s.title AS current_song_title, s.artist AS current_song_artist,
+               music.plays_library_only(p.id) AS library_only,
                (SELECT count(*) FROM music.player_queue q WHERE q.player_id = p.id) AS queue_length,
                (SELECT count(*) FROM music.sessions se WHERE se.player_id = p.id AND se.status = 'active'
                    AND se.expires_at > now()) AS listeners
@@ -243,7 +262,8 @@ def _player_view_sql(extra_where: str) -> str:
 
 def get_player(player_id: UUID, user_id: UUID, is_admin: bool, online_seconds: int) -> dict[str, Any] | None:
     """The managers' view of one player (``online`` from the heartbeat, current song, queue length,
-    listeners) if the caller may see it (admin, or its manager), else None."""
+    listeners, ``library_only``: whether it plays only its library) if the caller may see it (admin,
+    or its manager), else None."""
     return db.connection().execute(
         _player_view_sql("AND p.id = %(id)s"),
         {"id": player_id, "user_id": user_id, "is_admin": is_admin, "online_seconds": online_seconds},
@@ -320,9 +340,25 @@ def library(player_id: UUID, after: tuple[datetime, UUID] | None, limit: int) ->
 
 
 def existing_song_ids(song_ids: list[UUID]) -> set[UUID]:
-    """Which of ``song_ids`` exist."""
+    """Which of ``song_ids`` exist (one query for the whole list)."""
     rows = db.connection().execute("SELECT id FROM music.songs WHERE id = ANY(%s)", (song_ids,)).fetchall()
     return {r["id"] for r in rows}
+
+
+def library_state(player_id: UUID) -> dict[str, Any]:
+    """``{"library_size", "library_playable", "library_only"}``: how many songs the library holds,
+    how many of them can play (ready, with an embedding), and whether the player plays only its
+    library (``music.plays_library_only``: at least one playable library song)."""
+    return db.connection().execute(
+        """
+        SELECT p.library_size,
+               (SELECT count(*) FROM music.player_library l JOIN music.songs s ON s.id = l.song_id
+                 WHERE l.player_id = p.id AND s.status = 'ready' AND s.unit IS NOT NULL) AS library_playable,
+               music.plays_library_only(p.id) AS library_only
+          FROM music.players p WHERE p.id = %s
+        """,
+        (player_id,),
+    ).fetchone()
 
 
 def add_to_library(player_id: UUID, song_ids: list[UUID]) -> int:
@@ -337,19 +373,20 @@ def add_to_library(player_id: UUID, song_ids: list[UUID]) -> int:
     return cur.rowcount
 
 
-def remove_from_library(player_id: UUID, song_id: UUID) -> bool:
-    """Remove a song from a library (and from the queue, unless it is at the head); False if absent."""
+def remove_from_library(player_id: UUID, song_id: UUID, keep: int) -> bool:
+    """Remove a song from a library, and from the queue unless it is among the first ``keep``
+    entries (what the player may already have been handed); False if absent."""
     with db.transaction() as conn:
         removed = conn.execute(
             "DELETE FROM music.player_library WHERE player_id = %s AND song_id = %s", (player_id, song_id)
         ).rowcount == 1
-        if removed:  # a song that left the library leaves the queue too (unless it is at the head)
+        if removed:
             conn.execute(
                 """
                 DELETE FROM music.player_queue q WHERE q.player_id = %(p)s AND q.song_id = %(s)s
-                   AND q.position > (SELECT min(position) FROM music.player_queue WHERE player_id = %(p)s)
+                   AND q.id NOT IN (SELECT id FROM music.player_queue WHERE player_id = %(p)s ORDER BY position LIMIT %(keep)s)
                 """,
-                {"p": player_id, "s": song_id},
+                {"p": player_id, "s": song_id, "keep": keep},
             )
     return removed
 
@@ -430,7 +467,8 @@ def refill_queue(player_id: UUID, *, length: int, keep: int, replan: bool, windo
     Under the player's row lock, so two refills of one player run one after the other and the
     second finds the queue full (no duplicate entries; the unique constraints back this up). With
     ``replan`` the entries after the first ``keep`` are recomputed (the room's taste may have
-    changed). ``wait=False`` skips a player another refill is holding (the scheduled job).
+    changed). ``wait=False`` skips a player another refill is holding (the scheduled job). A refill
+    that is not skipped stamps ``players.refilled_at`` (the scheduled job's order).
 
     Returns ``{"added": n, "removed": n, "skipped": bool, "target_source": str | None}``.
     """
@@ -441,6 +479,7 @@ def refill_queue(player_id: UUID, *, length: int, keep: int, replan: bool, windo
         ).fetchone()
         if player is None or player["revoked_at"] is not None:
             return {"added": 0, "removed": 0, "skipped": True, "target_source": None}
+        conn.execute("UPDATE music.players SET refilled_at = now() WHERE id = %s", (player_id,))
         entries = conn.execute(
             "SELECT id, song_id FROM music.player_queue WHERE player_id = %s ORDER BY position", (player_id,)
         ).fetchall()
@@ -491,13 +530,30 @@ def queue_length(player_id: UUID) -> int:
     ).fetchone()["n"]
 
 
-def active_player_ids(after: UUID | None, limit: int) -> list[UUID]:
-    """Ids of unrevoked players after ``after``, in id order, ``limit`` at a time."""
+def players_to_refill(seen_minutes: int, limit: int) -> list[UUID]:
+    """The players the scheduled refill should re-plan, most in need first, at most ``limit``.
+
+    Unrevoked players that polled within ``seen_minutes``; never refilled first, then the oldest
+    refill (``refilled_at``) first, ties by id. One query per run: the players table is small (one
+    row per venue device), so a scan and a top-``limit`` sort cost little, and ``refilled_at`` and
+    ``last_poll`` stay unindexed so the every-poll and every-refill updates of a player stay HOT.
+    """
     rows = db.connection().execute(
-        "SELECT id FROM music.players WHERE revoked_at IS NULL AND (%(after)s::uuid IS NULL OR id > %(after)s) ORDER BY id LIMIT %(limit)s",
-        {"after": after, "limit": limit},
+        """
+        SELECT id FROM music.players
+         WHERE revoked_at IS NULL AND last_poll > now() - make_interval(mins => %(seen)s)
+         ORDER BY refilled_at NULLS FIRST, id
+         LIMIT %(limit)s
+        """,
+        {"seen": seen_minutes, "limit": limit},
     ).fetchall()
     return [r["id"] for r in rows]
+
+
+def stamp_refilled(player_id: UUID) -> None:
+    """Set ``refilled_at`` to now without a refill (a refill that failed goes to the back of the
+    scheduled job's order, so it cannot take every run's time)."""
+    db.connection().execute("UPDATE music.players SET refilled_at = now() WHERE id = %s", (player_id,))
 
 
 def expire_sessions() -> int:
@@ -546,8 +602,15 @@ def player_exists(player_id: UUID) -> bool:
 
 def check_in(user_id: UUID, player_id: UUID, minutes: int) -> tuple[dict[str, Any], bool, UUID | None]:
     """Check in at a player: extend the active session there, or close the one elsewhere and open
-    one here. Returns (session, created, player left behind)."""
+    one here. Returns (session, created, player left behind).
+
+    The check-ins of one user run one after the other, serialised on the user's profile row: with
+    no session yet there is no session row to lock, so two simultaneous first check-ins would
+    both insert one and the second would break the one-active-session index. The second now waits,
+    then finds the first's session and extends it (``created`` False).
+    """
     with db.transaction() as conn:
+        conn.execute("SELECT 1 FROM music.profiles WHERE id = %s FOR NO KEY UPDATE", (user_id,))
         current = conn.execute(
             f"SELECT {SESSION_COLUMNS} FROM music.sessions WHERE user_id = %s AND status = 'active' FOR UPDATE", (user_id,)
         ).fetchone()
@@ -594,12 +657,13 @@ def check_out(user_id: UUID) -> dict[str, Any] | None:
 
 
 def song_for_vote(song_id: UUID, player_id: UUID) -> dict[str, Any] | None:
-    """The song with its embedding and whether the player may play it (library or none)."""
+    """The song with its embedding and whether the player may play it: any song, unless the player
+    plays only its library (``music.plays_library_only``), then the library's."""
     return db.connection().execute(
         """
         SELECT s.id, s.status, s.embedding::real[] AS embedding,
-               (p.library_size = 0 OR EXISTS (SELECT 1 FROM music.player_library l
-                                               WHERE l.player_id = p.id AND l.song_id = s.id)) AS playable_here
+               (NOT music.plays_library_only(p.id)
+                OR EXISTS (SELECT 1 FROM music.player_library l WHERE l.player_id = p.id AND l.song_id = s.id)) AS playable_here
           FROM music.songs s, music.players p
          WHERE s.id = %s AND p.id = %s
         """,

@@ -82,9 +82,9 @@ def me(who: Principal = Person) -> dict[str, Any]:
 
 
 @router.get("/roles/")
-def list_roles(who: Principal = Person) -> dict[str, Any]:
-    """Admins: every role."""
-    return service.list_roles(who)
+def list_roles(cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT, who: Principal = Person) -> dict[str, Any]:
+    """Admins: the roles, oldest grant first, keyset-paged (``next_cursor``)."""
+    return service.list_roles(who, cursor, limit)
 
 
 @router.put("/roles/{user_id}/")

@@ -1,18 +1,32 @@
 """Request bodies of the music API (design document 002; it gives tables, not endpoints, so the
 endpoint shapes follow its columns). Unknown fields are refused, so a typo is a clear error rather
-than silently ignored."""
+than silently ignored. Text may not contain NUL characters (PostgreSQL text cannot hold them: a
+422 naming the field, not a failed insert); embeddings must be what pgvector can store
+(:func:`music.domain.features.storable_embedding`)."""
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from enum import Enum
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from music.domain.features import NUL, storable_embedding
 
 Embedding = Annotated[list[float], Field(min_length=5, max_length=5)]
+
+
+def no_nul(value: str | None) -> str | None:
+    """Refuse a string holding NUL (``\\u0000``): PostgreSQL ``text`` cannot store it."""
+    if value is not None and NUL in value:
+        raise ValueError("must not contain NUL (\\u0000) characters")
+    return value
+
+
+#: Text stored in a ``text`` column: no NUL.
+Text = Annotated[str, AfterValidator(no_nul)]
 
 
 class SongType(str, Enum):
@@ -34,13 +48,7 @@ class PlayerReportedStatus(str, Enum):
 
 
 def _check_embedding(value: list[float] | None) -> list[float] | None:
-    if value is None:
-        return None
-    if not all(math.isfinite(x) and abs(x) <= 1e6 for x in value):
-        raise ValueError("every component must be a finite number with |x| <= 1e6")
-    if not any(value):
-        raise ValueError("the zero vector has no direction; cosine distance is undefined for it")
-    return value
+    return None if value is None else storable_embedding(value)
 
 
 class _Strict(BaseModel):
@@ -52,8 +60,8 @@ class SongCreate(_Strict):
     comes by upload. ``embedding`` is the song's vector(5) (see ``music.domain.features`` for the
     features the import uses); ``duration`` and ``bpm`` are replaced by what the audio file says."""
 
-    title: str = Field(min_length=1, max_length=500)
-    artist: str | None = Field(default=None, max_length=500)
+    title: Text = Field(min_length=1, max_length=500)
+    artist: Text | None = Field(default=None, max_length=500)
     type: SongType | None = None
     embedding: Embedding | None = None
     duration: int | None = Field(default=None, ge=0, le=86400)
@@ -65,8 +73,8 @@ class SongCreate(_Strict):
 class SongUpdate(_Strict):
     """``PATCH /api/songs/{id}/``: only the fields sent change."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=500)
-    artist: str | None = Field(default=None, max_length=500)
+    title: Text | None = Field(default=None, min_length=1, max_length=500)
+    artist: Text | None = Field(default=None, max_length=500)
     type: SongType | None = None
     embedding: Embedding | None = None
     bpm: int | None = Field(default=None, ge=1, le=1000)
@@ -89,14 +97,14 @@ class PlayerCreate(_Strict):
     """``POST /api/players/`` (interface of issue 3: ``{"name": ...}``). ``manager_id`` may be set by
     an admin; a manager creating a player becomes its manager."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     manager_id: UUID | None = None
 
 
 class PlayerUpdate(_Strict):
     """``PATCH /api/players/{id}/``: rename, or (admins) assign the manager (null to clear)."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Text | None = Field(default=None, min_length=1, max_length=200)
     manager_id: UUID | None = None
 
 

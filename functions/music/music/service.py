@@ -9,6 +9,7 @@ the caller's reach is reported as not found, so its existence does not leak.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
@@ -23,7 +24,7 @@ from music import repository as repo
 from music.domain import preference, tokens
 from music.domain.features import FeatureCsvError, parse_features_csv
 from music.schemas import CheckIn, LibraryAdd, PlayedReport, PlayerCreate, PlayerUpdate, SongCreate, SongUpdate, SongUploadRequest, VoteCreate
-from music.settings import get_settings
+from music.settings import POLL_ENTRIES, get_settings
 
 UPLOADS_PREFIX = "uploads/"
 IMPORT_SOURCE = "features-csv"
@@ -94,10 +95,13 @@ def delete_role(who: Principal, user_id: UUID) -> None:
         raise NotFound("this user has no role", code="role_not_found")
 
 
-def list_roles(who: Principal) -> dict[str, Any]:
-    """``{"roles": [...]}``. Raises Forbidden unless admin."""
+def list_roles(who: Principal, cursor: str | None, limit: int) -> dict[str, Any]:
+    """``{"roles", "next_cursor"}``, oldest grant first, keyset-paged. Raises Forbidden unless
+    admin, BadRequest for a cursor this API did not make."""
     _admin(who)
-    return {"roles": repo.list_roles()}
+    rows = repo.list_roles(decode_cursor(cursor), limit)
+    items, next_cursor = page(rows, limit, "granted_at")
+    return {"roles": items, "next_cursor": next_cursor}
 
 
 # ---------------------------------------------------------------- songs
@@ -240,7 +244,7 @@ def create_player(who: Principal, body: PlayerCreate) -> dict[str, Any]:
         _require_manager(manager_id)
     token = tokens.new_token()
     row = repo.insert_player(body.name, tokens.token_hash(token), tokens.token_hint(token), manager_id, who.user_id)
-    return player_view(row | {"online": False}) | {"token": token}
+    return player_view(row | {"online": False, "library_only": False}) | {"token": token}
 
 
 def _require_manager(user_id: UUID) -> None:
@@ -328,23 +332,33 @@ def player_library(who: Principal, player_id: UUID, cursor: str | None, limit: i
 
 
 def add_library(who: Principal, player_id: UUID, body: LibraryAdd) -> dict[str, Any]:
-    """Add songs to a player's library (from then on it plays only its library). All or nothing:
-    an unknown song id refuses the whole request."""
+    """Add songs to a player's library. All or nothing: an unknown song id refuses the whole request.
+
+    Songs in any status may be added (a manager can build the library while its audio is still
+    uploading). The player plays only its library once at least one library song is playable
+    (``ready``, with an embedding: ``music.plays_library_only``); until then it keeps playing the
+    catalogue, so a library of songs without audio never silences the room. The answer says where
+    the library stands: ``library_size`` (songs in it), ``library_playable`` (of them, playable now)
+    and ``library_only`` (whether the player now plays only its library).
+    """
     _visible_player(who, player_id)
     song_ids = list(dict.fromkeys(body.song_ids))
-    unknown = [str(s) for s in song_ids if s not in repo.existing_song_ids(song_ids)]
+    existing = repo.existing_song_ids(song_ids)
+    unknown = [str(s) for s in song_ids if s not in existing]
     if unknown:
         raise BadRequest(f"unknown song ids: {', '.join(unknown[:10])}", code="unknown_songs",
                          fields=[{"field": "song_ids", "message": f"{len(unknown)} unknown"}])
     added = repo.add_to_library(player_id, song_ids)
     _refill(player_id, replan=True)
-    return {"added": added, "library_size": repo.get_player(player_id, who.user_id, True, 0)["library_size"]}
+    return {"added": added, **repo.library_state(player_id)}
 
 
 def remove_library(who: Principal, player_id: UUID, song_id: UUID) -> None:
-    """Take a song out of a player's library and re-plan its queue. Raises NotFound."""
+    """Take a song out of a player's library and re-plan its queue; the song leaves the queue
+    too, unless it is among the entries a poll hands out (the player may be playing it or have
+    it loaded). Raises NotFound."""
     _visible_player(who, player_id)
-    if not repo.remove_from_library(player_id, song_id):
+    if not repo.remove_from_library(player_id, song_id, get_settings().queue_keep):
         raise NotFound("the song is not in this player's library", code="not_in_library")
     _refill(player_id, replan=True)
 
@@ -364,30 +378,55 @@ def refill_if_low(player_id: UUID) -> None:
         _refill(player_id, replan=False)
 
 
-def refill_all() -> dict[str, int]:
-    """The scheduled job: close expired sessions, mark silent players offline, and re-plan every
-    player's queue (head kept). A player another refill holds is skipped, not waited for."""
+#: Most players one scheduled run takes on (about 10 ms each: far more than fit in its 55 s).
+REFILL_MAX_PLAYERS = 10_000
+
+
+def refill_all(remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
+    """The scheduled job: close expired sessions, mark silent players offline, and re-plan the
+    queues (head kept) of the players that need it, most in need first.
+
+    Which players: those seen polling within ``refill_seen_minutes``. A player that is off, or
+    never polled, is left alone: its first poll refills its low (or empty) queue at once
+    (:func:`poll`), and the next run re-plans it. Order: never refilled first, then the oldest
+    refill first (``players.refilled_at``, which every refill stamps), so a run that ends early
+    leaves the freshest queues, and the players it did not reach come first in the next run.
+    Time: no new player is started once ``remaining_ms()`` (the Lambda context's
+    ``get_remaining_time_in_millis``) is below ``refill_margin_ms``. A player another refill
+    holds is skipped, not waited for; a player whose refill fails is logged, goes to the back of
+    the order, and the run goes on.
+
+    Returns:
+        counts: ``players`` started, ``refilled``, ``added`` entries, ``sessions_expired``,
+        ``players_offline``, and ``out_of_time`` (the run stopped before every player).
+    """
     settings = get_settings()
     expired = repo.expire_sessions()
     offline = repo.mark_offline(settings.online_seconds)
     players = refilled = added = 0
-    after = None
-    while ids := repo.active_player_ids(after, 200):
-        for player_id in ids:
-            players += 1
+    out_of_time = False
+    for player_id in repo.players_to_refill(settings.refill_seen_minutes, REFILL_MAX_PLAYERS):
+        if remaining_ms is not None and remaining_ms() < settings.refill_margin_ms:
+            out_of_time = True
+            break
+        players += 1
+        try:
+            result = repo.refill_queue(
+                player_id, length=settings.queue_length, keep=settings.queue_keep, replan=True,
+                window_minutes=settings.penalty_window_minutes, wait=False,
+            )
+        except Exception:  # one player's failure must not starve the others
+            logger.exception("refill failed", extra={"player_id": str(player_id)})
             try:
-                result = repo.refill_queue(
-                    player_id, length=settings.queue_length, keep=settings.queue_keep, replan=True,
-                    window_minutes=settings.penalty_window_minutes, wait=False,
-                )
-            except Exception:  # one player's failure must not starve the others
-                logger.exception("refill failed", extra={"player_id": str(player_id)})
-                continue
-            if not result["skipped"]:
-                refilled += 1
-                added += result["added"]
-        after = ids[-1]
-    return {"players": players, "refilled": refilled, "added": added, "sessions_expired": expired, "players_offline": offline}
+                repo.stamp_refilled(player_id)
+            except Exception:  # the connection itself may be gone; the next player will tell
+                logger.exception("could not stamp the failed refill", extra={"player_id": str(player_id)})
+            continue
+        if not result["skipped"]:
+            refilled += 1
+            added += result["added"]
+    return {"players": players, "refilled": refilled, "added": added, "sessions_expired": expired,
+            "players_offline": offline, "out_of_time": out_of_time}
 
 
 def recommendations(who: Principal, player_id: UUID, limit: int) -> dict[str, Any]:
@@ -407,7 +446,9 @@ def _entry_view(entry: dict[str, Any], *, with_url: bool) -> dict[str, Any]:
 
 
 def _now_and_next(player_id: UUID) -> dict[str, Any]:
-    entries = repo.queue_entries(player_id, limit=3)
+    """The first :data:`POLL_ENTRIES` queue entries with audio URLs: ``now`` and ``next``. A
+    re-plan keeps at least these (``queue_keep``), so a report of any of them finds its entry."""
+    entries = repo.queue_entries(player_id, limit=POLL_ENTRIES)
     views = [_entry_view(e, with_url=True) for e in entries]
     return {"now": views[0] if views else None, "next": views[1:]}
 
@@ -489,7 +530,7 @@ def current_session(who: Principal) -> dict[str, Any]:
 
 
 def _now_and_next_public(player_id: UUID) -> dict[str, Any]:
-    entries = repo.queue_entries(player_id, limit=3)
+    entries = repo.queue_entries(player_id, limit=POLL_ENTRIES)
     slim = [{k: e[k] for k in ("queue_entry_id", "song_id", "title", "artist", "duration")} for e in entries]
     return {"now_playing": slim[0] if slim else None, "up_next": slim[1:]}
 

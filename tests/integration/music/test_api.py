@@ -28,6 +28,31 @@ def test_roles_are_admin_business_and_one_per_user(api: MusicApi) -> None:
     assert api.get("/api/roles/", user=alice).status == 403
 
 
+def test_roles_list_pages_with_a_cursor(api: MusicApi) -> None:
+    """No silent cap: every role is reachable page by page (was LIMIT 500 without a cursor)."""
+    granted = set()
+    for _ in range(5):
+        user = new_user()
+        granted.add(api.user_id(user))
+        api.make_manager(user)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        query = {"limit": "2"} | ({"cursor": cursor} if cursor else {})
+        res = api.get("/api/roles/", user="root", groups=ADMIN, query=query)
+        assert res.status == 200, res.body
+        assert len(res.body["roles"]) <= 2
+        seen += [r["user_id"] for r in res.body["roles"]]
+        cursor = res.body["next_cursor"]
+        if cursor is None:
+            break
+    assert granted <= set(seen) and len(seen) == len(set(seen))
+    total = db.connection().execute("SELECT count(*) AS n FROM music.roles").fetchone()["n"]
+    assert len(seen) == total
+    bad = api.get("/api/roles/", user="root", groups=ADMIN, query={"cursor": "not-a-cursor"})
+    assert bad.status == 400 and bad.body["code"] == "invalid_cursor"
+
+
 def test_songs_managers_write_listeners_read_ready_ones(api: MusicApi) -> None:
     manager, listener = new_user(), new_user()
     api.make_manager(manager)
@@ -56,12 +81,88 @@ def test_songs_managers_write_listeners_read_ready_ones(api: MusicApi) -> None:
         ({"title": "x", "type": "podcast"}, "type"),
         ({"title": "x", "bpm": 0}, "bpm"),
         ({"title": "x", "colour": "red"}, "colour"),
+        # PostgreSQL text cannot hold NUL: a 422 naming the field, not a 500 from the insert
+        ({"title": "Bad\x00Title"}, "title"),
+        ({"title": "x", "artist": "A\x00"}, "artist"),
+        # float4 stores 1e-50 as 0 (the zero vector breaks the table's norm check: was a 500) and
+        # 1e-40 only as a denormal; components must be 0 or at least 1e-30 in magnitude
+        ({"title": "x", "embedding": [1e-50, 0, 0, 0, 0]}, "embedding"),
+        ({"title": "x", "embedding": [1e-40, 0, 0, 0, 0]}, "embedding"),
+        ({"title": "x", "embedding": [1, 1e-45, 0, 0, 0]}, "embedding"),
     ],
 )
 def test_song_validation_names_the_field(api: MusicApi, body: dict, field: str) -> None:
     res = api.post("/api/songs/", body, user="root", groups=ADMIN)
     assert res.status == 422 and res.body["code"] == "validation_error"
     assert any(f["field"].startswith(field) for f in res.body["errors"]), res.body
+
+
+def test_nul_and_unstorable_vectors_are_refused_on_every_write(api: MusicApi) -> None:
+    song = api.song("Fine", [1, 0, 0, 0, 0])
+    player = api.player("Fine")
+    for method, path, body, field in [
+        ("PATCH", f"/api/songs/{song['id']}/", {"title": "x\x00y"}, "title"),
+        ("PATCH", f"/api/songs/{song['id']}/", {"artist": "\x00"}, "artist"),
+        ("PATCH", f"/api/songs/{song['id']}/", {"embedding": [1e-50, 0, 0, 0, 0]}, "embedding"),
+        ("POST", "/api/players/", {"name": "Lobby\x00"}, "name"),
+        ("PATCH", f"/api/players/{player['id']}/", {"name": "\x00"}, "name"),
+    ]:
+        res = api.call(method, path, user="root", groups=ADMIN, json_body=body)
+        assert res.status == 422 and res.body["code"] == "validation_error", (path, body, res.body)
+        assert [e["field"] for e in res.body["errors"]] == [field], res.body
+    assert api.get(f"/api/songs/{song['id']}/", user="root", groups=ADMIN).body["title"] == "Fine"
+    assert api.get(f"/api/players/{player['id']}/", user="root", groups=ADMIN).body["name"] == "Fine"
+
+
+def test_import_refuses_nul_and_unreadable_csv_with_a_400(api: MusicApi) -> None:
+    before = db.connection().execute("SELECT count(*) AS n FROM music.songs").fetchone()["n"]
+    header = "id,name,artists,danceability,energy,valence,acousticness,tempo\n"
+    nul = header + "a,Good,Me,0.1,0.2,0.3,0.4,120\nb,Bad\x00Title,Me,0.1,0.2,0.3,0.4,120\n"
+    res = api.call("POST", "/api/songs/import/", user="root", groups=ADMIN, body=nul.encode(), content_type="text/csv")
+    assert res.status == 400 and res.body["code"] == "invalid_csv", res.body
+    assert res.body["errors"] == [{"field": "row 3", "message": "name must not contain NUL (\\u0000) characters"}]
+    # a field over the csv module's limit (131,072 characters) raised csv.Error: was a 500
+    huge = header + "a,Good,Me,0.1,0.2,0.3,0.4,120\nb,\"" + "x" * 150_000 + "\",Me,0.1,0.2,0.3,0.4,120\n"
+    res = api.call("POST", "/api/songs/import/", user="root", groups=ADMIN, body=huge.encode(), content_type="text/csv")
+    assert res.status == 400 and res.body["code"] == "invalid_csv", res.body
+    assert "line 3" in res.body["detail"] and res.body["errors"][-1]["field"] == "row 3"
+    tiny = header + "a,Tiny,Me,1e-50,0,0,0,50\n"
+    res = api.call("POST", "/api/songs/import/", user="root", groups=ADMIN, body=tiny.encode(), content_type="text/csv")
+    assert res.status == 400 and res.body["errors"][0]["field"] == "row 2"
+    assert db.connection().execute("SELECT count(*) AS n FROM music.songs").fetchone()["n"] == before
+
+
+def test_import_is_one_statement_and_keeps_what_the_audio_says(api: MusicApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows go to PostgreSQL in one set-based statement (not one INSERT per row); a re-import
+    updates the same songs, and a ready song keeps the duration and BPM read from its audio."""
+    import psycopg
+
+    from music import repository
+
+    rows = [{"external_id": f"one-statement-{i}", "title": f"Song {i}", "artist": "Bulk", "embedding": [0.1, 0.2, 0.3, 0.4, i / 300],
+             "duration": 100 + i, "bpm": 90} for i in range(300)]
+    user_id = api.user_id("root")
+    statements: list[str] = []
+    execute = psycopg.Cursor.execute
+
+    def counting(self: psycopg.Cursor, query: object, *args: object, **kwargs: object) -> object:
+        statements.append(str(query)[:60])
+        return execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting)
+    assert repository.upsert_imported("bulk-test", rows, user_id) == (300, 0)
+    assert len(statements) == 1, statements
+    monkeypatch.undo()
+    song = db.connection().execute("SELECT id FROM music.songs WHERE source = 'bulk-test' AND external_id = 'one-statement-7'").fetchone()["id"]
+    make_ready(str(song))
+    db.connection().execute("UPDATE music.songs SET duration = 42, bpm = 128 WHERE id = %s", (song,))
+    changed = [r | {"title": r["title"] + " (remaster)", "bpm": 60} for r in rows]
+    assert repository.upsert_imported("bulk-test", changed, user_id) == (0, 300)
+    ready = db.connection().execute("SELECT title, duration, bpm FROM music.songs WHERE id = %s", (song,)).fetchone()
+    assert ready == {"title": "Song 7 (remaster)", "duration": 42, "bpm": 128}
+    other = db.connection().execute(
+        "SELECT duration, bpm, embedding::real[] AS e FROM music.songs WHERE source = 'bulk-test' AND external_id = 'one-statement-8'").fetchone()
+    assert other["duration"] == 108 and other["bpm"] == 90 and other["e"] == pytest.approx([0.1, 0.2, 0.3, 0.4, 8 / 300])
 
 
 def test_import_real_top2018_is_idempotent(api: MusicApi, shared_data: Path) -> None:
@@ -127,13 +228,29 @@ def test_managers_see_and_run_only_their_players(api: MusicApi) -> None:
     assert renamed.body["name"] == "Terrace" and renamed.body["manager_id"] == m2_id
 
 
+def test_library_add_checks_the_song_ids_in_one_query(api: MusicApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    from music import repository
+
+    player = api.player()
+    songs = [api.song(f"once {i}", [1, i, 0, 0, 0])["id"] for i in range(20)]
+    calls: list[int] = []
+    existing = repository.existing_song_ids
+    monkeypatch.setattr(repository, "existing_song_ids", lambda ids: calls.append(len(ids)) or existing(ids))
+    res = api.post(f"/api/players/{player['id']}/library/", {"song_ids": songs}, user="root", groups=ADMIN)
+    assert res.status == 200 and res.body["added"] == 20
+    assert calls == [20]  # once for the whole list, not once per song id
+
+
 def test_library_endpoints(api: MusicApi) -> None:
     player = api.player()
     songs = [api.song(f"lib {i}", [1, i, 0, 0, 0])["id"] for i in range(3)]
     added = api.post(f"/api/players/{player['id']}/library/", {"song_ids": songs + songs[:1]}, user="root", groups=ADMIN)
-    assert added.status == 200 and added.body == {"added": 3, "library_size": 3}
+    # none of them has audio yet: the library holds 3, none playable, so the player keeps the catalogue
+    assert added.status == 200 and added.body == {"added": 3, "library_size": 3, "library_playable": 0, "library_only": False}
+    make_ready(songs[1])
     again = api.post(f"/api/players/{player['id']}/library/", {"song_ids": songs[:1]}, user="root", groups=ADMIN)
-    assert again.body == {"added": 0, "library_size": 3}
+    assert again.body == {"added": 0, "library_size": 3, "library_playable": 1, "library_only": True}
+    assert api.get(f"/api/players/{player['id']}/", user="root", groups=ADMIN).body["library_only"] is True
     unknown = api.post(f"/api/players/{player['id']}/library/", {"song_ids": [songs[0], player["id"]]}, user="root", groups=ADMIN)
     assert unknown.status == 400 and unknown.body["code"] == "unknown_songs"
     listed = api.get(f"/api/players/{player['id']}/library/", user="root", groups=ADMIN, query={"limit": "2"}).body

@@ -3,10 +3,15 @@ Hostile cases: votes 0 and 6, voting without a session, with an expired one, on 
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+
 import pytest
 
 from backlot import db
 from music.domain.preference import cosine_distance, updated_preference
+from music.settings import get_settings
 from tests.integration.music.conftest import ADMIN, MusicApi, PlayerClient, make_ready, new_user, run_refill
 
 pytestmark = pytest.mark.integration
@@ -135,15 +140,67 @@ def test_the_queue_follows_the_room_and_one_loud_guest_cannot_own_it(api: MusicA
     room_vector = db.connection().execute("SELECT music.collective_vector(%s)::real[] AS v", (player["id"],)).fetchone()["v"]
     # each counts once: the room sits between calm and party, not on party
     assert abs(cosine_distance(room_vector, CALM) - cosine_distance(room_vector, PARTY)) < 0.15
-    # with only the party guest left, the queue (beyond the two kept at the head) turns to party
+    # with only the party guest left, the queue (beyond the entries kept at the head: what a poll
+    # hands out) turns to party
+    keep = get_settings().queue_keep
     api.delete("/api/sessions/current/", user=fan)
     queue = api.get(f"/api/players/{player['id']}/queue/", user="root", groups=ADMIN).body["queue"]
     assert len(queue) == 5
-    assert {e["song_id"] for e in queue[2:]} <= set(room["party"])
+    assert {e["song_id"] for e in queue[keep:]} <= set(room["party"])
     # the player plays through it and keeps getting party songs
     played = []
     for _ in range(6):
         now = device.poll(token, "playing").body["now"]
         played.append(now["song_id"])
         assert device.played(token, {"song_id": now["song_id"], "queue_entry_id": now["queue_entry_id"]}).status == 200
-    assert set(played[2:]) <= set(room["party"]) and len(set(played)) == len(played)
+    assert set(played[keep:]) <= set(room["party"]) and len(set(played)) == len(played)
+
+
+def test_simultaneous_first_check_ins_make_one_session(api: MusicApi, room: dict) -> None:
+    """Two first check-ins of one user at once (a double tap): with no session row to lock, both
+    used to insert one and the second broke the one-active-session index (a 500). Made certain
+    here: the test holds a SHARE lock on music.sessions, so both requests get as far as their
+    INSERT (or as the serialising lock) before either can write, then lets them go."""
+    user = new_user()
+    user_id = api.user_id(user)
+    player = room["player"]["id"]
+    blocker, watcher = db.connect(), db.connect()  # the watcher outside the blocker's transaction
+    results: list = []
+
+    def check_in() -> None:
+        loop = asyncio.new_event_loop()  # the Lambda handler (Mangum) needs one in its thread
+        asyncio.set_event_loop(loop)
+        try:
+            results.append(api.post("/api/sessions/", {"player_id": player}, user=user))
+        except BaseException as exc:  # noqa: BLE001
+            results.append(exc)
+        finally:
+            db.reset()
+            loop.close()
+
+    try:
+        blocker.execute("BEGIN")
+        blocker.execute("LOCK TABLE music.sessions IN SHARE MODE")
+        threads = [threading.Thread(target=check_in) for _ in range(2)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # both requests wait on a lock
+            waiting = watcher.execute(
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).fetchone()["n"]
+            if waiting >= 2:
+                break
+            time.sleep(0.02)
+        blocker.execute("COMMIT")
+        for t in threads:
+            t.join(30)
+    finally:
+        blocker.close()
+        watcher.close()
+    statuses = sorted(r.status for r in results)
+    assert statuses == [200, 201], [getattr(r, "body", r) for r in results]
+    assert results[0].body["id"] == results[1].body["id"]
+    sessions = db.connection().execute(
+        "SELECT count(*) AS n FROM music.sessions WHERE user_id = %s AND status = 'active'", (user_id,)).fetchone()["n"]
+    assert sessions == 1

@@ -166,13 +166,19 @@ def test_concurrent_refills_never_duplicate(api: MusicApi, songs: list[str]) -> 
     assert len({e["song_id"] for e in entries}) == 5 and len({e["position"] for e in entries}) == 5
 
 
-def test_schedule_refills_every_player_and_marks_silent_ones_offline(api: MusicApi, device: PlayerClient, songs: list[str]) -> None:
+def test_schedule_refills_players_seen_polling_and_marks_silent_ones_offline(api: MusicApi, device: PlayerClient, songs: list[str]) -> None:
     a, b = api.player("a"), api.player("b")
     device.poll(a["token"], "playing")
-    db.connection().execute("UPDATE music.players SET last_poll = now() - interval '10 minutes' WHERE id = %s", (a["id"],))
+    # a went silent 5 minutes ago: offline, but recently seen, so the schedule still re-plans it
+    db.connection().execute("UPDATE music.players SET last_poll = now() - interval '5 minutes' WHERE id = %s", (a["id"],))
+    db.connection().execute("DELETE FROM music.player_queue WHERE player_id = %s AND position > 1", (a["id"],))
     result = run_refill()
-    assert result["players"] >= 2 and result["players_offline"] >= 1
-    assert len(queue(a["id"])) == 5 and len(queue(b["id"])) == 5
+    assert result["players"] == 1 and result["players_offline"] >= 1 and result["out_of_time"] is False
+    assert len(queue(a["id"])) == 5
+    # b never polled: the schedule leaves it alone; its first poll fills its queue at once
+    assert queue(b["id"]) == [] and player_row(b["id"])["refilled_at"] is None
+    first = device.poll(b["token"]).body
+    assert first["now"] and len(first["next"]) == 2 and len(queue(b["id"])) == 5
     assert player_row(a["id"])["status"] == "offline"
     view = api.get(f"/api/players/{a['id']}/", user="root", groups=ADMIN).body
     assert view["online"] is False and view["status"] == "offline"
@@ -188,3 +194,127 @@ def test_library_player_plays_only_its_library(api: MusicApi, device: PlayerClie
     body = device.poll(player["token"]).body
     assert {body["now"]["song_id"]} | {e["song_id"] for e in body["next"]} <= set(songs[:2])
     assert {str(e["song_id"]) for e in queue(player["id"])} <= set(songs[:2])
+
+
+def test_schedule_leaves_players_gone_for_long_alone(api: MusicApi, device: PlayerClient, songs: list[str]) -> None:
+    """A player silent for more than refill_seen_minutes is not re-planned each minute; when it
+    comes back its poll refills a low queue at once, and the next run re-plans it."""
+    gone = api.player("gone")
+    device.poll(gone["token"])
+    db.connection().execute("UPDATE music.players SET last_poll = now() - interval '11 minutes' WHERE id = %s", (gone["id"],))
+    db.connection().execute("DELETE FROM music.player_queue WHERE player_id = %s", (gone["id"],))
+    stamp = player_row(gone["id"])["refilled_at"]
+    assert run_refill()["players"] == 0
+    assert queue(gone["id"]) == [] and player_row(gone["id"])["refilled_at"] == stamp
+    back = device.poll(gone["token"], "playing").body
+    assert back["now"] and len(queue(gone["id"])) == 5
+    assert run_refill()["players"] == 1
+
+
+def test_schedule_within_its_time_budget_reaches_the_rest_first_next_run(api: MusicApi, device: PlayerClient, songs: list[str]) -> None:
+    """Players are taken oldest refill first; a run stops starting players when the Lambda's
+    remaining time is under the margin, and the next run starts with the ones it did not reach."""
+    from music import service
+    from music.settings import get_settings
+
+    players = [api.player(f"budget {i}") for i in range(4)]
+    for player in players:
+        device.poll(player["token"])  # each poll fills the queue: refilled_at in this order
+    stamps = [player_row(p["id"])["refilled_at"] for p in players]
+    assert stamps == sorted(stamps)
+    margin = get_settings().refill_margin_ms
+
+    def budget(players_allowed: int):
+        calls = iter(range(1000))
+        return lambda: margin + 60_000 if next(calls) < players_allowed else margin - 1
+
+    first = service.refill_all(remaining_ms=budget(2))
+    assert first["players"] == 2 and first["out_of_time"] is True
+    after_first = [player_row(p["id"])["refilled_at"] for p in players]
+    assert [a > b for a, b in zip(after_first, stamps)] == [True, True, False, False]
+    second = service.refill_all(remaining_ms=budget(2))
+    assert second["players"] == 2 and second["out_of_time"] is True
+    after_second = [player_row(p["id"])["refilled_at"] for p in players]
+    assert [a > b for a, b in zip(after_second, after_first)] == [False, False, True, True]
+    # the handler passes the Lambda context's clock; with time to spare it reaches everyone
+    assert run_refill()["players"] == 4
+
+
+def test_what_a_poll_hands_out_survives_a_replan(api: MusicApi, device: PlayerClient, songs: list[str]) -> None:
+    """The poll gives now + 2 next; a re-plan (the schedule, a vote, a check-in) must keep all
+    three, or the player's later report of the last one is a 404 and the play is lost."""
+    from music import service
+
+    player = api.player()
+    body = device.poll(player["token"], "playing").body
+    handed_out = [body["now"]] + body["next"]
+    assert len(handed_out) == 3
+    run_refill()
+    service._refill(player["id"], replan=True)  # noqa: SLF001 - as a vote or check-in does
+    kept = [str(e["id"]) for e in queue(player["id"])][:3]
+    assert kept == [e["queue_entry_id"] for e in handed_out]
+    last = handed_out[-1]
+    done = device.played(player["token"], {"song_id": last["song_id"], "queue_entry_id": last["queue_entry_id"]})
+    assert done.status == 200 and done.body["recorded"] is True, done.body
+    history = api.get(f"/api/players/{player['id']}/history/", user="root", groups=ADMIN).body["history"]
+    assert [h["queue_entry_id"] for h in history] == [last["queue_entry_id"]]
+
+
+def test_removing_a_library_song_keeps_it_if_a_poll_handed_it_out(api: MusicApi, device: PlayerClient, songs: list[str]) -> None:
+    player = api.player()
+    api.post(f"/api/players/{player['id']}/library/", {"song_ids": songs[:6]}, user="root", groups=ADMIN)
+    body = device.poll(player["token"], "playing").body
+    last = body["next"][-1]
+    later = str(queue(player["id"])[3]["song_id"])
+    for song in (last["song_id"], later):
+        assert api.delete(f"/api/players/{player['id']}/library/{song}/", user="root", groups=ADMIN).status == 204
+    entries = [str(e["song_id"]) for e in queue(player["id"])]
+    assert last["song_id"] in entries[:3] and later not in entries
+    done = device.played(player["token"], {"song_id": last["song_id"], "queue_entry_id": last["queue_entry_id"]})
+    assert done.status == 200 and done.body["recorded"] is True
+
+
+def test_a_library_without_playable_songs_does_not_silence_the_player(api: MusicApi, device: PlayerClient, songs: list[str]) -> None:
+    """Songs whose audio has not arrived can be put in a library; until one of them is playable
+    the player keeps playing the catalogue (it used to get an empty queue: silence), and listeners
+    may vote on what it plays. From the first playable library song on, only the library plays."""
+    player = api.player()
+    pending = [api.song(f"pending {i}", [1.0, 0.5, 0.2, 0.1, 0.3])["id"] for i in range(3)]
+    added = api.post(f"/api/players/{player['id']}/library/", {"song_ids": pending}, user="root", groups=ADMIN).body
+    body = device.poll(player["token"], "playing").body
+    assert body["now"] is not None and len(body["next"]) == 2
+    assert added["library_size"] == 3 and added["library_playable"] == 0 and added["library_only"] is False
+    assert {body["now"]["song_id"]} | {e["song_id"] for e in body["next"]} <= set(songs)
+    listener = "library-listener"
+    assert api.post("/api/sessions/", {"player_id": player["id"]}, user=listener).status == 201
+    assert api.post("/api/votes/", {"song_id": songs[0], "vote_value": 5}, user=listener).status == 201
+    # the first library song gets its audio: from now on the player plays only its library
+    make_ready(pending[0])
+    for entry in queue(player["id"]):
+        device.played(player["token"], {"song_id": str(entry["song_id"]), "queue_entry_id": str(entry["id"])})
+    assert {str(e["song_id"]) for e in queue(player["id"])} == {pending[0]}
+    assert api.post("/api/votes/", {"song_id": songs[1], "vote_value": 5}, user=listener).status == 404
+    assert api.post("/api/votes/", {"song_id": pending[0], "vote_value": 5}, user=listener).status == 201
+
+
+def test_a_player_whose_refill_fails_goes_to_the_back(api: MusicApi, device: PlayerClient, songs: list[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """One player's failing refill neither stops the run nor comes first in every later run."""
+    from music import repository, service
+
+    broken, fine = api.player("broken"), api.player("fine")
+    for player in (broken, fine):
+        device.poll(player["token"])
+    before = {p["id"]: player_row(p["id"])["refilled_at"] for p in (broken, fine)}
+    real = repository.refill_queue
+
+    def refill(player_id, **kw):  # noqa: ANN001, ANN003, ANN202
+        if str(player_id) == broken["id"]:
+            raise RuntimeError("boom")
+        return real(player_id, **kw)
+
+    monkeypatch.setattr(repository, "refill_queue", refill)
+    result = service.refill_all()
+    assert result["players"] == 2 and result["refilled"] == 1
+    after = {p["id"]: player_row(p["id"])["refilled_at"] for p in (broken, fine)}
+    assert after[broken["id"]] > before[broken["id"]] and after[fine["id"]] > before[fine["id"]]

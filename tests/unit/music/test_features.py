@@ -58,3 +58,61 @@ def test_real_top2018(shared_data: Path) -> None:
     assert all(s.duration and 60 <= s.duration <= 600 for s in songs)
     assert all(s.bpm and 50 <= s.bpm <= 220 for s in songs)
     assert any(not s.title.isascii() for s in songs) or any("," in s.title or "'" in s.title for s in songs)
+
+
+MINIMAL = "id,name,artist,danceability,energy,valence,acousticness,tempo"
+
+
+@pytest.mark.parametrize(
+    ("row", "what"),
+    [
+        ("a,Bad\x00Title,Me,0.1,0.2,0.3,0.4,120", "name"),
+        ("a,Title,M\x00e,0.1,0.2,0.3,0.4,120", "artist"),
+        ("a\x00b,Title,Me,0.1,0.2,0.3,0.4,120", "id"),
+    ],
+)
+def test_nul_in_stored_text_is_a_row_error(row: str, what: str) -> None:
+    """PostgreSQL text cannot hold NUL: refused with the row and the column, never sent to the database."""
+    with pytest.raises(FeatureCsvError) as err:
+        parse_features_csv(f"{MINIMAL}\nok,Fine,Me,0.1,0.2,0.3,0.4,120\n{row}\n")
+    [error] = err.value.errors
+    assert error["row"] == 3 and what in str(error["message"]) and "NUL" in str(error["message"])
+
+
+def test_nul_in_an_ignored_column_is_harmless() -> None:
+    [song] = parse_features_csv(f"{MINIMAL},note\na,Title,Me,0.1,0.2,0.3,0.4,120,x\x00y\n")
+    assert song.title == "Title"
+
+
+def test_a_field_over_the_csv_modules_limit_is_reported_with_its_line() -> None:
+    """csv.Error (a field over 131,072 characters) is a FeatureCsvError naming the line, not a crash."""
+    huge = "x" * 200_000
+    text = f"{MINIMAL}\nok,Fine,Me,0.1,0.2,0.3,0.4,120\n\"multi\nline\",T,Me,0.1,0.2,0.3,0.4,120\nb,\"{huge}\",Me,0.1,0.2,0.3,0.4,120\n"
+    with pytest.raises(FeatureCsvError) as err:
+        parse_features_csv(text)
+    assert "line 5" in err.value.message and "field larger than field limit" in err.value.message
+    assert err.value.errors[-1]["row"] == 4  # the fourth record (row 1 = header) starts on line 5
+    with pytest.raises(FeatureCsvError) as err:
+        parse_features_csv(f"{huge},name\n1,2\n")  # the header itself
+    assert "line 1" in err.value.message and err.value.errors == [{"row": 1, "message": err.value.errors[0]["message"]}]
+
+
+@pytest.mark.parametrize("tiny", ["1e-50", "1e-40", "9e-31"])
+def test_features_too_small_to_store_are_refused(tiny: str) -> None:
+    """float4 keeps 1e-40 only as a denormal and 1e-50 as 0: [1e-50, 0, 0, 0, 0] would be stored as
+    the zero vector and break the songs table's norm check."""
+    with pytest.raises(ValueError, match="at least 1e-30"):
+        embedding_from_features(float(tiny), 0.0, 0.0, 0.0, 50.0)
+    with pytest.raises(FeatureCsvError) as err:
+        parse_features_csv(f"{MINIMAL}\na,Title,Me,{tiny},0,0,0,50\n")
+    assert err.value.errors[0]["row"] == 2 and "danceability" in str(err.value.errors[0]["message"])
+    assert embedding_from_features(1e-30, 0.0, 0.0, 0.0, 50.0)[0] == 1e-30
+
+
+def test_storable_embedding() -> None:
+    from music.domain.features import storable_embedding
+
+    assert storable_embedding([1e-30, 0, 0, 0, -1e6]) == [1e-30, 0, 0, 0, -1e6]
+    for bad in ([1e-40, 0, 0, 0, 0], [1, 1e-31, 0, 0, 0], [0, 0, 0, 0, 0], [1, 2, 3, 4, float("nan")], [1e7, 0, 0, 0, 0]):
+        with pytest.raises(ValueError):
+            storable_embedding(bad)
