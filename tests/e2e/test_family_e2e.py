@@ -77,6 +77,13 @@ def test_document_checklist(alice: httpx.Client, household: str, shared_data: Pa
         fetched = httpx.get(item[field], timeout=30)
         assert fetched.status_code == 200
         assert metadata_left(fetched.content) == []
+    # the moment's media through the list (addition), then deleted with every file
+    listed = alice.get("/family/api/v1/media/", params={"household_id": household, "merry_moment_id": moment["id"]})
+    assert listed.status_code == 200 and [m["id"] for m in listed.json()["media"]] == [item["id"]], listed.text
+    assert alice.delete(f"/family/api/v1/media/{item['id']}/").status_code == 204
+    assert alice.get(f"/family/api/v1/media/{item['id']}/").status_code == 404
+    assert alice.get(f"/family/api/v1/merry-moments/{moment['id']}/").json()["media_ids"] == []
+    assert all(httpx.get(item[field], timeout=30).status_code == 404 for field in ("file_url", "preview_url", "thumbnail_url"))
 
 
 def test_every_real_photo_through_the_pipeline(alice: httpx.Client, household: str, shared_data: Path) -> None:

@@ -29,7 +29,9 @@ MOMENT_COLUMNS = (
 )
 #: A moment's columns as the API shows them (``m`` is ``family.merry_moments``): ``media_ids`` is
 #: the media given at creation plus the media uploaded with ``merry_moment_id`` = the moment, each
-#: once, of the moment's own household only, in order of creation (``created_at``, ``id``). One
+#: once, of the moment's own household only, in order of creation (``created_at``, ``id``). The ids
+#: are read from ``family.media_items``, so a deleted item is never listed, even if its id is still
+#: in the stored ``m.media_ids`` (``delete_media`` also removes it there). One
 #: correlated subquery per moment (primary key and ``media_items_moment_idx``), so listing moments
 #: stays one query.
 MOMENT_SELECT = (
@@ -313,8 +315,75 @@ def get_media(media_id: UUID, user_id: UUID) -> dict[str, Any] | None:
     ).fetchone()
 
 
-def delete_media(media_id: UUID) -> None:
+def list_media(
+    user_id: UUID,
+    *,
+    household_id: UUID,
+    merry_moment_id: UUID | None,
+    experience_id: UUID | None,
+    status: str | None,
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The household's media, newest first, keyset-paged on ``(created_at, id)``; ``limit + 1``
+    rows tell if more follow. Nothing when ``user_id`` is not a member of ``household_id``.
+
+    ``merry_moment_id`` keeps the moment's media as its ``media_ids`` lists them (see
+    ``MOMENT_SELECT``): uploaded into it, or given when it was created.
+    """
+    where = [MEMBER_OF, "household_id = %(household_id)s"]
+    params: dict[str, Any] = {"user_id": user_id, "household_id": household_id, "limit": limit + 1}
+    if merry_moment_id:
+        where.append(
+            "(merry_moment_id = %(merry_moment_id)s OR id = ANY(COALESCE((SELECT mm.media_ids FROM family.merry_moments mm "
+            "WHERE mm.id = %(merry_moment_id)s AND mm.household_id = %(household_id)s), '{}'::uuid[])))"
+        )
+        params["merry_moment_id"] = merry_moment_id
+    if experience_id:
+        where.append("experience_id = %(experience_id)s")
+        params["experience_id"] = experience_id
+    if status:
+        where.append("status = %(status)s")
+        params["status"] = status
+    if after:
+        where.append("(created_at, id) < (%(after_at)s, %(after_id)s)")
+        params["after_at"], params["after_id"] = after
+    return db.connection().execute(
+        f"SELECT {MEDIA_COLUMNS} FROM family.media_items WHERE {' AND '.join(where)} "
+        "ORDER BY created_at DESC, id DESC LIMIT %(limit)s",
+        params,
+    ).fetchall()
+
+
+def delete_media(media_id: UUID, user_id: UUID) -> dict[str, Any] | None:
+    """Delete the item if the user is a member of its household, and take its id out of the
+    ``media_ids`` its household's moments were created with; returns the deleted row (its keys
+    say what to remove from S3), None when there was no such item. Run it in a transaction that
+    ends only once the objects are gone: the row stays locked until then, so a media processor
+    recording its result waits, then finds the row gone (``finish_media``)."""
+    conn = db.connection()
+    row = conn.execute(
+        f"DELETE FROM family.media_items WHERE id = %(id)s AND {MEMBER_OF} RETURNING {MEDIA_COLUMNS}",
+        {"id": media_id, "user_id": user_id},
+    ).fetchone()
+    if row is not None:
+        conn.execute(
+            "UPDATE family.merry_moments SET media_ids = array_remove(media_ids, %(id)s) "
+            "WHERE household_id = %(household_id)s AND media_ids @> ARRAY[%(id)s]::uuid[]",
+            {"id": media_id, "household_id": row["household_id"]},
+        )
+    return row
+
+
+def discard_media(media_id: UUID) -> None:
+    """Delete an item whose upload failed before its original was stored (no membership check:
+    the caller has just created it)."""
     db.connection().execute("DELETE FROM family.media_items WHERE id = %s", (media_id,))
+
+
+def media_exists(original_key: str) -> bool:
+    """Whether an item names this original (media processor: an original without one is an orphan)."""
+    return bool(db.connection().execute("SELECT 1 FROM family.media_items WHERE original_key = %s", (original_key,)).fetchone())
 
 
 def claim_media(original_key: str, lease_seconds: int) -> dict[str, Any] | None:
@@ -349,9 +418,11 @@ def release_media(media_id: UUID) -> None:
     db.connection().execute("UPDATE family.media_items SET claimed_at = NULL WHERE id = %s AND status = 'pending'", (media_id,))
 
 
-def finish_media(media_id: UUID, values: dict[str, Any]) -> None:
+def finish_media(media_id: UUID, values: dict[str, Any]) -> bool:
+    """Record the processor's result; False when the item is gone (deleted while it was processed)."""
     assignments, params = db.assignments(values)
-    db.connection().execute(
+    cur = db.connection().execute(
         sql.SQL("UPDATE family.media_items SET {}, processed_at = now() WHERE id = %(media_id)s").format(assignments),
         params | {"media_id": media_id},
     )
+    return cur.rowcount == 1

@@ -23,6 +23,7 @@ from family.schemas import (
     ExperienceStatus,
     ExperienceUpdate,
     HouseholdCreate,
+    MediaStatus,
     MediaUploadRequest,
     MemberAdd,
     MerryMomentCreate,
@@ -158,9 +159,31 @@ def request_media_upload(body: MediaUploadRequest, who: Principal = CurrentPrinc
     return service.request_upload(who, body)
 
 
+@router.get("/media/")
+def list_media(
+    household_id: UUID,
+    merry_moment_id: UUID | None = None,
+    experience_id: UUID | None = None,
+    status: MediaStatus | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+    who: Principal = CurrentPrincipal,
+) -> dict[str, Any]:
+    """The household's media, newest first (addition): ``{"media": [...], "next_cursor": ...}``."""
+    return service.list_media(who, household_id, merry_moment_id=merry_moment_id, experience_id=experience_id,
+                              status=status.value if status else None, cursor=cursor, limit=limit)
+
+
 @router.get("/media/{media_id}/")
 def get_media(media_id: UUID, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     return service.get_media(who, media_id)
+
+
+@router.delete("/media/{media_id}/", status_code=status.HTTP_204_NO_CONTENT)
+def delete_media(media_id: UUID, who: Principal = CurrentPrincipal) -> Response:
+    """Delete the item, its row and all its files (addition); 404 if not in the caller's households."""
+    service.delete_media(who, media_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 # ---------------------------------------------------------------- suggestions (section 6)

@@ -60,6 +60,14 @@ class ExperienceStatus(str, Enum):
     cancelled = "cancelled"
 
 
+class MediaStatus(str, Enum):
+    """A media item's processing state (filter of ``GET /api/v1/media/``)."""
+
+    pending = "pending"
+    ready = "ready"
+    rejected = "rejected"
+
+
 class Effort(str, Enum):
     easy = "easy"
     moderate = "moderate"

@@ -22,6 +22,8 @@ from backlot.pagination import decode_cursor, page
 from family import repository as repo
 from family.domain import learning
 from family.domain.catalog import activity_for_suggestion, activity_key
+from family.media import keys as media_keys
+from family.media.keys import ORIGINALS_PREFIX, original_key  # noqa: F401 - ORIGINALS_PREFIX kept as this module's name
 from family.schemas import (
     ExperienceCreate,
     ExperienceUpdate,
@@ -315,13 +317,6 @@ def list_moments(who: Principal, household_id: UUID | None, cursor: str | None, 
 
 
 # ---------------------------------------------------------------- media
-ORIGINALS_PREFIX = "originals/"
-
-
-def original_key(household_id: UUID, media_id: UUID) -> str:
-    """Where an original lands in the uploads bucket: ``originals/<household>/<media id>``."""
-    return f"{ORIGINALS_PREFIX}{household_id}/{media_id}"
-
 
 def _check_media_links(household_id: UUID, merry_moment_id: UUID | None, experience_id: UUID | None) -> None:
     if merry_moment_id and not repo.moment_in_household(merry_moment_id, household_id):
@@ -415,7 +410,7 @@ def upload_media(
     try:
         storage.put_bytes(settings.uploads_bucket, key, data, content_type="application/octet-stream")
     except Exception:
-        repo.delete_media(media_id)
+        repo.discard_media(media_id)
         raise
     return media_view(row)
 
@@ -475,6 +470,72 @@ def get_media(who: Principal, media_id: UUID) -> dict[str, Any]:
     if row["status"] == "pending":
         row = _settle_unreceived(who, row)
     return media_view(row)
+
+
+def list_media(
+    who: Principal,
+    household_id: UUID,
+    *,
+    merry_moment_id: UUID | None,
+    experience_id: UUID | None,
+    status: str | None,
+    cursor: str | None,
+    limit: int,
+) -> dict[str, Any]:
+    """A household's media, newest first: ``{"media": [<item as get_media shows it>], "next_cursor"}``.
+
+    Filters: ``merry_moment_id`` (the moment's media, as its ``media_ids`` lists them),
+    ``experience_id``, ``status`` (``pending``, ``ready``, ``rejected``). A ``pending`` item whose
+    file can no longer arrive is settled as in :func:`get_media` (so it reads ``rejected``, and is
+    left out of a ``status=pending`` page, which may then hold fewer than ``limit`` items while
+    ``next_cursor`` still leads on).
+
+    Raises:
+        NotFound: ``household_not_found``, the caller is not a member of the household.
+        BadRequest: ``invalid_cursor``.
+    """
+    _require_member(household_id, who)
+    rows = repo.list_media(who.user_id, household_id=household_id, merry_moment_id=merry_moment_id,
+                           experience_id=experience_id, status=status, after=decode_cursor(cursor), limit=limit)
+    items, next_cursor = page(rows, limit, "created_at")
+    media = []
+    for row in items:
+        if row["status"] == "pending":
+            row = _settle_unreceived(who, row)
+            if status and row["status"] != status:
+                continue
+        media.append(media_view(row))
+    return {"media": media, "next_cursor": next_cursor}
+
+
+def delete_media(who: Principal, media_id: UUID) -> None:
+    """Delete a media item (any member of its household may): its row, its id from its household's
+    moments, and every object it has in S3 — clean copy, preview and thumbnail in the media bucket,
+    the original in the uploads bucket if it is still there.
+
+    The row is deleted first, in a transaction that commits only once the objects are gone: if S3
+    fails (a 500), the row stays, perhaps without some of its files, and repeating the request
+    finishes the job; a row is never gone while its files stay behind. A media processor
+    working on the item meanwhile finds the row gone when it records its result, and deletes what
+    it wrote (``family.media.service.process_object``); an original that arrives later (a
+    presigned POST used after the delete) is deleted by the processor as an orphan.
+
+    Raises:
+        NotFound: ``media_not_found``, no such item in the caller's households.
+    """
+    from backlot import db
+
+    settings = get_settings()
+    with db.transaction():
+        row = repo.delete_media(media_id, who.user_id)
+        if row is None:
+            raise NotFound("media not found", code="media_not_found")
+        media_keys.delete_objects(
+            settings.media_bucket, settings.uploads_bucket, row["household_id"], row["id"],
+            extra_media_keys=[row[k] for k in ("file_key", "preview_key", "thumbnail_key") if row[k]],
+            original=row["original_key"],
+        )
+    logger.info("media deleted", extra={"media_id": str(media_id), "status": row["status"]})
 
 
 def _settle_unreceived(who: Principal, row: dict[str, Any]) -> dict[str, Any]:

@@ -256,6 +256,15 @@ def test_media_and_suggestions_refuse_hostile_input(api: FamilyApi, world: dict)
     cases += body_cases(api, "POST", "/api/v1/media/uploads/", base, a)
     for bad in BAD_IDS:
         cases.append((f"media {bad}", lambda b=bad: api.get(f"/api/v1/media/{b}/", user=a)))
+        cases.append((f"delete media {bad}", lambda b=bad: api.delete(f"/api/v1/media/{b}/", user=a)))
+    cases.append(("delete unknown media", lambda: api.delete(f"/api/v1/media/{uuid.uuid4()}/", user=a)))
+    cases.append(("list media without household", lambda: api.get("/api/v1/media/", user=a)))
+    for name, bad_values in {"household_id": BAD_QUERY, "merry_moment_id": BAD_QUERY, "experience_id": BAD_QUERY,
+                             "status": BAD_QUERY + ["done", "READY", "ready\x00"], "cursor": BAD_QUERY,
+                             "limit": BAD_QUERY + ["0", "201"]}.items():
+        for bad in bad_values:
+            query = {"household_id": home} | {name: bad}
+            cases.append((f"list media {name}={bad[:20]!r}", lambda q=query: api.get("/api/v1/media/", query=q, user=a)))
     for name, bad_values in {"household_id": BAD_QUERY, "weather": BAD_QUERY + ["sunny\x00"], "time_of_day": BAD_QUERY,
                              "day_of_week": BAD_QUERY, "participant_count": BAD_QUERY + ["0", "101"], "limit": BAD_QUERY + ["0", "51"]}.items():
         for bad in bad_values:
@@ -280,6 +289,8 @@ def test_raw_query_strings_and_paths(api: FamilyApi, world: dict) -> None:
               f"household_id={home}&limit=%EF%BC%91"]  # a full-width digit one
     for path, extra in (("/api/v1/experiences/", [f"household_id={home}&cursor=%ED%A0%80", f"household_id={home}&status=%00"]),
                         ("/api/v1/merry-moments/", [f"household_id={home}&cursor=%ff"]),
+                        ("/api/v1/media/", [f"household_id={home}&cursor=%ED%A0%80", f"household_id={home}&status=%00",
+                                            f"household_id={home}&experience_id=%ff"]),
                         ("/api/v1/suggestions/", [f"household_id={home}&weather=%E2%98%80",
                                                   f"household_id={home}&tags=" + "a," * 3000 + "&participant_count=%00"])):
         for raw in common + extra:

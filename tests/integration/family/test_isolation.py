@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.family.conftest import FamilyApi, new_user
+import boto3
+
+from tests.integration.family.conftest import UPLOADS, FamilyApi, new_user
 
 pytestmark = pytest.mark.integration
 
@@ -40,6 +42,12 @@ def test_other_household_sees_and_changes_nothing(api: FamilyApi, two_households
     assert api.get("/api/v1/merry-moments/", query={"household_id": home}, user=m).body["moments"] == []
     assert api.get(f"/api/v1/merry-moments/{d['moment']['id']}/", user=m).status == 404
     assert api.get(f"/api/v1/media/{d['media']['id']}/", user=m).status == 404
+    listed = api.get("/api/v1/media/", query={"household_id": home}, user=m)
+    assert listed.status == 404 and listed.body["code"] == "household_not_found"
+    assert api.get("/api/v1/media/", query={"household_id": home, "merry_moment_id": d["moment"]["id"]}, user=m).status == 404
+    # one's own household, filtered by another household's moment or experience: nothing
+    for name, value in (("merry_moment_id", d["moment"]["id"]), ("experience_id", exp)):
+        assert api.get("/api/v1/media/", query={"household_id": d["other"], name: value}, user=m).body["media"] == []
     assert api.get("/api/v1/suggestions/", query={"household_id": home}, user=m).status == 404
     # writes
     assert api.post("/api/v1/experiences/", {"household_id": home, "activity_name": "x"}, user=m).status == 404
@@ -56,9 +64,15 @@ def test_other_household_sees_and_changes_nothing(api: FamilyApi, two_households
                     user=m).status == 404
     assert api.post(f"/api/v1/households/{home}/members/", {"user_id": mallory_id}, user=m).status == 404
     assert api.delete(f"/api/v1/households/{home}/members/{alice_id}/", user=m).status == 404
+    deleted = api.delete(f"/api/v1/media/{d['media']['id']}/", user=m)
+    assert deleted.status == 404 and deleted.body["code"] == "media_not_found"
     # and nothing changed for alice
     a = d["alice"]
     assert api.get(f"/api/v1/experiences/{exp}/", user=a).body["status"] == "planned"
     assert len(api.get(f"/api/v1/experiences/{exp}/reviews/", user=a).body["reviews"]) == 1
     assert len(api.get("/api/v1/merry-moments/", query={"household_id": home}, user=a).body["moments"]) == 1
     assert len(api.get("/api/v1/households/", user=a).body["households"][0]["member_ids"]) == 1
+    assert api.get(f"/api/v1/media/{d['media']['id']}/", user=a).body["status"] == "pending"
+    assert [i["id"] for i in api.get("/api/v1/media/", query={"household_id": home}, user=a).body["media"]] == [d["media"]["id"]]
+    original = f"originals/{home}/{d['media']['id']}"  # still waiting in the uploads bucket, not deleted
+    assert boto3.client("s3").list_objects_v2(Bucket=UPLOADS, Prefix=original)["KeyCount"] == 1

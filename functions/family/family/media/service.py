@@ -9,6 +9,11 @@ same S3 event delivered twice does the work once. A file that can never be proce
 image, truncated, a decompression bomb) is marked ``rejected`` with its reason and is not retried;
 only transient failures (S3 or PostgreSQL unavailable) raise, so SQS retries them and finally
 moves them to the dead-letter queue.
+
+Deleted items (``DELETE /media/{id}/``, ``family.service.delete_media``) are never brought back: a
+processor that finds the row gone when it records its result deletes what it wrote and the
+original; an original that no row names (it arrived, or its event was redelivered, after the
+delete) is deleted with anything under its output folder. Neither is an error.
 """
 
 from __future__ import annotations
@@ -21,25 +26,16 @@ from backlot.observability import logger, metrics
 from backlot.storage import S3ObjectRef
 
 from family import repository as repo
+from family.media import keys as media_keys
+from family.media.keys import EXTENSIONS, output_keys  # noqa: F401 - part of this module's API
 from family.media.processing import MediaRejected, process_image, sniff_mime_type
 from family.media.video import VIDEO_MIME_TYPES, process_video
 from family.settings import get_settings
 
-EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "video/mp4": "mp4"}
-
-
-def output_keys(item: dict[str, Any], clean_mime_type: str) -> dict[str, str]:
-    """Keys of the outputs in the media bucket: ``media/<household>/<id>/{file.<ext>,preview.jpg,thumbnail.jpg}``."""
-    base = f"media/{item['household_id']}/{item['id']}"
-    return {
-        "file_key": f"{base}/file.{EXTENSIONS.get(clean_mime_type, 'bin')}",
-        "preview_key": f"{base}/preview.jpg",
-        "thumbnail_key": f"{base}/thumbnail.jpg",
-    }
-
 
 def process_object(ref: S3ObjectRef) -> str:
-    """Process one uploaded original. Returns what happened: ``ready``, ``rejected``, ``skipped``.
+    """Process one uploaded original. Returns what happened: ``ready``, ``rejected``, ``skipped``,
+    or ``deleted`` (the item was deleted before or while it was processed; its objects are removed).
 
     Raises:
         botocore.exceptions.ClientError, psycopg.Error: transient failures, to be retried.
@@ -52,7 +48,9 @@ def process_object(ref: S3ObjectRef) -> str:
         return "skipped"
     item = repo.claim_media(ref.key, settings.processing_lease_seconds)
     if item is None:
-        logger.info("nothing to do (already processed, unknown or claimed)", extra={"key": ref.key})
+        if not repo.media_exists(ref.key):
+            return _remove_orphan(ref)
+        logger.info("nothing to do (already processed or claimed)", extra={"key": ref.key})
         return "skipped"
     try:
         try:
@@ -72,7 +70,7 @@ def process_object(ref: S3ObjectRef) -> str:
         storage.put_bytes(settings.media_bucket, keys["file_key"], result.clean, content_type=result.clean_mime_type)
         storage.put_bytes(settings.media_bucket, keys["preview_key"], preview, content_type="image/jpeg")
         storage.put_bytes(settings.media_bucket, keys["thumbnail_key"], result.thumbnail, content_type="image/jpeg")
-        repo.finish_media(
+        recorded = repo.finish_media(
             item["id"],
             keys
             | {
@@ -88,6 +86,8 @@ def process_object(ref: S3ObjectRef) -> str:
     except Exception:
         repo.release_media(item["id"])
         raise
+    if not recorded:
+        return _remove_deleted(item, ref, list(keys.values()))
     storage.delete(ref.bucket, ref.key)
     metrics.add_metric(name="MediaReady", unit="Count", value=1)
     logger.info("media ready", extra={"media_id": str(item["id"]), "mime_type": result.mime_type})
@@ -100,8 +100,35 @@ def _whole_seconds(seconds: float) -> int:
 
 
 def _reject(item: dict[str, Any], ref: S3ObjectRef, rejected: MediaRejected) -> str:
-    repo.finish_media(item["id"], {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code})
+    recorded = repo.finish_media(item["id"], {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code})
+    if not recorded:
+        return _remove_deleted(item, ref, [])
     storage.delete(ref.bucket, ref.key)
     metrics.add_metric(name="MediaRejected", unit="Count", value=1)
     logger.info("media rejected", extra={"media_id": str(item["id"]), "code": rejected.code, "reason": rejected.reason})
     return "rejected"
+
+
+def _remove_deleted(item: dict[str, Any], ref: S3ObjectRef, written: list[str]) -> str:
+    """The item was deleted while it was processed: remove what this run wrote, anything else under
+    its output folder, and the original, so the delete leaves nothing behind."""
+    settings = get_settings()
+    media_keys.delete_objects(settings.media_bucket, ref.bucket, item["household_id"], item["id"],
+                              extra_media_keys=written, original=ref.key)
+    metrics.add_metric(name="MediaDeletedWhileProcessing", unit="Count", value=1)
+    logger.info("media deleted while it was processed; its objects are removed", extra={"media_id": str(item["id"])})
+    return "deleted"
+
+
+def _remove_orphan(ref: S3ObjectRef) -> str:
+    """An original that no item names: its item was deleted (before the file arrived, or before
+    this redelivered event). Nothing may keep it (it carries the family's location): delete it,
+    and anything a run interrupted after the delete left under its output folder."""
+    settings = get_settings()
+    ids = media_keys.ids_of_original(ref.key)
+    if ids is None:
+        storage.delete(ref.bucket, ref.key)
+    else:
+        media_keys.delete_objects(settings.media_bucket, ref.bucket, *ids, original=ref.key)
+    logger.info("original of no media item deleted", extra={"key": ref.key})
+    return "deleted"
