@@ -22,7 +22,8 @@ Behaviour for tests: a fixed catalogue (:meth:`FakeTmdb.add`), and with ``synthe
 other title searched is answered with one made-up film of that title and year (stable id), so a
 whole real export can be enriched. Faults: ``fail_titles`` always answer 500 for those queries;
 ``throttle(n)`` answers the next ``n`` requests 429 with ``Retry-After``; ``rate_limit`` answers
-429 once more than that many requests arrive within one second. Every request is logged.
+429 once more than that many requests arrive within one second; ``delay_s`` holds every answer
+back that many seconds (a TMDB slowdown). Every request is logged.
 """
 
 from __future__ import annotations
@@ -124,6 +125,7 @@ class FakeTmdb:
         self.movies: dict[int, FakeMovie] = {}  # everything answerable by id (catalogue + made up)
         self.catalogue: dict[int, FakeMovie] = {}  # what search looks through
         self.fail_titles: set[str] = set()
+        self.delay_s = 0.0
         self.requests: list[dict[str, Any]] = []
         self._throttle = 0
         self._lock = threading.Lock()
@@ -215,14 +217,19 @@ class FakeTmdb:
                 status, body, extra = fake.handle(parts.path, params, {k.lower(): v for k, v in self.headers.items()})
                 with fake._lock:
                     fake.requests.append({"at": time.monotonic(), "path": parts.path, "params": params, "status": status})
+                if fake.delay_s:
+                    time.sleep(fake.delay_s)
                 data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json;charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in extra.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json;charset=utf-8")
+                    self.send_header("Content-Length", str(len(data)))
+                    for k, v in extra.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):  # the client timed out and hung up
+                    self.close_connection = True
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -1,5 +1,6 @@
-"""The movies product's non-HTTP functions: export parsing (S3 -> SQS), TMDB enrichment (SQS) and
-the nightly expiry (EventBridge Scheduler). Each handler is thin: decode the event, call the service.
+"""The movies product's non-HTTP functions: export parsing (S3 -> SQS), TMDB enrichment (SQS), the
+sweep of stalled sessions and the nightly expiry (EventBridge Scheduler). Each handler is thin:
+decode the event, call the service.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ parse_handler = sqs_lambda_handler(parse_record)
 
 
 def _deadline(context: Any) -> float | None:
-    """When to stop starting films: a quarter of the time left (at most 20 s) is kept in reserve."""
+    """By when every TMDB request of this invocation must be over (``service.enrich_batch``): a
+    quarter of the time left (at most 20 s) is kept in reserve for the database writes that record
+    the films done and not done, and the partial batch response."""
     try:
         remaining = int(context.get_remaining_time_in_millis())
     except (AttributeError, TypeError, ValueError):
@@ -76,6 +79,14 @@ def make_enrich_record(context: Any) -> Any:
 def enrich_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """EnrichFilmsFunction: SQS batch of enrichment jobs in, partial batch response out."""
     return process_sqs_batch(event, context, make_enrich_record(context))
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def settle_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """SettleStalledSessionsFunction (``rate(15 minutes)``): finish sessions whose parse or
+    enrichment stalled (``service.settle_stalled_sessions``). The event's content does not matter."""
+    return service.settle_stalled_sessions()
 
 
 @metrics.log_metrics

@@ -19,6 +19,11 @@ from backlot import db
 from movies.domain.export import Export
 
 ALIVE = "expires_at > now()"
+#: ``enrichment_error`` of a film given up because its session's enrichment stalled: final, no
+#: later message (a late delivery, a dead-letter redrive) enriches it again.
+ENRICHMENT_TIMED_OUT = "enrichment_timed_out"
+#: The films an enrichment message may still write: pending, or failed by TMDB (a redrive).
+_ENRICHABLE = "enrichment_status IN ('pending', 'failed') AND enrichment_error IS DISTINCT FROM 'enrichment_timed_out'"
 
 SESSION_COLUMNS = (
     "id, status, stage, source, failure_code, failure_reason, total_movies, total_viewings, summary, enrichment, "
@@ -232,15 +237,16 @@ def film_ids_in_order(session_id: UUID) -> list[UUID]:
 
 
 def films_to_enrich(session_id: UUID, film_ids: list[UUID]) -> list[dict[str, Any]]:
-    """The films of the message still to do (pending, or failed before and redriven), with how many
-    films of the session share their exact title and year."""
+    """The films of the message still to do (pending, or failed before and redriven; never those
+    given up when the session stalled), with how many films of the session share their exact
+    title and year."""
     return db.connection().execute(
-        """
+        f"""
         SELECT f.id, f.name, f.year, f.enrichment_status, f.enrichment_attempts,
                (SELECT count(*) FROM movies.films o WHERE o.session_id = f.session_id AND o.name = f.name
                    AND o.year IS NOT DISTINCT FROM f.year) AS same_title
           FROM movies.films f JOIN movies.sessions s ON s.id = f.session_id
-         WHERE f.session_id = %s AND f.id = ANY(%s) AND f.enrichment_status IN ('pending', 'failed')
+         WHERE f.session_id = %s AND f.id = ANY(%s) AND f.{_ENRICHABLE}
            AND s.status IN ('enriching', 'completed') AND s.expires_at > now()
          ORDER BY f.position
         """,
@@ -249,27 +255,30 @@ def films_to_enrich(session_id: UUID, film_ids: list[UUID]) -> list[dict[str, An
 
 
 def save_enrichment(session_id: UUID, film_id: UUID, values: dict[str, Any]) -> None:
+    """Save a film's TMDB data; a film given up meanwhile (its session stalled) is left as it is."""
     columns = list(values)
     assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in columns)
     db.connection().execute(
         sql.SQL(
             "UPDATE movies.films SET {}, enriched_at = now(), enrichment_attempts = enrichment_attempts + 1 "
-            "WHERE id = %(film_id)s AND session_id = %(session_id)s"
+            "WHERE id = %(film_id)s AND session_id = %(session_id)s AND " + _ENRICHABLE
         ).format(assignments),
         values | {"film_id": film_id, "session_id": session_id},
     )
 
 
 def note_enrichment_error(session_id: UUID, film_ids: list[UUID], error: str, *, final: bool) -> None:
-    """Count a failed attempt; on the final one the films become ``failed`` (progress counts them)."""
+    """Count a failed attempt; on the final one the films become ``failed`` (progress counts them)
+    and ``enriched_at`` records when they were settled. Films given up meanwhile are left alone."""
     db.connection().execute(
-        """
+        f"""
         UPDATE movies.films
            SET enrichment_attempts = enrichment_attempts + 1, enrichment_error = %s,
-               enrichment_status = CASE WHEN %s THEN 'failed' ELSE enrichment_status END
-         WHERE session_id = %s AND id = ANY(%s)
+               enrichment_status = CASE WHEN %s THEN 'failed' ELSE enrichment_status END,
+               enriched_at = CASE WHEN %s THEN now() ELSE enriched_at END
+         WHERE session_id = %s AND id = ANY(%s) AND {_ENRICHABLE}
         """,
-        (error[:500], final, session_id, film_ids),
+        (error[:500], final, final, session_id, film_ids),
     )
 
 
@@ -285,6 +294,89 @@ def finish_enrichment_if_done(session_id: UUID) -> bool:
         (session_id, session_id),
     )
     return cur.rowcount == 1
+
+
+def time_out_enrichment(session_id: UUID | None, *, stall_seconds: int, limit: int = 1) -> list[dict[str, Any]]:
+    """Finish ``enriching`` sessions whose enrichment made no progress for ``stall_seconds``: their
+    pending films become ``failed`` (``enrichment_error`` = :data:`ENRICHMENT_TIMED_OUT`) and the
+    session ``completed``, in one statement. Returns the finished sessions (with ``timed_out``, the
+    films given up); none when no session (or not ``session_id``) is stalled any more.
+
+    Progress is the latest of: parsed, enrichment queued, a film of the session enriched or given
+    up (``films.enriched_at``). The condition is evaluated under the session's row lock (SKIP
+    LOCKED: a session being finished by a delivery right now is left to it), and a film saved by a
+    delivery racing this statement keeps its data (only films still pending are given up).
+    """
+    by_id = sql.SQL("AND s.id = %(id)s") if session_id is not None else sql.SQL("")
+    return db.connection().execute(
+        sql.SQL(
+            """
+            WITH stalled AS (
+                SELECT s.id AS stalled_id FROM movies.sessions s
+                 WHERE s.status = 'enriching' AND s.expires_at > now() {by_id}
+                   AND greatest(s.parsed_at, s.enqueued_at, s.updated_at) < now() - make_interval(secs => %(stall)s)
+                   AND NOT EXISTS (SELECT 1 FROM movies.films f WHERE f.session_id = s.id
+                                      AND f.enriched_at >= now() - make_interval(secs => %(stall)s))
+                 ORDER BY s.updated_at LIMIT %(limit)s
+                 FOR UPDATE OF s SKIP LOCKED
+            ), given_up AS (
+                UPDATE movies.films f
+                   SET enrichment_status = 'failed', enrichment_error = %(code)s, enriched_at = now()
+                  FROM stalled
+                 WHERE f.session_id = stalled.stalled_id AND f.enrichment_status = 'pending'
+                RETURNING f.session_id AS given_up_session
+            ), counted AS (
+                SELECT stalled_id, (SELECT count(*) FROM given_up WHERE given_up_session = stalled_id) AS timed_out
+                  FROM stalled
+            )
+            UPDATE movies.sessions
+               SET status = 'completed', stage = 'done', enrichment = 'done', completed_at = now(), updated_at = now(),
+                   enrichment_note = format('%%s: %%s films got no TMDB data (enrichment made no progress for %%s minutes)',
+                                            %(code)s::text, counted.timed_out, %(stall)s / 60)
+              FROM counted
+             WHERE id = counted.stalled_id
+            RETURNING {columns}, counted.timed_out
+            """
+        ).format(by_id=by_id, columns=sql.SQL(SESSION_COLUMNS)),
+        {"id": session_id, "stall": stall_seconds, "limit": limit, "code": ENRICHMENT_TIMED_OUT},
+    ).fetchall()
+
+
+def time_out_parse(session_id: UUID | None, *, stall_seconds: int, lease_seconds: int, presign_seconds: int,
+                   limit: int = 1) -> list[dict[str, Any]]:
+    """Fail ``processing`` sessions that were never parsed and can no longer be: claimed at least
+    once, the last claim's lease ran out more than ``stall_seconds`` ago (``parse_timed_out``); or
+    never claimed, ``stall_seconds`` after the presigned POST expired (``upload_not_received``).
+    Returns the failed sessions (their ``upload_key`` to delete); none when there is no such
+    session (or ``session_id`` is not one any more).
+
+    The last claim is ``updated_at`` (``claim_parse`` sets it, ``release_parse`` clears only the
+    lease). The row is locked (SKIP LOCKED) and checked under the lock, so a parse storing right
+    now (``store_export`` locks the row) wins, and ``claim_parse`` never claims a failed session.
+    """
+    by_id = sql.SQL("AND id = %(id)s") if session_id is not None else sql.SQL("")
+    return db.connection().execute(
+        sql.SQL(
+            """
+            UPDATE movies.sessions
+               SET status = 'failed', stage = 'failed', completed_at = now(), updated_at = now(),
+                   failure_code = CASE WHEN parse_attempts > 0 THEN 'parse_timed_out' ELSE 'upload_not_received' END,
+                   failure_reason = CASE WHEN parse_attempts > 0
+                       THEN format('the export could not be processed in time (%%s attempts); upload it again', parse_attempts)
+                       ELSE 'no export arrived before the upload URL expired (or it was never picked up); upload it again' END
+             WHERE id IN (
+                SELECT id FROM movies.sessions
+                 WHERE status = 'processing' AND parsed_at IS NULL AND expires_at > now() {by_id}
+                   AND CASE WHEN parse_attempts > 0
+                            THEN greatest(updated_at, parse_claimed_at) < now() - make_interval(secs => %(lease)s + %(stall)s)
+                            ELSE created_at < now() - make_interval(secs => %(presign)s + %(stall)s) END
+                 ORDER BY updated_at LIMIT %(limit)s
+                 FOR UPDATE SKIP LOCKED)
+            RETURNING {columns}
+            """
+        ).format(by_id=by_id, columns=sql.SQL(SESSION_COLUMNS)),
+        {"id": session_id, "stall": stall_seconds, "lease": lease_seconds, "presign": presign_seconds, "limit": limit},
+    ).fetchall()
 
 
 def enrichment_counts(session_id: UUID) -> dict[str, int]:

@@ -4,6 +4,11 @@ A session's life: ``processing`` (awaiting the upload, then parsing) -> ``enrich
 queued) -> ``completed``; or ``failed`` with ``failure_code`` and ``failure_reason``. Without a
 TMDB key the session goes from parsing straight to ``completed`` with enrichment ``skipped``.
 
+No session stays unfinished, whatever kills its deliveries (Lambda timeouts, crashes, a database
+that keeps failing): one whose parse or enrichment has stalled for longer than any delivery can
+still be alive is finished by :func:`settle_if_stalled` when read, and by the periodic sweep
+:func:`settle_stalled_sessions` when nobody reads it (bounds in ``MoviesSettings``).
+
 Errors are domain errors (``backlot.errors``). An unknown, deleted or expired session is a 404
 ``session_not_found`` whatever the reason, so nothing about other sessions leaks.
 """
@@ -13,7 +18,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -262,9 +266,9 @@ def _delete_quietly(bucket: str, key: str) -> None:
 
 
 # ---------------------------------------------------------------- enrichment
-def tmdb_client(settings: MoviesSettings, key: str) -> TmdbClient:
+def tmdb_client(settings: MoviesSettings, key: str, deadline: float | None = None) -> TmdbClient:
     return TmdbClient(key, base_url=settings.tmdb_base_url, requests_per_second=settings.tmdb_requests_per_second,
-                      timeout_s=settings.tmdb_timeout_s, retries=settings.tmdb_retries)
+                      timeout_s=settings.tmdb_timeout_s, retries=settings.tmdb_retries, deadline=deadline)
 
 
 def enrich_one(client: TmdbClient, film: dict[str, Any]) -> dict[str, Any]:
@@ -305,8 +309,14 @@ def enrich_batch(session_id: UUID, film_ids: list[UUID], *, receive_count: int =
     queue's last delivery (``enrich_max_receives``) those films become ``failed``, the session can
     complete, and the message goes on to the dead-letter queue for a person to look at.
 
+    The deadline bounds every TMDB request, not only the start of each film: the client starts no
+    attempt (and sleeps no backoff) that could end after it (``TmdbOutOfTime``), so a film is given
+    up for this delivery and the function returns its partial batch response before Lambda's
+    timeout, instead of being killed with the attempt uncounted. A delivery killed anyway (or one
+    whose database writes fail) is covered by :func:`settle_if_stalled`.
+
     Args:
-        deadline: ``time.monotonic()`` by which to stop starting films (the function's timeout).
+        deadline: ``time.monotonic()`` by which every TMDB request must be over (see ``jobs``).
 
     Returns ``{"done": n, "failed": n}``.
 
@@ -324,14 +334,14 @@ def enrich_batch(session_id: UUID, film_ids: list[UUID], *, receive_count: int =
             repo.save_enrichment(session_id, film["id"], {"enrichment_status": "skipped", "enrichment_error": "no TMDB API key"})
         repo.finish_enrichment_if_done(session_id)
         return {"done": 0, "failed": 0}
-    client = tmdb_client(settings, key)
+    client = tmdb_client(settings, key, deadline)
     failed: list[UUID] = []
     errors: list[str] = []
     done = 0
     for film in films:
-        if deadline is not None and time.monotonic() > deadline:
+        if not client.has_time():  # not even one TMDB attempt fits before the deadline
             failed.append(film["id"])
-            errors.append("out of time")
+            errors.append("out of time: not reached in this delivery")
             continue
         try:
             values = enrich_one(client, film)
@@ -352,12 +362,82 @@ def enrich_batch(session_id: UUID, film_ids: list[UUID], *, receive_count: int =
     return {"done": done, "failed": 0}
 
 
+# ---------------------------------------------------------------- stalled sessions
+def settle_if_stalled(row: dict[str, Any]) -> dict[str, Any]:
+    """The session as it must be read: one whose parse or enrichment stalled is finished first.
+
+    * ``enriching`` with no progress for ``enrich_stall_seconds``: its pending films become
+      ``failed`` (``enrichment_timed_out``), the session ``completed`` (progress counts them).
+    * ``processing``, never parsed, last parse lease out more than ``parse_stall_seconds`` ago:
+      ``failed`` with ``parse_timed_out`` (``upload_not_received`` if never claimed at all).
+
+    The bounds outlast every delivery the queue can still make (see ``MoviesSettings``), so no
+    delivery can still finish the session. The change is one conditional UPDATE that fires only
+    while the condition holds, so concurrent readers and the sweep finish a session once. Its
+    upload, if one is left, goes with the bucket's one-day lifecycle rule (readers have no S3
+    rights); the sweep deletes those of the sessions it fails.
+    """
+    settings = get_settings()
+    if row["status"] == "enriching":
+        settled = repo.time_out_enrichment(row["id"], stall_seconds=settings.enrich_stall_seconds)
+    elif row["status"] == "processing":
+        settled = repo.time_out_parse(row["id"], stall_seconds=settings.parse_stall_seconds,
+                                      lease_seconds=settings.parse_lease_seconds,
+                                      presign_seconds=settings.presign_expiry_seconds)
+    else:
+        return row
+    if not settled:
+        return row
+    _log_settled(settled)
+    metrics.add_metric(name="SessionsTimedOut", unit="Count", value=1)
+    return settled[0]
+
+
+def _log_settled(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        logger.warning("stalled session finished", extra={
+            "session_id": str(row["id"]), "status": row["status"],
+            "code": row["failure_code"] or repo.ENRICHMENT_TIMED_OUT, "films_timed_out": row.get("timed_out")})
+
+
+def settle_stalled_sessions(batch: int = 200) -> dict[str, int]:
+    """The periodic sweep (every 15 minutes): :func:`settle_if_stalled` for every session, read or
+    not, so none waits for the nightly expiry. Deletes the uploads left by the sessions it fails.
+
+    Returns ``{"enrichment_timed_out": n, "parse_timed_out": n}`` (the latter counts
+    ``upload_not_received`` too).
+    """
+    settings = get_settings()
+    counts = {"enrichment_timed_out": 0, "parse_timed_out": 0}
+    while True:
+        rows = repo.time_out_enrichment(None, stall_seconds=settings.enrich_stall_seconds, limit=batch)
+        _log_settled(rows)
+        counts["enrichment_timed_out"] += len(rows)
+        if len(rows) < batch:
+            break
+    while True:
+        rows = repo.time_out_parse(None, stall_seconds=settings.parse_stall_seconds,
+                                   lease_seconds=settings.parse_lease_seconds,
+                                   presign_seconds=settings.presign_expiry_seconds, limit=batch)
+        _log_settled(rows)
+        for row in rows:
+            if row["upload_key"]:
+                _delete_quietly(settings.exports_bucket, row["upload_key"])
+        counts["parse_timed_out"] += len(rows)
+        if len(rows) < batch:
+            break
+    metrics.add_metric(name="SessionsTimedOut", unit="Count", value=sum(counts.values()))
+    logger.info("stalled sessions swept", extra=counts)
+    return counts
+
+
 # ---------------------------------------------------------------- reads
 def _session_or_404(session_id: UUID) -> dict[str, Any]:
+    """The session for a read (status, details, movies, stats), stalled ones finished first."""
     row = repo.get_session(session_id)
     if row is None:
         raise NotFound("session not found (unknown, deleted or expired)", code="session_not_found")
-    return row
+    return settle_if_stalled(row)
 
 
 def progress(row: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:

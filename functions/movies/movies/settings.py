@@ -23,13 +23,31 @@ class MoviesSettings(BaseSettings):
     tmdb_requests_per_second: this execution environment's share of TMDB's limit (about 40-50
         requests per second per IP, TMDB docs "Rate Limiting"); the enrich function runs at most
         ``MaximumConcurrency`` 2 environments, so 2 x 20 stays under it.
-    tmdb_timeout_s: connect and read timeout of one TMDB request.
+    tmdb_timeout_s: the longest one TMDB attempt waits (connect and read together); an enrich
+        delivery starts no attempt with less than this left before its deadline (``movies.tmdb``).
     tmdb_retries: retries of one TMDB request (429, 5xx, connection errors), exponential backoff.
     enrich_batch_size: films per enrichment message.
     enrich_max_receives: the enrich queue's ``maxReceiveCount``: on that delivery, films still
         failing are marked failed so the session completes, and the message goes to the DLQ.
     parse_max_receives: the exports queue's ``maxReceiveCount`` (same idea for a parse that keeps
         failing: the session is marked failed).
+    parse_lease_seconds: how long a parse claim keeps other deliveries of the upload off (more
+        than the parse function's 120 s timeout).
+    enrich_stall_seconds: how long an ``enriching`` session may go without progress (no film of it
+        enriched or given up; since it was parsed or queued) before it is finished without the
+        rest: its pending films become ``failed`` (``enrichment_timed_out``) and it completes.
+        Derivation: a message of the enrich queue is delivered at most ``maxReceiveCount`` 3
+        times, each failed or killed delivery hiding it for the ``VisibilityTimeout`` 720 s, so
+        3 x 720 = 2160 s after its first receipt it has settled its films or sits in the
+        dead-letter queue; plus a 900 s margin for the wait before the first receipt (a backlog
+        behind ``MaximumConcurrency`` 2) = 3060 s (51 minutes). A session waiting behind a longer
+        backlog than the margin is finished too: stalling is bounded, enrichment is best effort.
+    parse_stall_seconds: the same bound for a presigned upload stuck in ``processing``: the exports
+        queue's ``VisibilityTimeout`` 720 s x ``maxReceiveCount`` 3 + the same 900 s margin =
+        3060 s. A session never parsed whose last parse lease (``parse_lease_seconds``) ran out
+        more than this ago fails with ``parse_timed_out``; one never claimed at all, this long
+        after its presigned POST expired (``presign_expiry_seconds``), with ``upload_not_received``.
+        ``tests/unit/movies/test_stall_bounds.py`` checks both against the template.
     session_ttl_hours: how long a session and everything under it is kept.
     max_direct_upload_bytes: limit of the multipart endpoint; a Lambda synchronous payload is at
         most 6 MB and API Gateway base64-encodes binary bodies (4/3), so about 4.4 MB fits.
@@ -51,6 +69,8 @@ class MoviesSettings(BaseSettings):
     enrich_max_receives: int = 3
     parse_max_receives: int = 3
     parse_lease_seconds: int = 300
+    enrich_stall_seconds: int = 3 * 720 + 900
+    parse_stall_seconds: int = 3 * 720 + 900
     session_ttl_hours: int = 72
     presign_expiry_seconds: int = 900
     max_direct_upload_bytes: int = 4_400_000

@@ -18,8 +18,16 @@ v3 key in the ``api_key`` query parameter. The key is never logged nor put in er
 Rate limit: TMDB allows roughly 40-50 requests per second per IP ("Rate Limiting" in TMDB's
 docs); each execution environment spends at most ``requests_per_second`` through a token bucket
 shared by every client in the process. Retries: urllib3's ``Retry`` (the library botocore itself
-sends requests with) retries connection errors, 429 and 5xx with exponential backoff and jitter,
-and honours ``Retry-After`` (capped at 10 s so a bad header cannot eat the function's time).
+sends requests with) decides: connection errors, 429 and 5xx are retried with exponential backoff
+and jitter, honouring ``Retry-After`` (capped at 10 s so a bad header cannot eat the function's time).
+
+Deadline: the client makes each attempt itself (the pool does a single try), so it can stop when
+the invocation runs out of time. With a ``deadline`` (a ``time.monotonic()`` instant), no attempt
+starts unless ``timeout_s`` (the longest one attempt waits) is left before it, and no backoff is
+slept that would leave less than that: the request raises :class:`TmdbOutOfTime` instead, so the
+caller gives the film up for this delivery and returns before Lambda kills the invocation.
+Without a deadline a request takes at most ``(retries + 1) x timeout_s`` plus the backoffs
+(0, 1, 2, 4, 8 s... or ``Retry-After``): with the defaults 5 x 5 s + 7 s, about 32 s.
 """
 
 from __future__ import annotations
@@ -37,6 +45,10 @@ from urllib3.util.retry import Retry
 
 class TmdbUnavailable(Exception):
     """TMDB could not answer after retries (network, 429, 5xx) or refused the key: try later."""
+
+
+class TmdbOutOfTime(TmdbUnavailable):
+    """Less of the invocation's time is left than one more attempt (or its backoff) needs."""
 
 
 class TmdbNotFound(Exception):
@@ -98,7 +110,8 @@ class _TmdbRetry(Retry):
 
 
 def default_retry(retries: int) -> Retry:
-    """Retries for idempotent GETs: connection errors, 429 and 5xx; backoff 0.5 s doubling to 8 s."""
+    """Retries for idempotent GETs: connection errors, 429 and 5xx; no backoff before the first retry,
+    then 1 s doubling up to 8 s (plus up to 0.25 s of jitter), or what ``Retry-After`` says."""
     options = dict(
         total=retries, connect=retries, read=retries, status=retries, other=0, redirect=2,
         backoff_factor=0.5, status_forcelist=(429, 500, 502, 503, 504), allowed_methods=frozenset({"GET"}),
@@ -110,6 +123,10 @@ def default_retry(retries: int) -> Retry:
         return _TmdbRetry(**options)
 
 
+#: What the pool does on its own: one attempt (redirects followed); ``TmdbClient`` retries itself.
+_ONE_ATTEMPT = Retry(total=None, connect=0, read=0, status=0, other=0, redirect=2, raise_on_status=False)
+
+
 class TmdbClient:
     """Search and details calls against TMDB (or a server answering like it).
 
@@ -117,22 +134,45 @@ class TmdbClient:
         api_key: v3 key or v4 read access token.
         base_url: origin, ``https://api.themoviedb.org`` in production.
         requests_per_second: this process's budget (see module doc).
-        timeout_s: connect and read timeout per attempt.
+        timeout_s: the longest one attempt waits (connect and read together).
         retries: retries per request.
+        deadline: ``time.monotonic()`` instant by which every attempt must be over (see module
+            doc); None for no limit.
     """
 
     def __init__(self, api_key: str, *, base_url: str = "https://api.themoviedb.org", requests_per_second: float = 20.0,
-                 timeout_s: float = 5.0, retries: int = 4, limiter: RateLimiter | None = None):
+                 timeout_s: float = 5.0, retries: int = 4, limiter: RateLimiter | None = None, deadline: float | None = None,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
         self._key = api_key
         self._base = base_url.rstrip("/")
         self._bearer = api_key.startswith("eyJ")
         self._limiter = limiter or process_limiter(requests_per_second)
+        self._retry = default_retry(retries)
+        self._timeout_s = timeout_s
         self._http = urllib3.PoolManager(
-            retries=default_retry(retries),
-            timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s),
+            retries=_ONE_ATTEMPT,
+            timeout=urllib3.Timeout(total=timeout_s, connect=timeout_s, read=timeout_s),
             headers={"Accept": "application/json", "User-Agent": "backlot-movies/1.0"},
         )
+        self.deadline = deadline
+        self._clock = clock
+        self._sleep = sleep
         self.requests = 0
+
+    def time_left(self) -> float | None:
+        """Seconds until the deadline (negative once past), or None without one."""
+        return None if self.deadline is None else self.deadline - self._clock()
+
+    def has_time(self, wait: float = 0.0) -> bool:
+        """Whether one more attempt, started after waiting ``wait`` seconds, ends by the deadline."""
+        left = self.time_left()
+        return left is None or left - wait >= self._timeout_s
+
+    def _ensure_time(self, wait: float = 0.0) -> None:
+        if not self.has_time(wait):
+            left = self.time_left() or 0.0
+            raise TmdbOutOfTime(f"out of time: {max(left, 0.0):.1f} s left, one more TMDB attempt needs "
+                                f"{wait:.1f} s of backoff and {self._timeout_s:g} s")
 
     def _get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         query = dict(params)
@@ -142,13 +182,33 @@ class TmdbClient:
         else:
             query["api_key"] = self._key
         url = f"{self._base}{path}?{urlencode(query)}"
-        self._limiter.acquire()
-        self.requests += 1
-        try:
-            response = self._http.request("GET", url, headers=headers)
-        except urllib3.exceptions.HTTPError as exc:
-            reason = getattr(exc, "reason", None) or exc
-            raise TmdbUnavailable(f"TMDB unreachable: {type(reason).__name__}".replace(self._key, "***")) from None
+        retry = self._retry
+        while True:
+            self._ensure_time()
+            self._limiter.acquire()
+            self._ensure_time()
+            self.requests += 1
+            response, error = None, None
+            try:
+                response = self._http.request("GET", url, headers=headers)
+            except urllib3.exceptions.MaxRetryError as exc:
+                error = exc.reason or exc
+            except urllib3.exceptions.HTTPError as exc:
+                error = exc
+            if response is not None and not retry.is_retry("GET", response.status, "Retry-After" in response.headers):
+                return self._answer(response)
+            try:
+                retry = retry.increment("GET", path, response=response, error=error)  # path: no key in its logs
+            except urllib3.exceptions.HTTPError:  # retries exhausted (or an error Retry never retries)
+                if response is not None:
+                    return self._answer(response)
+                raise TmdbUnavailable(f"TMDB unreachable: {type(error).__name__}".replace(self._key, "***")) from None
+            wait = (retry.get_retry_after(response) if response is not None else None) or retry.get_backoff_time()
+            self._ensure_time(wait)
+            if wait > 0:
+                self._sleep(wait)
+
+    def _answer(self, response: Any) -> dict[str, Any]:
         if response.status == 200:
             try:
                 return json.loads(response.data)

@@ -101,7 +101,11 @@ def enrich_queue(movies_env: dict[str, str]) -> QueueDriver:
 
 @pytest.fixture()
 def tmdb(movies_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTmdb]:
-    """A fake TMDB and the settings pointing at it (fast rate for tests; the rate test lowers it)."""
+    """A fake TMDB and the settings pointing at it (fast rate for tests; the rate test lowers it).
+
+    An attempt may wait 2 s: the test handlers' context leaves 10 s (``LambdaContext``), so the
+    enrich deadline (``jobs._deadline``: 7.5 s) leaves room for a few attempts of a local server.
+    """
     from movies.settings import get_settings
 
     with FakeTmdb() as fake:
@@ -109,6 +113,7 @@ def tmdb(movies_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterato
         monkeypatch.setenv("TMDB_BASE_URL", fake.url)
         monkeypatch.setenv("TMDB_REQUESTS_PER_SECOND", "1000")
         monkeypatch.setenv("TMDB_RETRIES", "2")
+        monkeypatch.setenv("TMDB_TIMEOUT_S", "2")
         get_settings.cache_clear()
         yield fake
     get_settings.cache_clear()
