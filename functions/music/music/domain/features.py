@@ -148,6 +148,11 @@ def _unreadable(exc: csv.Error, line: int, row: int, errors: list[dict[str, obje
     return FeatureCsvError(f"{message}; nothing was imported", (errors + [{"row": row, "message": message}])[:MAX_ERRORS_REPORTED])
 
 
+#: Longest field a features CSV may hold (the csv module's default limit, 131,072 characters);
+#: a longer one is a ``csv.Error`` reported with its line.
+MAX_FIELD_CHARS = 131_072
+
+
 def parse_features_csv(text: str, *, max_rows: int = MAX_ROWS) -> list[ImportedSong]:
     """Parse a features CSV into songs; all or nothing.
 
@@ -158,6 +163,8 @@ def parse_features_csv(text: str, *, max_rows: int = MAX_ROWS) -> list[ImportedS
             over its size limit; reported with the line it starts on).
     """
     text = text.lstrip("\ufeff")
+    # The csv module's field limit is process-wide and other code may change it: pin ours.
+    csv.field_size_limit(MAX_FIELD_CHARS)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         fieldnames = reader.fieldnames
