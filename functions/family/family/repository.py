@@ -150,6 +150,17 @@ def delete_experience(experience_id: UUID, user_id: UUID) -> bool:
     return cur.rowcount == 1
 
 
+def _newest_first(select_from: str, where: list[str], params: dict[str, Any], after: tuple[datetime, UUID] | None) -> list[dict[str, Any]]:
+    """``select_from`` filtered by ``where`` (ANDed), newest first, keyset-paged on ``(created_at, id)``
+    after the cursor ``after``; ``params`` holds ``limit`` (the caller's ``limit + 1``)."""
+    if after:
+        where = [*where, "(created_at, id) < (%(after_at)s, %(after_id)s)"]
+        params = params | {"after_at": after[0], "after_id": after[1]}
+    return db.connection().execute(
+        f"{select_from} WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params
+    ).fetchall()
+
+
 def list_experiences(
     user_id: UUID, *, household_id: UUID | None, status: str | None, after: tuple[datetime, UUID] | None, limit: int
 ) -> list[dict[str, Any]]:
@@ -162,14 +173,7 @@ def list_experiences(
     if status:
         where.append("status = %(status)s")
         params["status"] = status
-    if after:
-        where.append("(created_at, id) < (%(after_at)s, %(after_id)s)")
-        params["after_at"], params["after_id"] = after
-    return db.connection().execute(
-        f"SELECT {EXPERIENCE_COLUMNS} FROM family.experiences WHERE {' AND '.join(where)} "
-        "ORDER BY created_at DESC, id DESC LIMIT %(limit)s",
-        params,
-    ).fetchall()
+    return _newest_first(f"SELECT {EXPERIENCE_COLUMNS} FROM family.experiences", where, params, after)
 
 
 def household_activity_names(household_id: UUID) -> list[str]:
@@ -345,14 +349,7 @@ def list_media(
     if status:
         where.append("status = %(status)s")
         params["status"] = status
-    if after:
-        where.append("(created_at, id) < (%(after_at)s, %(after_id)s)")
-        params["after_at"], params["after_id"] = after
-    return db.connection().execute(
-        f"SELECT {MEDIA_COLUMNS} FROM family.media_items WHERE {' AND '.join(where)} "
-        "ORDER BY created_at DESC, id DESC LIMIT %(limit)s",
-        params,
-    ).fetchall()
+    return _newest_first(f"SELECT {MEDIA_COLUMNS} FROM family.media_items", where, params, after)
 
 
 def delete_media(media_id: UUID, user_id: UUID) -> dict[str, Any] | None:
