@@ -1,17 +1,13 @@
-"""The Lambda handler of every movies HTTP function (each function gets only its own route from
-API Gateway; they share this module so one app object holds the routes and error mapping).
+"""The whole movies HTTP API in one app: for tests, the local runtime and the OpenAPI document.
 
-Errors: document 003's FastAPI answers errors as ``{"detail": ...}``; the platform default,
-RFC 9457 ``application/problem+json``, carries ``detail`` too, plus a stable ``code``.
+On AWS each HTTP function runs its own entry module (``movies.handlers.<name>``) holding only
+its route; this app holds them all, with the same error format (``movies.http_api``).
 """
 
 from __future__ import annotations
 
-import os
+from movies.http_api import API
+from movies.routes import sessions, uploads
 
-from backlot.http import create_app, lambda_handler
-
-from movies.routes import router
-
-app = create_app(title="backlot movies API", routers=[router])
-handler = lambda_handler(app, base_path=os.environ.get("API_BASE_PATH", "/movies"))
+app = API.app([uploads.router, sessions.router])
+handler = API.handler(app)

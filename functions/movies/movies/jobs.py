@@ -12,7 +12,8 @@ from uuid import UUID
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from backlot.observability import logger, metrics, tracer
+from backlot.observability import logger, metrics
+from backlot.tracing import tracer
 from backlot.queues import process_sqs_batch, s3_objects_in_sqs_record, sqs_lambda_handler
 
 from movies import service

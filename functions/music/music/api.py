@@ -1,14 +1,13 @@
-"""The Lambda handler of every music HTTP function (API Gateway gives each function only its own
-route; they share this module so one app holds the routes and the error mapping). Document 002
-gives no error shape, so errors are the platform's RFC 9457 problem+json."""
+"""The whole music HTTP API in one app: for tests, the local runtime and the OpenAPI document.
+
+On AWS each HTTP function runs its own entry module (``music.handlers.<name>``) holding only
+its route; this app holds them all, with the same error format (``music.http_api``).
+"""
 
 from __future__ import annotations
 
-import os
+from music.http_api import API
+from music.routes import me, player, players, roles, sessions, songs, votes
 
-from backlot.http import create_app, lambda_handler
-
-from music.routes import player_router, router
-
-app = create_app(title="backlot music API", routers=[router, player_router])
-handler = lambda_handler(app, base_path=os.environ.get("API_BASE_PATH", "/music"))
+app = API.app([me.router, roles.router, songs.router, players.router, sessions.router, votes.router, player.router])
+handler = API.handler(app)

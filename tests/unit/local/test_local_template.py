@@ -121,7 +121,7 @@ def test_real_templates(family_app) -> None:
     http_events = sum(1 for f in family_app.functions if f.stack is api.stack for e in f.events.values() if e["Type"] == "HttpApi")
     assert len([r for r in family_app.routes if r.api is api]) == http_events
     me = next(r for r in family_app.routes if r.route_key == "GET /api/v1/me/")
-    assert me.function.handler == "family.api.handler" and me.authorizer.name == "CognitoJwt"
+    assert me.function.handler == "family.handlers.get_me.handler" and me.authorizer.name == "CognitoJwt"
 
 
 def test_env_vars_override_like_sam_local() -> None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from backlot.observability import logger, metrics, tracer
+from backlot.observability import logger, metrics
+from backlot.tracing import tracer
 
 from music import service
 

@@ -1,8 +1,16 @@
 """HTTP app factory: FastAPI behind Mangum, Powertools observability, errors mapped in one place.
 
-Every HTTP function of a product is ``lambda_handler(create_app(...), base_path=...)``. Mangum turns
-the API Gateway HTTP API v2.0 event into an ASGI request (``lifespan="off"``: Lambda has no
-shutdown hook to run it) and strips the custom-domain base path (``/family``) when present.
+A product describes its HTTP API once, as a :class:`ProductApi` (title, base path, error format).
+Each HTTP function's entry module is ``app = API.route_app(router, "<route name>")`` and
+``handler = API.handler(app)``: an app holding that one route, so a cold start pays for one route and the modules it imports
+(ARCHITECTURE.md, "Triggers"); the whole-product app (``API.app(routers)``) serves tests, the
+local runtime and the OpenAPI document. Mangum turns the API Gateway HTTP API v2.0 event into an
+ASGI request (``lifespan="off"``: Lambda has no shutdown hook to run it) and strips the
+custom-domain base path (``/family``) when present.
+
+Tracing: API functions use Lambda active tracing (``Tracing: Active``: Lambda records every
+invocation without an SDK) and import no X-Ray SDK, which alone costs ~137 ms of cold start
+(docs/decisions.md, 2026-12-05). Queue and schedule consumers trace with ``backlot.tracing``.
 
 Error bodies: a product whose design document gives an error shape passes an :class:`ErrorFormat`
 for it; the default is RFC 9457 ``application/problem+json`` with a stable ``code``.
@@ -11,12 +19,13 @@ Unexpected exceptions become a 500 carrying only the request id; the stack goes 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.logging import correlation_paths
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from mangum import Mangum
@@ -25,7 +34,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from backlot import db
 from backlot.auth import Principal, ensure_user, principal_from_event
 from backlot.errors import DomainError
-from backlot.observability import logger, metrics, tracer
+from backlot.observability import logger, metrics
+from backlot.pagination import MAX_LIMIT
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+"""Query parameter ``limit`` of a keyset-paged list: 1..``MAX_LIMIT`` rows."""
+Cursor = Annotated[str | None, Query(max_length=200)]
+"""Query parameter ``cursor`` of a keyset-paged list (opaque, see ``backlot.pagination``)."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +143,6 @@ def lambda_handler(app: FastAPI, *, base_path: str = "") -> Callable[[dict[str, 
     asgi = Mangum(app, lifespan="off", api_gateway_base_path=base_path or "/")
 
     @metrics.log_metrics
-    @tracer.capture_lambda_handler(capture_response=False)
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         # Sync routes run in worker threads that end with the invocation: the scope keeps the
@@ -137,6 +151,55 @@ def lambda_handler(app: FastAPI, *, base_path: str = "") -> Callable[[dict[str, 
             return asgi(event, context)
 
     return handler
+
+
+def one_route(router: APIRouter, name: str) -> APIRouter:
+    """A router holding only the route of ``router`` named ``name`` (its endpoint function's name).
+
+    The route keeps its full path (prefix included), dependencies and responses.
+
+    Raises:
+        LookupError: ``router`` has no route of that name (the message lists the names it has).
+    """
+    found = [route for route in router.routes if getattr(route, "name", None) == name]
+    if len(found) != 1:
+        names = sorted(getattr(route, "name", "?") for route in router.routes)
+        raise LookupError(f"{len(found)} routes named {name!r} in the router; it has {names}")
+    return APIRouter(routes=found)
+
+
+@dataclass(frozen=True)
+class ProductApi:
+    """One product's HTTP API: what every app of it shares (one home per product).
+
+    Attributes:
+        title: the OpenAPI title.
+        base_path: the custom-domain API mapping key (``/family``); ``API_BASE_PATH`` overrides it.
+        error_format: the product's error body shape (default RFC 9457 problem+json).
+    """
+
+    title: str
+    base_path: str
+    error_format: ErrorFormat = PROBLEM_JSON
+
+    def app(self, routers: Sequence[APIRouter]) -> FastAPI:
+        """The app serving ``routers`` with the product's error format."""
+        return create_app(title=self.title, routers=routers, error_format=self.error_format)
+
+    def handler(self, app: FastAPI) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+        """``app`` as a Lambda handler for the product's HTTP API events."""
+        return lambda_handler(app, base_path=os.environ.get("API_BASE_PATH", self.base_path))
+
+    def route_app(self, router: APIRouter, name: str) -> FastAPI:
+        """The app of one HTTP function: only route ``name`` of ``router``, the product's errors.
+
+        A request for any other method or path answers the product's 404/405 error.
+
+        Raises:
+            LookupError: no route ``name`` (see :func:`one_route`), at import: a wrong entry module
+                fails the function's first cold start and the contract tests, never a request.
+        """
+        return self.app([one_route(router, name)])
 
 
 def principal(request: Request) -> Principal:

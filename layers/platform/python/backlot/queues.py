@@ -68,8 +68,10 @@ def s3_record_handler(process_object: Callable[[S3ObjectRef], Any]) -> Callable[
 
 def sqs_lambda_handler(record_handler: Callable[[SQSRecord], Any]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """Wrap ``record_handler`` as an SQS consumer's Lambda handler with Powertools logging (correlation
-    id per invocation), tracing and metrics; it returns the partial batch response."""
-    from backlot.observability import logger, metrics, tracer
+    id per invocation), tracing (X-Ray SDK: queue consumers keep it, see :mod:`backlot.tracing`)
+    and metrics; it returns the partial batch response."""
+    from backlot.observability import logger, metrics
+    from backlot.tracing import tracer
 
     @metrics.log_metrics
     @tracer.capture_lambda_handler(capture_response=False)

@@ -1,20 +1,13 @@
-"""HTTP routes of the movies product (document 003, Tasks 4 and 5, under ``/movies``).
-
-Anonymous: no route needs a token. The session id in the path is the capability — a UUID 4 from
-the operating system's CSPRNG (122 random bits), so it cannot be guessed or enumerated; whoever
-holds it may read and delete the session. Handlers are thin: parse, call one service function.
-"""
+"""``/api/upload`` and ``/api/uploads``: a Letterboxd export comes in and a session starts."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-from uuid import UUID
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Request, status
 from starlette.datastructures import UploadFile
 
 from backlot.errors import BadRequest, PayloadTooLarge
-from backlot.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 from movies import service
 from movies.domain.export import InputFile
@@ -57,36 +50,6 @@ async def upload(request: Request) -> dict[str, Any]:
 
 
 @router.post("/uploads", status_code=status.HTTP_201_CREATED)
-def request_upload(body: UploadRequest) -> dict[str, Any]:
+def create_upload(body: UploadRequest) -> dict[str, Any]:
     """A presigned POST for an export too large for ``/api/upload`` (addition to document 003)."""
     return service.request_upload(body.filename, body.content_type, body.size_bytes)
-
-
-@router.get("/session/{session_id}/status")
-def session_status(session_id: UUID) -> dict[str, Any]:
-    return service.status(session_id)
-
-
-@router.get("/session/{session_id}")
-def session(session_id: UUID) -> dict[str, Any]:
-    return service.session_details(session_id)
-
-
-@router.get("/session/{session_id}/movies")
-def session_movies(
-    session_id: UUID,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-) -> dict[str, Any]:
-    return service.list_movies(session_id, cursor, limit)
-
-
-@router.get("/session/{session_id}/stats")
-def session_stats(session_id: UUID) -> dict[str, Any]:
-    return service.statistics(session_id)
-
-
-@router.delete("/session/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_session(session_id: UUID) -> Response:
-    service.delete(session_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)

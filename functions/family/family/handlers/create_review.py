@@ -1,0 +1,7 @@
+"""CreateReviewFunction: POST /api/v1/experiences/{experience_id}/reviews/"""
+
+from family.http_api import API
+from family.routes.reviews import router
+
+app = API.route_app(router, "create_review")
+handler = API.handler(app)

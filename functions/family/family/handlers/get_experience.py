@@ -1,0 +1,7 @@
+"""GetExperienceFunction: GET /api/v1/experiences/{experience_id}/"""
+
+from family.http_api import API
+from family.routes.experiences import router
+
+app = API.route_app(router, "get_experience")
+handler = API.handler(app)

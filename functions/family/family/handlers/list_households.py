@@ -1,0 +1,7 @@
+"""ListHouseholdsFunction: GET /api/v1/households/"""
+
+from family.http_api import API
+from family.routes.households import router
+
+app = API.route_app(router, "list_households")
+handler = API.handler(app)

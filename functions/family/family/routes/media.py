@@ -1,0 +1,75 @@
+"""``/api/v1/media/``: photos and videos (document 000, section 4, endpoint 11, and additions).
+
+Only the multipart upload needs python-multipart (FastAPI checks for it when the route is
+defined); the bytes are processed by the media processor, never here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, File, Form, Response, UploadFile, status
+from pydantic import AfterValidator
+
+from backlot.auth import Principal
+from backlot.http import CurrentPrincipal, Cursor, Limit
+from backlot.pagination import DEFAULT_LIMIT
+
+from family import service
+from family.schemas import MediaStatus, MediaUploadRequest, no_nul
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.post("/media/upload/", status_code=status.HTTP_201_CREATED)
+def upload_media(
+    file: Annotated[UploadFile, File()],
+    household_id: Annotated[UUID, Form()],
+    merry_moment_id: Annotated[UUID | None, Form()] = None,
+    experience_id: Annotated[UUID | None, Form()] = None,
+    caption: Annotated[str | None, Form(max_length=2000), AfterValidator(no_nul)] = None,
+    who: Principal = CurrentPrincipal,
+) -> dict[str, Any]:
+    data = file.file.read()
+    return service.upload_media(
+        who,
+        household_id=household_id,
+        data=data,
+        declared_type=file.content_type,
+        merry_moment_id=merry_moment_id,
+        experience_id=experience_id,
+        caption=caption,
+    )
+
+
+@router.post("/media/uploads/", status_code=status.HTTP_201_CREATED)
+def create_media_upload(body: MediaUploadRequest, who: Principal = CurrentPrincipal) -> dict[str, Any]:
+    return service.request_upload(who, body)
+
+
+@router.get("/media/")
+def list_media(
+    household_id: UUID,
+    merry_moment_id: UUID | None = None,
+    experience_id: UUID | None = None,
+    status: MediaStatus | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+    who: Principal = CurrentPrincipal,
+) -> dict[str, Any]:
+    """The household's media, newest first (addition): ``{"media": [...], "next_cursor": ...}``."""
+    return service.list_media(who, household_id, merry_moment_id=merry_moment_id, experience_id=experience_id,
+                              status=status.value if status else None, cursor=cursor, limit=limit)
+
+
+@router.get("/media/{media_id}/")
+def get_media(media_id: UUID, who: Principal = CurrentPrincipal) -> dict[str, Any]:
+    return service.get_media(who, media_id)
+
+
+@router.delete("/media/{media_id}/", status_code=status.HTTP_204_NO_CONTENT)
+def delete_media(media_id: UUID, who: Principal = CurrentPrincipal) -> Response:
+    """Delete the item, its row and all its files (addition); 404 if not in the caller's households."""
+    service.delete_media(who, media_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

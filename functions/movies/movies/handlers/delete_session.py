@@ -1,0 +1,7 @@
+"""DeleteSessionFunction: DELETE /api/session/{session_id}"""
+
+from movies.http_api import API
+from movies.routes.sessions import router
+
+app = API.route_app(router, "delete_session")
+handler = API.handler(app)

@@ -1,0 +1,7 @@
+"""SetRoleFunction: PUT /api/roles/{user_id}/"""
+
+from music.http_api import API
+from music.routes.roles import router
+
+app = API.route_app(router, "set_role")
+handler = API.handler(app)

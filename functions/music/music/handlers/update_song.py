@@ -1,0 +1,7 @@
+"""UpdateSongFunction: PATCH /api/songs/{song_id}/"""
+
+from music.http_api import API
+from music.routes.songs import router
+
+app = API.route_app(router, "update_song")
+handler = API.handler(app)

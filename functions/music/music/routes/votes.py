@@ -1,0 +1,21 @@
+"""``/api/votes/``: listeners vote on songs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from backlot.auth import Principal
+
+from music import service
+from music.deps import Person
+from music.schemas import VoteCreate
+
+router = APIRouter(prefix="/api")
+
+
+@router.post("/votes/", status_code=status.HTTP_201_CREATED)
+def vote(body: VoteCreate, who: Principal = Person) -> dict[str, Any]:
+    """Vote 1..5 on a song (body ``{"song_id", "vote_value"}``); needs an active session."""
+    return service.vote(who, body)
