@@ -101,7 +101,10 @@ def _check_time_zone(value: str | None) -> str | None:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # defer_build: a model's validator is built when first needed (FastAPI builds the request
+    # models of the routes it defines at import), so an entry module does not pay for the other
+    # resources' models at cold start.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     _no_nul = field_validator("*")(no_nul)
 

@@ -21,7 +21,7 @@ import re
 import uuid
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from botocore.exceptions import ClientError
@@ -36,7 +36,9 @@ from movies.domain import stats as stats_shape
 from movies.domain.export import ExportRejected, InputFile, gc_paused, read_export
 from movies.domain.matching import choose, details_values
 from movies.settings import MoviesSettings, get_settings
-from movies.tmdb import TmdbClient, TmdbNotFound, TmdbUnavailable
+
+if TYPE_CHECKING:  # movies.tmdb (urllib3, ~12 ms) is imported by enrichment only, not by the API functions
+    from movies.tmdb import TmdbClient
 
 EXPORTS_PREFIX = "exports/"
 UPLOAD_TYPES = ("application/zip", "application/x-zip-compressed", "text/csv", "application/octet-stream")
@@ -267,6 +269,8 @@ def _delete_quietly(bucket: str, key: str) -> None:
 
 # ---------------------------------------------------------------- enrichment
 def tmdb_client(settings: MoviesSettings, key: str, deadline: float | None = None) -> TmdbClient:
+    from movies.tmdb import TmdbClient
+
     return TmdbClient(key, base_url=settings.tmdb_base_url, requests_per_second=settings.tmdb_requests_per_second,
                       timeout_s=settings.tmdb_timeout_s, retries=settings.tmdb_retries, deadline=deadline)
 
@@ -281,6 +285,8 @@ def enrich_one(client: TmdbClient, film: dict[str, Any]) -> dict[str, Any]:
     Raises:
         TmdbUnavailable: TMDB did not answer after retries.
     """
+    from movies.tmdb import TmdbNotFound
+
     name, year = film["name"], film["year"]
     if film["same_title"] > 1:
         return {"enrichment_status": "ambiguous", "match_confidence": 0.0, "enrichment_error":
@@ -334,6 +340,8 @@ def enrich_batch(session_id: UUID, film_ids: list[UUID], *, receive_count: int =
             repo.save_enrichment(session_id, film["id"], {"enrichment_status": "skipped", "enrichment_error": "no TMDB API key"})
         repo.finish_enrichment_if_done(session_id)
         return {"done": 0, "failed": 0}
+    from movies.tmdb import TmdbUnavailable
+
     client = tmdb_client(settings, key, deadline)
     failed: list[UUID] = []
     errors: list[str] = []

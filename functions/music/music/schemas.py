@@ -52,7 +52,10 @@ def _check_embedding(value: list[float] | None) -> list[float] | None:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # defer_build: a model's validator is built when first needed (FastAPI builds the request
+    # models of the routes it defines at import), so an entry module does not pay for the other
+    # resources' models at cold start.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class SongCreate(_Strict):
