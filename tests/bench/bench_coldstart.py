@@ -16,7 +16,8 @@ importing from the same built layer. Each figure is the median of ``--runs`` fre
 
 The build: ``sam build`` into ``.aws-sam/bench`` (own cache folder) with the layer's wheels for
 this host's CPU (``PLATFORM``), the only difference from the deployed build, since an arm64 wheel
-cannot load on x86_64; skipped while the build is newer than every source file (``--rebuild``).
+cannot load on x86_64 (``PLATFORM``/``PLATFORMS`` of ``layers/dependencies/Makefile``); skipped
+while the build is newer than every source file (``--rebuild``).
 
 Prints per function ``BENCH coldstart function=<Stack/Function> import_ms=... first_invoke_ms=...
 ratio=<import_ms / baseline import_ms> import_cpu_ms=... cpu_ratio=... kind=api|queue|schedule|other
@@ -92,11 +93,14 @@ def find_python313() -> str:
     raise SystemExit("python3.13 not found: set PYTHON313=/path/to/python3.13")
 
 
-def host_platform() -> str:
-    """The manylinux tag of this host's CPU, for the dependencies layer's wheels."""
+def host_platforms() -> dict[str, str]:
+    """The dependencies layer's wheel tags for this host's CPU, as its Makefile's variables:
+    ``PLATFORM`` (one tag) and ``PLATFORMS`` (every manylinux tag up to Lambda's glibc 2.34)."""
     if sys.platform != "linux":
         raise SystemExit("the cold-start bench loads the layer's manylinux wheels: run it on Linux")
-    return {"x86_64": "manylinux2014_x86_64", "aarch64": "manylinux2014_aarch64", "arm64": "manylinux2014_aarch64"}[platform.machine()]
+    arch = {"x86_64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}[platform.machine()]
+    tags = [f"manylinux_2_{minor}_{arch}" for minor in range(34, 16, -1)] + [f"manylinux2014_{arch}"]
+    return {"PLATFORM": f"manylinux2014_{arch}", "PLATFORMS": " ".join(tags)}
 
 
 def _newest_source(project: Path) -> float:
@@ -114,9 +118,9 @@ def build(project: Path, python313: str, *, rebuild: bool) -> Path:
     sam = shutil.which("sam", path=str(Path(sys.executable).parent)) or shutil.which("sam")
     if sam is None:
         raise SystemExit("sam not found: make install (the sam extra)")
-    env = os.environ | {"PLATFORM": host_platform(), "PYTHON313": python313,
+    env = os.environ | host_platforms() | {"PYTHON313": python313,
                         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    print(f"# sam build of {project} into {build_dir} (PLATFORM={env['PLATFORM']})", flush=True)
+    print(f"# sam build of {project} into {build_dir} (wheels for {env['PLATFORM']})", flush=True)
     out = subprocess.run([sam, "build", "--build-dir", str(build_dir), "--cache-dir", str(project / ".aws-sam" / "bench-cache")],
                          cwd=project, env=env, capture_output=True, text=True)
     if out.returncode != 0:
@@ -150,6 +154,24 @@ def baseline_task(build_dir: Path, python313: str) -> Path:
     subprocess.run([python313, "-m", "compileall", "-q", "-f", "--invalidation-mode", "unchecked-hash", str(folder)],
                    check=True, stdout=subprocess.DEVNULL)
     return folder
+
+
+def bytecode_report(python313: str, folders: list[Path]) -> str:
+    """How many ``.py`` files of the built folders have a python3.13 ``.pyc`` beside them, and how
+    many of those are hash-based unchecked (PEP 552 flags ``0b01``), valid in a read-only folder."""
+    magic = bytes.fromhex(subprocess.run([python313, "-c", "import importlib.util; print(importlib.util.MAGIC_NUMBER.hex())"],
+                                         capture_output=True, text=True, check=True).stdout.strip())
+    sources = compiled = unchecked = 0
+    for folder in folders:
+        for source in folder.rglob("*.py"):
+            sources += 1
+            pyc = source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc"
+            if pyc.is_file():
+                header = pyc.read_bytes()[:8]
+                if header[:4] == magic:
+                    compiled += 1
+                    unchecked += int.from_bytes(header[4:8], "little") == 0b01
+    return f"py_files={sources} compiled_313={compiled} unchecked_hash={unchecked}"
 
 
 def lambda_environment(function, services_env: dict[str, str]) -> dict[str, str]:
@@ -229,6 +251,9 @@ def main() -> None:
         app = load_application(build_dir, aws_endpoint=services.aws_endpoint)
         functions = [f for f in app.functions if args.only in f.id]
         layer_dirs = [str(d) for d in (functions[0].layer_dirs if functions else [])]
+
+        folders = sorted({*(f.code_dir for f in functions), *(d for f in functions for d in f.layer_dirs)})
+        print(f"BENCH coldstart_artifacts {bytecode_report(python313, folders)}", flush=True)
 
         base_dir = baseline_task(build_dir, python313)
         base_env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LAMBDA_TASK_ROOT": str(base_dir), "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
