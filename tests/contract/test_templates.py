@@ -135,11 +135,3 @@ def test_cfn_lint_is_clean(template: Path) -> None:
     matches = lint_file(template, config=ManualArgs(regions=["us-east-1"]))
     assert [str(m) for m in matches] == []
 
-
-def test_dependencies_layer_matches_pyproject() -> None:
-    def names(lines: list[str]) -> set[str]:
-        return {re.split(r"[\[<>=~ ]", line.strip(), maxsplit=1)[0].lower() for line in lines if line.strip() and not line.startswith("#")}
-
-    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    layer = (REPO_ROOT / "layers" / "dependencies" / "requirements.txt").read_text().splitlines()
-    assert names(layer) == names(project) - {"boto3"}  # boto3 ships with the Lambda runtime
