@@ -54,12 +54,13 @@ lint: install ## template checks
 build: install ## sam build without Docker (layers and functions use BuildMethod: makefile)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build
 
-# Re-resolve the lock after a change to pyproject.toml's dependencies (or to take newer releases):
-# one universal resolution for python3.13 of the runtime dependencies and every extra, wheels only.
-# tests/contract/test_dependencies.py checks that pyproject, the lock, the layer and the venv agree.
-lock: install ## re-resolve requirements.lock with uv (newest versions that fit pyproject.toml)
+# Re-resolve the lock after a change to pyproject.toml's dependencies: one universal resolution, for
+# python3.13, of the runtime dependencies and every extra, wheels only. Pins that still fit are kept;
+# `make lock UPGRADE=1` takes the newest release of everything instead.
+# tests/contract/test_dependencies.py checks that pyproject, the lock, the venv and the layer agree.
+lock: install ## re-resolve requirements.lock with uv (UPGRADE=1: newest releases of everything)
 	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version $(PY_WANT) \
-		--only-binary :all: --upgrade --quiet --custom-compile-command 'make lock' -o $(LOCK)
+		--only-binary :all: $(if $(UPGRADE),--upgrade) --quiet --custom-compile-command 'make lock' -o $(LOCK)
 
 clean:
 	rm -rf .aws-sam .backlot
