@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 
 import psycopg
-from psycopg import sql
+from psycopg import errors, sql
 
 #: Role names are this prefix and the product's name.
 ROLE_PREFIX = "backlot_"
@@ -86,9 +86,12 @@ def ensure_product_role(conn: psycopg.Connection, product: str) -> str:
     role = sql.Identifier(name)
     with conn.transaction():
         if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is None:
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(role))
-        else:
-            conn.execute(sql.SQL("ALTER ROLE {} LOGIN").format(role))
+            try:
+                with conn.transaction():  # a savepoint
+                    conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(role))
+            except (errors.DuplicateObject, errors.UniqueViolation):
+                pass  # created at this moment by a migration of another database of the same cluster
+        conn.execute(sql.SQL("ALTER ROLE {} LOGIN").format(role))
         if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'rds_iam'").fetchone() is not None:
             conn.execute(sql.SQL("GRANT rds_iam TO {}").format(role))
         conn.execute(
