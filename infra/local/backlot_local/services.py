@@ -69,7 +69,7 @@ class LocalServices:
             self.database_url = dev["database_url"]
             self.log(f"[db] using the database of the running backlot dev (pid {dev['pid']})")
         else:
-            self.postgres = start_embedded(self.state / "pgdata")
+            self.postgres = start_embedded(self.state / "pgdata", log=self.log)
             self.database_url = self.postgres.url
             self.log(f"[db] embedded PostgreSQL with pgvector, data in {self.postgres.pgdata}")
         return self.database_url
