@@ -10,7 +10,7 @@ http://<host>:<port>`` is printed and ``<state>/dev.json`` records the URL, emul
 for ``backlot invoke``.
 
 Ctrl-C or SIGTERM stops the gateway, pollers, scheduler, workers, moto and PostgreSQL, in that order
-(all pollers at once, all workers at once; `tests/e2e/test_dev_lifecycle.py` measures it). Killed
+(all pollers at once, all workers at once; `tests/integration/local/test_local_dev_lifecycle.py` tests it, `tests/bench/bench_localdev.py` times it). Killed
 with SIGKILL, workers die with the process (``PR_SET_PDEATHSIG``), moto is a thread of it, and the
 watchdog stops embedded PostgreSQL; the next start also stops a server that nobody holds any more.
 """
