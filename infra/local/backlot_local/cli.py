@@ -7,6 +7,7 @@
     backlot user-id USER                             print the user id the platform gives USER
     backlot migrate                                  apply migrations
     backlot routes                                   list the routes read from the templates
+    backlot reset                                    remove the local database and S3 together
 
 The repo root is found from the working directory (or ``BACKLOT_ROOT``); state lives in
 ``<root>/.backlot`` (or ``BACKLOT_STATE_DIR``). See :mod:`backlot_local` for how each part works.
@@ -159,6 +160,17 @@ def _positive(kind: type) -> Callable[[str], float]:
     return parse
 
 
+def cmd_reset(args: argparse.Namespace) -> int:
+    from backlot_local.services import StateInUse, reset
+
+    try:
+        reset(state_dir(find_root()), log=_err)
+    except StateInUse as exc:
+        _err(f"backlot reset: {exc}")
+        return 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of the ``backlot`` command (defaults of ``dev`` read ``BACKLOT_PORT``,
     ``BACKLOT_MAX_WORKERS`` and ``BACKLOT_WORKER_IDLE_S``)."""
@@ -206,6 +218,9 @@ def parser() -> argparse.ArgumentParser:
 
     routes = commands.add_parser("routes", help="list the routes read from the templates")
     routes.set_defaults(run=cmd_routes)
+
+    reset = commands.add_parser("reset", help="remove the local database and S3 objects together (backlot dev must not run)")
+    reset.set_defaults(run=cmd_reset)
     return top
 
 
