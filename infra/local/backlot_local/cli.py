@@ -43,10 +43,22 @@ def cmd_dev(args: argparse.Namespace) -> int:
     from backlot_local.dev import DevServer
 
     root = find_root()
-    return DevServer(
+    server = DevServer(
         root, state_dir(root), host=args.host, port=args.port, env_vars=_env_vars(args.env_vars),
         max_workers=args.max_workers, idle_timeout_s=args.idle_timeout,
-    ).run()
+    )
+    try:
+        code = server.run()
+    except KeyboardInterrupt:
+        code = 130
+    except SystemExit as exc:  # SIGTERM (see backlot_local.dev)
+        code = exc.code if isinstance(exc.code, int) else 0
+    # Everything the run started is stopped by now. Tearing down the interpreter (moto and the
+    # functions' imports: tens of thousands of objects) would add about a second to Ctrl-C, so leave
+    # at once. Anything left (a second Ctrl-C cut the clean-up short) is the watchdog's to stop.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def cmd_invoke(args: argparse.Namespace) -> int:

@@ -162,25 +162,52 @@ class DevServer:
             server.run(sockets=[listener])
             return 0 if server.started else 1
         finally:
-            started = time.monotonic()
-            self.log("[backlot] stopping")
-            self._forget()
-            listener.close()
-            for poller in pollers:
-                poller.stop(wait=False)
-            if scheduler is not None:
-                scheduler.stop()
-            if gateway is not None:
-                gateway.close()
-            if pool is not None:
-                stats = pool.stats()
-                pool.stop()
-                self.log(f"[lambda] peak {stats.peak} execution environments (bound {stats.max_workers}); {stats.evicted} evicted, {stats.reaped} stopped idle")
-            for poller in pollers:
-                poller.join(max(0.1, 2 - (time.monotonic() - started)))
-            services.stop()
-            watchdog.close()
-            self.log(f"[backlot] stopped in {time.monotonic() - started:.1f} s")
+            self._stop_all(listener, pollers, scheduler, gateway, pool, services, watchdog)
+
+    def _stop_all(self, listener: socket.socket, pollers: list[SqsPoller], scheduler: Scheduler | None, gateway: Gateway | None,
+                  pool: WorkerPool | None, services: LocalServices, watchdog: Watchdog) -> None:
+        """Stop what :meth:`run` started, timing each part (the line ends ``stopped in N s (...)``)."""
+        started = time.monotonic()
+        phases: list[str] = []
+
+        def lap(name: str, since: float) -> float:
+            now = time.monotonic()
+            phases.append(f"{name} {now - since:.1f}")
+            return now
+
+        self.log("[backlot] stopping")
+        self._forget()
+        listener.close()
+        for poller in pollers:
+            poller.stop(wait=False)
+        if scheduler is not None:
+            scheduler.stop()
+        if gateway is not None:
+            gateway.close()
+        mark = time.monotonic()
+        if pool is not None:
+            stats = pool.stats()
+            pool.stop()
+            self.log(f"[lambda] peak {stats.peak} execution environments (bound {stats.max_workers}); {stats.evicted} evicted, {stats.reaped} stopped idle")
+        mark = lap("workers", mark)
+        # the rest at once: a poller may sit in a 1 s long poll, moto's server notices its stop
+        # within 0.5 s, PostgreSQL writes a shutdown checkpoint (about 1 s)
+        emulator = threading.Thread(target=self._stop_emulator, args=(services,), name="stop-emulator")
+        emulator.start()
+        services.stop()
+        mark = lap("database", mark)
+        emulator.join(5)
+        for poller in pollers:
+            poller.join(max(0.1, 1 - (time.monotonic() - mark)))
+        mark = lap("emulator and pollers", mark)
+        watchdog.close()
+        self.log(f"[backlot] stopped in {time.monotonic() - started:.1f} s ({', '.join(phases)})")
+
+    @staticmethod
+    def _stop_emulator(services: LocalServices) -> None:
+        moto, services.moto = services.moto, None
+        if moto is not None:
+            moto.stop()
 
     def _forget(self) -> None:
         """Remove ``dev.json`` if this process wrote it (another dev server may own it)."""
