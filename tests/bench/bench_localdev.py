@@ -158,13 +158,14 @@ def main() -> int:
         worker_pss = [pss(p) / MIB for p in workers]
         end_rss = sum(p.memory_info().rss for p in processes) / MIB
         end_pss = sum(pss(p) for p in processes) / MIB
+        everything = processes
+        ctrl_c_s = dev.interrupt()
+        leftovers = len(wait_until_gone(everything, 10))
+        time.sleep(0.2)  # the output pump reads the last lines
         # a function ran unless its line says an authorizer stopped the request
         invoked = {m.group(1) for m in re.finditer(r"^\[http\] \S+ \S+ -> (\S+) (.*)$", dev.log(), re.M) if "authorizer" not in m.group(2)}
         http_functions = {r[2] for r in table}
         authorized_only = {r[2] for r in table if r[3].startswith("Lambda authorizer")} - invoked
-        everything = processes
-        ctrl_c_s = dev.interrupt()
-        leftovers = len(wait_until_gone(everything, 10))
     finally:
         dev.kill()
         cleanup(state)
