@@ -9,10 +9,11 @@ on the socket bound at the start). When the gateway listens, ``backlot dev ready
 http://<host>:<port>`` is printed and ``<state>/dev.json`` records the URL, emulator and database
 for ``backlot invoke``.
 
-Ctrl-C or SIGTERM stops the gateway, pollers, scheduler, workers, moto and PostgreSQL, in that order
-(all pollers at once, all workers at once; `tests/integration/local/test_local_dev_lifecycle.py` tests it, `tests/bench/bench_localdev.py` times it). Killed
-with SIGKILL, workers die with the process (``PR_SET_PDEATHSIG``), moto is a thread of it, and the
-watchdog stops embedded PostgreSQL; the next start also stops a server that nobody holds any more.
+Ctrl-C or SIGTERM stops the gateway, the scheduler, all workers at once, then moto, PostgreSQL and
+the SQS pollers side by side (``tests/integration/local/test_local_dev_lifecycle.py`` tests it,
+``tests/bench/bench_localdev.py`` times it). Killed with SIGKILL, workers die with the process
+(``PR_SET_PDEATHSIG``), moto is a thread of it, and the watchdog stops embedded PostgreSQL; the next
+start also stops a server that nobody holds any more.
 """
 
 from __future__ import annotations
@@ -192,22 +193,19 @@ class DevServer:
         mark = lap("workers", mark)
         # the rest at once: a poller may sit in a 1 s long poll, moto's server notices its stop
         # within 0.5 s, PostgreSQL writes a shutdown checkpoint (about 1 s)
-        emulator = threading.Thread(target=self._stop_emulator, args=(services,), name="stop-emulator")
-        emulator.start()
+        moto, services.moto = services.moto, None
+        emulator = threading.Thread(target=moto.stop, name="stop-emulator") if moto is not None else None
+        if emulator is not None:
+            emulator.start()
         services.stop()
         mark = lap("database", mark)
-        emulator.join(5)
+        if emulator is not None:
+            emulator.join(5)
         for poller in pollers:
             poller.join(max(0.1, 1 - (time.monotonic() - mark)))
         mark = lap("emulator and pollers", mark)
         watchdog.close()
         self.log(f"[backlot] stopped in {time.monotonic() - started:.1f} s ({', '.join(phases)})")
-
-    @staticmethod
-    def _stop_emulator(services: LocalServices) -> None:
-        moto, services.moto = services.moto, None
-        if moto is not None:
-            moto.stop()
 
     def _forget(self) -> None:
         """Remove ``dev.json`` if this process wrote it (another dev server may own it)."""
