@@ -10,8 +10,8 @@ with a few warm environments each would not fit a laptop). When a new worker is 
 bound, the least recently used idle worker is stopped first; when every worker is busy the request
 waits until one is released (each invocation is bounded by its function's ``Timeout``, so the wait
 is too) and never fails for want of a worker. Workers idle for ``idle_timeout_s`` are stopped, as
-Lambda reclaims idle execution environments ("Lambda execution environment lifecycle" in the Lambda
-Developer Guide: an environment is kept for a non-deterministic time after an invocation).
+Lambda reclaims idle execution environments (Lambda Developer Guide, "Understanding the Lambda
+execution environment lifecycle", Shutdown phase; docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
 
 Timeouts follow Lambda: the invocation fails with ``Task timed out after N.NN seconds`` and the
 environment is thrown away (the worker is killed). A worker that dies mid-invocation reports
