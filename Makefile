@@ -35,8 +35,8 @@ $(STAMP): pyproject.toml $(LOCK)
 
 install: $(STAMP) ## create .venv with the package, the local runtime and the test tools
 
-dev: install ## serve every product on http://127.0.0.1:3000 (embedded PostgreSQL + AWS emulator)
-	$(BIN)/backlot dev
+dev: install ## serve every product on http://127.0.0.1:3000 (embedded PostgreSQL + AWS emulator); PORT=, MAX_WORKERS=, IDLE_TIMEOUT= to change
+	$(BIN)/backlot dev$(if $(PORT), --port $(PORT))$(if $(MAX_WORKERS), --max-workers $(MAX_WORKERS))$(if $(IDLE_TIMEOUT), --idle-timeout $(IDLE_TIMEOUT))
 
 test: install ## unit, contract, integration and end-to-end tests
 	$(BIN)/python -m pytest -q -p no:cacheprovider
