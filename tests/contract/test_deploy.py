@@ -112,11 +112,14 @@ def test_migration_reruns_when_its_code_or_the_platform_layer_changes(stack: Sta
 
 # ------------------------------------------------------------------ database access
 def test_proxy_authenticates_with_iam_end_to_end() -> None:
-    """RDS Proxy end-to-end IAM authentication: clients and the proxy use IAM tokens, no secret
-    (RDS user guide, "End-to-end IAM authentication for RDS Proxy"); the instance must accept them."""
+    """RDS Proxy end-to-end IAM authentication: product roles log in with IAM tokens, client to
+    proxy and proxy to database, with no secret (RDS user guide, "Configuring IAM authentication
+    for RDS Proxy"); the instance must accept IAM tokens. The one secret the proxy knows is the
+    master user's, for the migrations."""
     (proxy,) = root().of_type("AWS::RDS::DBProxy").values()
     assert proxy["Properties"].get("DefaultAuthScheme") == "IAM_AUTH"
-    assert not any(a.get("AuthScheme") == "SECRETS" for a in proxy["Properties"].get("Auth") or [])
+    secrets = [a["SecretArn"] for a in proxy["Properties"].get("Auth") or [] if a.get("AuthScheme") == "SECRETS"]
+    assert all(s == {"Fn::GetAtt": ["Database", "MasterUserSecret.SecretArn"]} for s in secrets), secrets
     (database,) = root().of_type("AWS::RDS::DBInstance").values()
     assert database["Properties"].get("EnableIAMDatabaseAuthentication") is True
 
