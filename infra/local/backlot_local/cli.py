@@ -1,11 +1,13 @@
 """The ``backlot`` command.
 
-    backlot dev [--port 3000] [--host 127.0.0.1] [--env-vars f.json]   serve every product's API, queues and schedules
+    backlot dev [--port 3000] [--host 127.0.0.1] [--env-vars f.json] [--max-workers N] [--idle-timeout S]
+                                                     serve every product's API, queues and schedules
     backlot invoke <Stack/Function> [-e event.json] [--env-vars f.json]  run one function once, print its result
     backlot token USER [--group G]... [--email E] [--ttl S]   print a development bearer JWT
     backlot user-id USER                             print the user id the platform gives USER
     backlot migrate                                  apply migrations
     backlot routes                                   list the routes read from the templates
+    backlot reset                                    remove the local database and S3 together
 
 The repo root is found from the working directory (or ``BACKLOT_ROOT``); state lives in
 ``<root>/.backlot`` (or ``BACKLOT_STATE_DIR``). See :mod:`backlot_local` for how each part works.
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from backlot_local.paths import RootNotFound, find_root, state_dir
@@ -39,7 +43,22 @@ def cmd_dev(args: argparse.Namespace) -> int:
     from backlot_local.dev import DevServer
 
     root = find_root()
-    return DevServer(root, state_dir(root), host=args.host, port=args.port, env_vars=_env_vars(args.env_vars)).run()
+    server = DevServer(
+        root, state_dir(root), host=args.host, port=args.port, env_vars=_env_vars(args.env_vars),
+        max_workers=args.max_workers, idle_timeout_s=args.idle_timeout,
+    )
+    try:
+        code = server.run()
+    except KeyboardInterrupt:
+        code = 130
+    except SystemExit as exc:  # SIGTERM (see backlot_local.dev)
+        code = exc.code if isinstance(exc.code, int) else 0
+    # Everything the run started is stopped by now. Tearing down the interpreter (moto and the
+    # functions' imports: tens of thousands of objects) would add about a second to Ctrl-C, so leave
+    # at once. Anything left (a second Ctrl-C cut the clean-up short) is the watchdog's to stop.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def cmd_invoke(args: argparse.Namespace) -> int:
@@ -129,15 +148,64 @@ def cmd_routes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _env_number(name: str, default: float, kind: type = int) -> float:
+    """``kind(os.environ[name])``, or ``default`` when unset; a bad value stops the command."""
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SystemExit(f"backlot: {name}={raw!r} is not a number") from None
+    if value <= 0:
+        raise SystemExit(f"backlot: {name} must be positive")
+    return value
+
+
+def _positive(kind: type) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError("must be positive")
+        return value
+
+    return parse
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    from backlot_local.services import StateInUse, reset
+
+    try:
+        reset(state_dir(find_root()), log=_err)
+    except StateInUse as exc:
+        _err(f"backlot reset: {exc}")
+        return 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``backlot`` command."""
+    """The argument parser of the ``backlot`` command (defaults of ``dev`` read ``BACKLOT_PORT``,
+    ``BACKLOT_MAX_WORKERS`` and ``BACKLOT_WORKER_IDLE_S``)."""
+    from backlot_local.workers import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_WORKERS
+
     top = argparse.ArgumentParser(prog="backlot", description="backlot's local runtime (no Docker)")
     commands = top.add_subparsers(dest="command", required=True)
 
     dev = commands.add_parser("dev", help="serve the APIs, queues and schedules of the templates locally")
-    dev.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000; 0 picks a free one)")
+    port = int(os.environ.get("BACKLOT_PORT") or 3000)
+    dev.add_argument("--port", type=int, default=port, help=f"HTTP port (default BACKLOT_PORT or 3000, now {port}; 0 picks a free one)")
     dev.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     dev.add_argument("--env-vars", help="JSON file of environment overrides, as sam local --env-vars takes")
+    max_workers = int(_env_number("BACKLOT_MAX_WORKERS", DEFAULT_MAX_WORKERS))
+    dev.add_argument(
+        "--max-workers", type=_positive(int), default=max_workers,
+        help=f"most warm execution environments across all functions (default BACKLOT_MAX_WORKERS or {DEFAULT_MAX_WORKERS}, now {max_workers})",
+    )
+    idle = _env_number("BACKLOT_WORKER_IDLE_S", DEFAULT_IDLE_TIMEOUT_S, float)
+    dev.add_argument(
+        "--idle-timeout", type=_positive(float), default=idle, metavar="SECONDS",
+        help=f"stop an execution environment idle this long (default BACKLOT_WORKER_IDLE_S or {DEFAULT_IDLE_TIMEOUT_S:g}, now {idle:g})",
+    )
     dev.set_defaults(run=cmd_dev)
 
     invoke = commands.add_parser("invoke", help="invoke one function in-process, like sam local invoke")
@@ -162,6 +230,9 @@ def parser() -> argparse.ArgumentParser:
 
     routes = commands.add_parser("routes", help="list the routes read from the templates")
     routes.set_defaults(run=cmd_routes)
+
+    reset = commands.add_parser("reset", help="remove the local database and S3 objects together (backlot dev must not run)")
+    reset.set_defaults(run=cmd_reset)
     return top
 
 
@@ -172,6 +243,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except RootNotFound as exc:
         _err(f"backlot: {exc}")
+        return 2
+    except ModuleNotFoundError as exc:
+        # the local runtime's own dependencies are the ``dev`` extra, not the Lambda runtime's
+        _err(f"backlot: {exc}; the local runtime needs the package's dev extra: pip install -e '.[dev]' (make install does it)")
         return 2
     except KeyboardInterrupt:
         return 130

@@ -1,18 +1,28 @@
 """``backlot dev``: the whole application on this machine.
 
-Start-up order: the database (embedded PostgreSQL unless ``DATABASE_URL``), the AWS emulator (moto
-unless ``AWS_ENDPOINT_URL``), the templates (resolved with the emulator's queue URLs), migrations,
-the buckets/queues/notifications, then the SQS pollers, the schedules and the HTTP gateway (uvicorn).
-When the gateway listens, ``backlot dev ready on http://<host>:<port>`` is printed and
-``<state>/dev.json`` records the URL, emulator and database for ``backlot invoke``.
-Ctrl-C or SIGTERM stops the gateway, pollers, scheduler, workers, moto and PostgreSQL, in that order.
+Start-up order: the HTTP port is bound first (a port in use stops the run at once, with a message
+naming it, before anything else starts), then the watchdog (:mod:`backlot_local.watchdog`), the
+database (embedded PostgreSQL unless ``DATABASE_URL``), the AWS emulator (moto unless
+``AWS_ENDPOINT_URL``), the templates (resolved with the emulator's queue URLs), migrations, the
+buckets/queues/notifications, then the SQS pollers, the schedules and the HTTP gateway (uvicorn,
+on the socket bound at the start). When the gateway listens, ``backlot dev ready on
+http://<host>:<port>`` is printed and ``<state>/dev.json`` records the URL, emulator and database
+for ``backlot invoke``.
+
+Ctrl-C or SIGTERM stops the gateway, the scheduler, all workers at once, then moto, PostgreSQL and
+the SQS pollers side by side (``tests/integration/local/test_local_dev_lifecycle.py`` tests it,
+``tests/bench/bench_localdev.py`` times it). Killed with SIGKILL, workers die with the process
+(``PR_SET_PDEATHSIG``), moto is a thread of it, and the watchdog stops embedded PostgreSQL; the next
+start also stops a server that nobody holds any more.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -27,7 +37,8 @@ from backlot_local.services import DEV_FILE, LocalServices
 from backlot_local.sqs import SqsPoller
 from backlot_local.template import Application, JwtAuthorizerConfig, load_application
 from backlot_local.tokens import load_keys
-from backlot_local.workers import WorkerPool
+from backlot_local.watchdog import Watchdog
+from backlot_local.workers import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_WORKERS, WorkerPool
 
 
 def say(message: str) -> None:
@@ -52,6 +63,33 @@ def describe_routes(app: Application) -> list[str]:
     return lines
 
 
+class PortInUse(RuntimeError):
+    """The HTTP port is taken; the message names it and says how to choose another."""
+
+
+def bind_port(host: str, port: int) -> socket.socket:
+    """Bind the gateway's listening socket now (``SO_REUSEADDR``, as uvicorn does), before anything
+    else starts. Port 0 picks a free port (read it with ``getsockname()``).
+
+    Raises:
+        PortInUse: another process listens on ``host:port`` (or binding is not permitted).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        why = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be bound ({exc.strerror})"
+        raise PortInUse(
+            f"backlot dev: port {port} on {host} {why}; nothing was started. Is another backlot dev running? "
+            f"Choose another port: backlot dev --port {port + 1} (or BACKLOT_PORT={port + 1}, make dev PORT={port + 1}; --port 0 picks a free one)."
+        ) from exc
+    sock.set_inheritable(False)
+    return sock
+
+
 def _terminate(signum: int, frame: object) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the clean-up
     raise SystemExit(0)
@@ -61,18 +99,27 @@ class DevServer:
     """One ``backlot dev`` run. :meth:`run` blocks until the server is told to stop."""
 
     def __init__(self, root: Path, state: Path, *, host: str = "127.0.0.1", port: int = 3000,
-                 env_vars: dict[str, dict[str, str]] | None = None, log: Callable[[str], None] = say):
+                 env_vars: dict[str, dict[str, str]] | None = None, max_workers: int = DEFAULT_MAX_WORKERS,
+                 idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S, log: Callable[[str], None] = say):
         self.root, self.state, self.host, self.port, self.log = root, state, host, port, log
         self.env_vars = env_vars or {}
+        self.max_workers, self.idle_timeout_s = max_workers, idle_timeout_s
 
     def run(self) -> int:
-        """Start everything, serve until SIGINT/SIGTERM, stop everything. Returns the exit code."""
+        """Start everything, serve until SIGINT/SIGTERM, stop everything. Returns the exit code
+        (2 when the port is taken: then nothing was started)."""
         import uvicorn
 
+        try:
+            listener = bind_port(self.host, self.port)
+        except PortInUse as exc:
+            self.log(str(exc))
+            return 2
         # SIGTERM ends the run through the finally block below. While uvicorn serves it captures the
         # signal, shuts down gracefully and raises it again on the way out, which lands here.
         signal.signal(signal.SIGTERM, _terminate)
 
+        watchdog = Watchdog.start(self.state, log=self.log)
         services = LocalServices(self.state, log=self.log)
         pool: WorkerPool | None = None
         gateway: Gateway | None = None
@@ -86,7 +133,8 @@ class DevServer:
                 self.log(f"[template] {warning}")
             migrate(database_url, app.products, app.product_code_dirs(), log=self.log)
             provision(app, endpoint, log=self.log)
-            pool = WorkerPool(services.overrides(), log=self.log)
+            pool = WorkerPool(services.overrides(), max_workers=self.max_workers, idle_timeout_s=self.idle_timeout_s, log=self.log)
+            self.log(f"[lambda] at most {self.max_workers} execution environments at once; idle ones stop after {self.idle_timeout_s:g} s")
             gateway = Gateway(app, pool.invoke, load_keys(self.state), port=self.port, log=self.log)
             for line in describe_routes(app):
                 self.log(f"[route] {line}")
@@ -107,25 +155,57 @@ class DevServer:
             scheduler.start()
 
             config = uvicorn.Config(
-                gateway, host=self.host, port=self.port, lifespan="off", log_level="warning", access_log=False, server_header=False
+                gateway, host=self.host, port=self.port, lifespan="off", log_level="warning", access_log=False,
+                server_header=False, timeout_graceful_shutdown=1,
             )
             server = uvicorn.Server(config)
-            threading.Thread(target=self._announce, args=(server, gateway, services), daemon=True).start()
-            server.run()
+            threading.Thread(target=self._announce, args=(server, gateway, services, listener), daemon=True).start()
+            server.run(sockets=[listener])
             return 0 if server.started else 1
         finally:
-            self.log("[backlot] stopping")
-            self._forget()
-            for poller in pollers:
-                poller.stop()
-            if scheduler is not None:
-                scheduler.stop()
-            if gateway is not None:
-                gateway.close()
-            if pool is not None:
-                pool.stop()
-            services.stop()
-            self.log("[backlot] stopped")
+            self._stop_all(listener, pollers, scheduler, gateway, pool, services, watchdog)
+
+    def _stop_all(self, listener: socket.socket, pollers: list[SqsPoller], scheduler: Scheduler | None, gateway: Gateway | None,
+                  pool: WorkerPool | None, services: LocalServices, watchdog: Watchdog) -> None:
+        """Stop what :meth:`run` started, timing each part (the line ends ``stopped in N s (...)``)."""
+        started = time.monotonic()
+        phases: list[str] = []
+
+        def lap(name: str, since: float) -> float:
+            now = time.monotonic()
+            phases.append(f"{name} {now - since:.1f}")
+            return now
+
+        self.log("[backlot] stopping")
+        self._forget()
+        listener.close()
+        for poller in pollers:
+            poller.stop(wait=False)
+        if scheduler is not None:
+            scheduler.stop()
+        if gateway is not None:
+            gateway.close()
+        mark = time.monotonic()
+        if pool is not None:
+            stats = pool.stats()
+            pool.stop()
+            self.log(f"[lambda] peak {stats.peak} execution environments (bound {stats.max_workers}); {stats.evicted} evicted, {stats.reaped} stopped idle")
+        mark = lap("workers", mark)
+        # the rest at once: a poller may sit in a 1 s long poll, moto's server notices its stop
+        # within 0.5 s, PostgreSQL writes a shutdown checkpoint (about 1 s)
+        moto, services.moto = services.moto, None
+        emulator = threading.Thread(target=moto.stop, name="stop-emulator") if moto is not None else None
+        if emulator is not None:
+            emulator.start()
+        services.stop()
+        mark = lap("database", mark)
+        if emulator is not None:
+            emulator.join(5)
+        for poller in pollers:
+            poller.join(max(0.1, 1 - (time.monotonic() - mark)))
+        mark = lap("emulator and pollers", mark)
+        watchdog.close()
+        self.log(f"[backlot] stopped in {time.monotonic() - started:.1f} s ({', '.join(phases)})")
 
     def _forget(self) -> None:
         """Remove ``dev.json`` if this process wrote it (another dev server may own it)."""
@@ -136,15 +216,12 @@ class DevServer:
         except (OSError, ValueError):
             pass
 
-    def _announce(self, server: object, gateway: Gateway, services: LocalServices) -> None:
+    def _announce(self, server: object, gateway: Gateway, services: LocalServices, listener: socket.socket) -> None:
         while not getattr(server, "started", False):
             if getattr(server, "should_exit", False):
                 return
             time.sleep(0.05)
-        port = self.port
-        for listener in getattr(server, "servers", []):
-            for sock in listener.sockets:
-                port = sock.getsockname()[1]
+        port = listener.getsockname()[1]
         gateway.port = port
         url = f"http://{self.host}:{port}"
         record = {"pid": os.getpid(), "url": url, "aws_endpoint": services.aws_endpoint, "database_url": services.database_url}

@@ -18,16 +18,32 @@ the record exactly as S3 does (S3 User Guide, "Event message structure"; compare
 
 Dead-letter queues: moto applies a queue's ``RedrivePolicy`` on receive, moving a message whose
 receive count exceeds ``maxReceiveCount`` to the dead-letter queue, as SQS does.
+
+State across restarts: moto keeps everything in memory and offers no persistence (getmoto/moto
+issues 1069 and 9755); what it offers is its *recorder*, which appends every request to a file
+before handling it and replays the file into a fresh server ("Recorder" in moto's configuration
+docs). :class:`MotoServer` with a ``recording`` path records the requests that change S3 (writes,
+copies, deletes, multipart uploads, presigned POSTs; not the notification configuration, not SQS)
+and replays them at the next start *before* :func:`provision` sets the bucket notifications, so a
+restart brings every object back without re-sending its ``ObjectCreated`` message. A request is
+recorded before moto applies it, so any object a function wrote before it committed a row that
+names it is in the recording when the row is: the database and the files stay consistent across a
+restart, even after SIGKILL. Queued SQS messages do not survive a restart (as after a redeploy).
+The recording only grows (replaying deletes too); ``backlot reset`` starts afresh.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import os
+import re
+import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -54,10 +70,43 @@ def client(service: str, endpoint: str) -> Any:
     )
 
 
-class MotoServer:
-    """moto in server mode on 127.0.0.1, in a thread of this process."""
+_SIGV4_SERVICE = re.compile(r"Credential=[^/,]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 
-    def __init__(self) -> None:
+
+def is_s3_write(method: str, headers: Any, query: dict[str, str] | Any) -> bool:
+    """Whether a request to the emulator changes S3 objects or buckets (and so must be recorded).
+
+    S3 is told apart by the SigV4 credential scope's service (``Authorization`` header or a
+    presigned URL's ``X-Amz-Credential``); a browser-style presigned POST carries its credential in
+    the form, so an unsigned ``multipart/form-data`` POST counts as S3. Bucket notification
+    configuration is left out (``provision`` sets it after the replay), and so is every other service.
+    """
+    if method not in ("PUT", "POST", "DELETE") or headers.get("X-Amz-Target"):
+        return False
+    if "notification" in query:
+        return False
+    scope = _SIGV4_SERVICE.search(headers.get("Authorization", "") or "") or _SIGV4_SERVICE.search("Credential=" + str(query.get("X-Amz-Credential", "")))
+    if scope is not None:
+        return scope.group(1) == "s3"
+    return method == "POST" and "multipart/form-data" in (headers.get("Content-Type", "") or "")
+
+
+def _recorder() -> Any:
+    from moto.moto_api import recorder
+
+    return recorder
+
+
+class MotoServer:
+    """moto in server mode on 127.0.0.1, in a thread of this process.
+
+    Args:
+        recording: a file to keep S3 in across restarts (see the module docstring): replayed now if
+            it exists, then appended to. None keeps everything in memory only.
+        log: where the replay is reported.
+    """
+
+    def __init__(self, recording: Path | None = None, *, log: Callable[[str], None] = print) -> None:
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -66,15 +115,76 @@ class MotoServer:
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
+        self.recording = recording
+        if recording is not None:
+            self._restore(recording, log)
+
+    def _restore(self, recording: Path, log: Callable[[str], None]) -> None:
+        recorder = _recorder()
+        recording.parent.mkdir(parents=True, exist_ok=True)
+        recording.touch()
+        recorder._location = str(recording)  # moto reads MOTO_RECORDER_FILEPATH once, at import
+        _record_s3_writes_only(recorder)
+        started = time.monotonic()
+        count = _repair(recording, log)
+        if count:
+            recorder.replay_recording(target_host=self.endpoint)
+            log(f"[aws] S3 restored from {recording} ({count} requests replayed in {time.monotonic() - started:.1f} s)")
+        recorder.start_recording()
 
     def stop(self) -> None:
-        """Stop serving (the state is in memory and goes with it)."""
+        """Stop serving (what is in memory goes with it; the recording stays)."""
+        if self.recording is not None:
+            _recorder().stop_recording()
         self._server.stop()
 
 
-def start_moto() -> MotoServer:
-    """Start moto on a free loopback port; its URL is ``.endpoint``."""
-    return MotoServer()
+def _repair(recording: Path, log: Callable[[str], None]) -> int:
+    """Drop lines that are not JSON (a write cut short by SIGKILL) so the replay cannot fail on them;
+    returns how many requests remain."""
+    good, bad = [], 0
+    with recording.open("rb") as lines:
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                json.loads(line)
+                good.append(line if line.endswith(b"\n") else line + b"\n")
+            except ValueError:
+                bad += 1
+    if bad:
+        partial = recording.with_suffix(".repaired")
+        partial.write_bytes(b"".join(good))
+        partial.replace(recording)
+        log(f"[aws] {recording}: dropped {bad} unreadable request(s) (a write cut short)")
+    return len(good)
+
+
+_filtered = False
+_record_lock = threading.Lock()
+
+
+def _record_s3_writes_only(recorder: Any) -> None:
+    """Make moto's recorder keep only :func:`is_s3_write` requests, one at a time (moto serves
+    requests in threads and a large line is written in several pieces); idempotent."""
+    global _filtered
+    if _filtered:
+        return
+    record = recorder._record_request
+
+    def s3_writes_only(request: Any, body: bytes | None = None) -> None:
+        if is_s3_write(request.method, request.headers, getattr(request, "args", {})):
+            with _record_lock:
+                record(request, body)
+
+    recorder._record_request = s3_writes_only
+    _filtered = True
+
+
+def start_moto(recording: Path | None = None, *, log: Callable[[str], None] = print) -> MotoServer:
+    """Start moto on a free loopback port; its URL is ``.endpoint``. With ``recording``, S3 is
+    restored from that file and kept in it (see :class:`MotoServer`)."""
+    return MotoServer(recording, log=log)
 
 
 def s3_event_record(

@@ -7,9 +7,15 @@ routes. APIs without a mapping are matched against the whole path.
 Route selection follows the API Gateway developer guide ("Working with routes for HTTP APIs"):
 the most specific route wins — literal segments before ``{param}`` segments (compared left to
 right), a greedy ``{proxy+}`` after those, ``$default`` last; a route for the request's method before
-an ``ANY`` route. A route path with a trailing slash matches that exact path first, and also the
-path without the slash (and the other way round). No match (including a matching path with another
-method) is a 404: HTTP APIs do not answer 405.
+an ``ANY`` route. No match (including a matching path with another method) is a 404: HTTP APIs do
+not answer 405.
+
+Trailing slashes are significant, as on a deployed HTTP API: route ``/x`` matches ``/x`` only, never
+``/x/`` (Powertools' end-to-end test against API Gateway, ``test_api_gateway_http_trailing_slash``:
+route ``POST /todos``, request ``/todos/`` -> 404); a greedy route ``/x/{proxy+}`` matches ``/x/``
+(the empty last segment) and everything below ``/x/``, never ``/x``. A route path that itself ends in
+``/`` is never created by API Gateway (serverless-application-model issue 1949), so it matches
+nothing here either.
 """
 
 from __future__ import annotations
@@ -35,29 +41,26 @@ def _segments(path: str) -> list[str]:
 
 
 def match_path(template: str, path: str) -> tuple[dict[str, str], tuple[int, ...]] | None:
-    """Match ``path`` (raw, percent-encoded) against a route path ``template``.
+    """Match ``path`` (raw, percent-encoded) against a route path ``template``, exactly as API Gateway.
 
     Returns:
-        ``(path_parameters, specificity)`` or None. ``specificity`` sorts more specific first:
-        one entry per template segment (0 literal, 1 ``{param}``, 2 ``{greedy+}``), then 0 when the
-        trailing slash matched exactly, 1 when it did not.
+        ``(path_parameters, specificity)`` or None. ``specificity`` sorts more specific first: one
+        entry per template segment (0 literal, 1 ``{param}``, 2 ``{greedy+}``). A template ending in
+        ``/`` (other than ``/`` itself) matches nothing: HTTP APIs have no such routes.
     """
+    if template != "/" and template.endswith("/"):
+        return None
     want, have = _segments(template), _segments(path)
-    exact_slash = (want[-1:] == [""]) == (have[-1:] == [""])
-    if want[-1:] == [""] and len(want) > 1:
-        want = want[:-1]
-    if have[-1:] == [""] and len(have) > 1:
-        have = have[:-1]
     params: dict[str, str] = {}
     rank: list[int] = []
     for index, part in enumerate(want):
         if part.startswith("{") and part.endswith("+}"):
             rest = have[index:]
-            if not rest or rest == [""]:
+            if not rest:
                 return None
             params[part[1:-2]] = unquote("/".join(rest))
             rank.append(2)
-            return params, (*rank, 0 if exact_slash else 1)
+            return params, tuple(rank)
         if index >= len(have):
             return None
         if part.startswith("{") and part.endswith("}"):
@@ -71,7 +74,7 @@ def match_path(template: str, path: str) -> tuple[dict[str, str], tuple[int, ...
             return None
     if len(have) != len(want):
         return None
-    return params, (*rank, 0 if exact_slash else 1)
+    return params, tuple(rank)
 
 
 class Router:
@@ -123,8 +126,8 @@ class Router:
                 if matched is None:
                     continue
                 params, specificity = matched
-                greedy = 1 if 2 in specificity[:-1] else 0
-                score = (greedy, *specificity[:-1], specificity[-1], 1 if route.method == "ANY" else 0)
+                greedy = 1 if 2 in specificity else 0
+                score = (greedy, *specificity, 1 if route.method == "ANY" else 0)
                 found = RouteMatch(route, params, api_path, key)
             if best is None or score < best[0]:
                 best = (score, found)

@@ -208,8 +208,14 @@ class SqsPoller:
         self._thread = threading.Thread(target=self.run, name=f"sqs-{self.queue.name}", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 5) -> None:
-        """Stop polling (waits for the batch in flight up to ``timeout`` seconds)."""
+    def stop(self, timeout: float = 5, *, wait: bool = True) -> None:
+        """Stop polling; with ``wait``, wait for the batch in flight up to ``timeout`` seconds
+        (``backlot dev`` tells every poller first, then joins them all: see :meth:`join`)."""
         self._stop.set()
+        if wait:
+            self.join(timeout)
+
+    def join(self, timeout: float = 5) -> None:
+        """Wait up to ``timeout`` seconds for the polling thread to end."""
         if self._thread is not None:
             self._thread.join(timeout)

@@ -420,6 +420,9 @@ class Stack:
                 "ApiId": api_id,
                 "ApiEndpoint": f"https://{api_id}.execute-api.{REGION}.{URL_SUFFIX}",
             }.get(attribute, placeholder(logical_id, attribute))
+        if attribute.endswith("Arn"):
+            # ARN-shaped, so templates may Fn::Split / Fn::Select its parts (a proxy's resource id)
+            return f"arn:{PARTITION}:local:{REGION}:{ACCOUNT_ID}:{logical_id}:{placeholder(logical_id, attribute)}"
         return placeholder(logical_id, attribute)
 
     def condition(self, name: str) -> bool:
@@ -761,7 +764,12 @@ def _collect_events(app: Application, stack: Stack) -> None:
                 if api is None:
                     app.warnings.append(f"{where}: ApiId {api_ref!r} is not an HttpApi of this stack; route skipped")
                     continue
-                app.routes.append(_route(app, api, function, event_name, props))
+                route = _route(app, api, function, event_name, props)
+                if route.path != "/" and route.path.endswith("/"):
+                    # SAM keeps the route in the API body but HTTP APIs create no route ending in
+                    # "/" (serverless-application-model issue 1949): it is never matched here either.
+                    app.warnings.append(f"{where}: path {route.path} ends in '/', which HTTP APIs do not route")
+                app.routes.append(route)
             elif kind == "SQS":
                 app.sqs_sources.append(
                     SqsSource(

@@ -235,9 +235,28 @@ def recv_frame(sock: socket.socket) -> dict[str, Any] | None:
     return None if data is None else json.loads(data)
 
 
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent(parent_pid: int | None) -> None:
+    """Ask Linux to SIGKILL this process when its parent ends, however it ends (prctl(2)
+    ``PR_SET_PDEATHSIG``; the setting survives ``execve``), and exit now if the parent is already
+    gone. Elsewhere a no-op: the worker still exits when its socket reaches EOF."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(0)
+
+
 def main(argv: list[str]) -> int:
     """Worker process entry point: serve invocations until the parent closes the socket."""
     fd, config = int(argv[0]), json.loads(argv[1])
+    die_with_parent(config.get("parent_pid"))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent stops us
     prepare_sys_path(config["sys_path"])
     sock = socket.socket(fileno=fd)

@@ -39,7 +39,7 @@ def test_user_id(fixture_root, capsys) -> None:
 def test_routes(fixture_root, capsys) -> None:
     assert main(["routes"]) == 0
     out = capsys.readouterr().out
-    assert "GET     /shop/items/{item_id}/ -> ShopStack/GetItemFunction (JWT Jwt)" in out
+    assert "GET     /shop/items/{item_id} -> ShopStack/GetItemFunction (JWT Jwt)" in out
     assert "/shop/players/{player_id}/next -> ShopStack/PlayerFunction (Lambda authorizer Device)" in out
 
 

@@ -65,9 +65,9 @@ def test_jwt_route_needs_a_valid_token(gateway, keys) -> None:
 
 
 def test_function_gets_the_api_gateway_event(gateway, keys, test_app) -> None:
-    body = echoed(call(gateway, "GET", "/shop/items/7/", headers=[bearer(keys), ("Cookie", "a=1; b=2")], query="x=1&x=2"))
+    body = echoed(call(gateway, "GET", "/shop/items/7", headers=[bearer(keys), ("Cookie", "a=1; b=2")], query="x=1&x=2"))
     event = body["event"]
-    assert event["rawPath"] == "/shop/items/7/" and event["routeKey"] == "GET /items/{item_id}/"
+    assert event["rawPath"] == "/shop/items/7" and event["routeKey"] == "GET /items/{item_id}"
     assert event["pathParameters"] == {"item_id": "7"} and event["queryStringParameters"] == {"x": "1,2"}
     assert event["cookies"] == ["a=1", "b=2"]
     assert event["headers"]["x-forwarded-proto"] == "http" and event["headers"]["x-forwarded-for"] == "127.0.0.1"

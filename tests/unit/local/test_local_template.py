@@ -80,7 +80,7 @@ def test_queues_buckets_and_notifications(test_app) -> None:
 
 def test_routes_and_authorizers(test_app) -> None:
     routes = {r.route_key: r for r in test_app.routes}
-    assert isinstance(routes["GET /items/{item_id}/"].authorizer, JwtAuthorizerConfig)
+    assert isinstance(routes["GET /items/{item_id}"].authorizer, JwtAuthorizerConfig)
     assert routes["GET /health"].authorizer is None
     device = routes["GET /players/{player_id}/next"].authorizer
     assert isinstance(device, LambdaAuthorizerConfig)
@@ -111,7 +111,7 @@ def test_real_templates(family_app) -> None:
     assert uploads.queue_notifications[0].queue_arn == media_queue.arn
     assert uploads.queue_notifications[0].filter_rules == [{"Name": "prefix", "Value": "originals/"}]
     processor = family_app.function("FamilyStack/MediaProcessorFunction")
-    assert (processor.timeout, processor.memory_size) == (60, 1769)
+    assert (processor.timeout, processor.memory_size) == (120, 1769)
     assert processor.environment["UPLOADS_BUCKET"] == uploads.name
     assert processor.environment["API_BASE_PATH"] == "/family"
     assert processor.code_dir == REPO_ROOT / "functions" / "family"
@@ -120,7 +120,7 @@ def test_real_templates(family_app) -> None:
     assert source.queue_arn == media_queue.arn and source.report_batch_item_failures
     http_events = sum(1 for f in family_app.functions if f.stack is api.stack for e in f.events.values() if e["Type"] == "HttpApi")
     assert len([r for r in family_app.routes if r.api is api]) == http_events
-    me = next(r for r in family_app.routes if r.route_key == "GET /api/v1/me/")
+    me = next(r for r in family_app.routes if r.route_key == "GET /api/v1/me")
     assert me.function.handler == "family.handlers.get_me.handler" and me.authorizer.name == "CognitoJwt"
 
 

@@ -4,6 +4,12 @@ Rules from ARCHITECTURE.md ("Data"): psycopg 3, ``prepare_threshold=None`` becau
 a connection that uses prepared statements, and pgvector's adapter registered so ``vector``
 columns read and write as numpy-free Python lists / ``pgvector.Vector``.
 
+How a connection logs in (``Settings``): locally ``DATABASE_URL``; on AWS each product's functions
+log in to RDS Proxy as the product's own role (``DB_USER``, e.g. ``backlot_family``, created by
+``backlot.roles``) with an RDS IAM auth token as the password (``DB_IAM_AUTH=true``), and only the
+migration functions use the master secret (``DB_SECRET_ARN``). TLS is ``verify-full`` against the
+proxy's ACM certificate.
+
 Lambda runs one invocation at a time per execution environment, but FastAPI runs sync routes and
 dependencies in anyio worker threads that end with each invocation: a connection kept per thread
 would be a new connection (TLS, authentication through RDS Proxy) on every request. So the Lambda
@@ -15,6 +21,7 @@ per thread, so threads running at the same time never share one.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -76,9 +83,91 @@ def invocation_scope() -> Iterator[None]:
 
 
 def _conninfo(*, force_fetch: bool = False) -> dict[str, Any]:
+    """The keyword arguments of ``psycopg.connect`` for the configured way in (see ``Settings``)."""
     settings = get_settings()
     if settings.database_url:
         return {"conninfo": settings.database_url}
+    if settings.db_iam_auth:
+        return iam_conninfo()
+    return master_conninfo(force_fetch=force_fetch)
+
+
+#: Seconds an RDS IAM auth token is valid for; it is only checked when a connection is opened.
+#: Source: AWS docs, "IAM database authentication" (tokens have a lifetime of 15 minutes).
+IAM_TOKEN_LIFETIME_S = 900
+
+
+def iam_conninfo() -> dict[str, Any]:
+    """Connection arguments for ``DB_USER`` at ``DB_HOST`` with a fresh RDS IAM auth token.
+
+    A token is made for every new connection: it is a local SigV4 signature (no network call,
+    well under a millisecond once botocore is imported) and it expires 15 minutes after it is
+    made, while a connection lives as long as the execution environment. The proxy checks the
+    signature and that the function's role may ``rds-db:connect`` as that user.
+    """
+    settings = get_settings()
+    assert settings.db_host and settings.db_user and settings.aws_region  # Settings validated it
+    return {
+        "host": settings.db_host,
+        "port": settings.db_port,
+        "dbname": settings.db_name,
+        "user": settings.db_user,
+        "password": iam_auth_token(
+            host=settings.db_host, port=settings.db_port, user=settings.db_user, region=settings.aws_region
+        ),
+        **_tls(),
+    }
+
+
+def iam_auth_token(*, host: str, port: int, user: str, region: str) -> str:
+    """Return an RDS IAM auth token: the password for ``user`` at ``host:port`` for 15 minutes.
+
+    The token is what boto3's ``rds`` client ``generate_db_auth_token(DBHostname, Port,
+    DBUsername, Region)`` returns (``botocore.signers.generate_db_auth_token``: a SigV4
+    query-string presigned ``GET https://host:port/?Action=connect&DBUser=user`` for the
+    ``rds-db`` service, expiring in 900 s, without the scheme), built here from botocore's signer
+    directly: creating an ``rds`` client loads the whole RDS service model (about 55 ms of a
+    cold start on python3.13) for a signature that needs none of it. A unit test checks that
+    both give the same token.
+
+    Credentials: the execution role's keys that Lambda puts in the environment, else botocore's
+    usual chain (profiles, container credentials, ...).
+
+    Raises:
+        RuntimeError: no AWS credentials can be found.
+    """
+    from botocore.auth import SigV4QueryAuth
+    from botocore.awsrequest import AWSRequest
+
+    request = AWSRequest(method="GET", url=f"https://{host}:{port}/", params={"Action": "connect", "DBUser": user})
+    SigV4QueryAuth(_aws_credentials(), "rds-db", region, expires=IAM_TOKEN_LIFETIME_S).add_auth(request)
+    return request.prepare().url[len("https://"):]
+
+
+def _aws_credentials() -> Any:
+    from botocore.credentials import EnvProvider
+
+    credentials = EnvProvider().load()
+    if credentials is None:
+        import botocore.session
+
+        credentials = botocore.session.get_session().get_credentials()
+    if credentials is None:
+        raise RuntimeError("no AWS credentials to sign the RDS IAM auth token")
+    return credentials.get_frozen_credentials()
+
+
+def master_conninfo(*, force_fetch: bool = False) -> dict[str, Any]:
+    """Connection arguments for the master user from the ``DB_SECRET_ARN`` secret (migrations).
+
+    The secret is cached for 5 minutes (Powertools parameters); ``force_fetch`` reads it again.
+
+    Raises:
+        ValueError: ``DB_HOST`` or ``DB_SECRET_ARN`` is not set.
+    """
+    settings = get_settings()
+    if not (settings.db_host and settings.db_secret_arn):
+        raise ValueError("the master secret path needs DB_HOST and DB_SECRET_ARN")
     from aws_lambda_powertools.utilities.parameters import get_secret
 
     secret = get_secret(settings.db_secret_arn, transform="json", max_age=300, force_fetch=force_fetch)
@@ -88,24 +177,54 @@ def _conninfo(*, force_fetch: bool = False) -> dict[str, Any]:
         "dbname": settings.db_name,
         "user": secret["username"],
         "password": secret["password"],
-        "sslmode": "require",
+        **_tls(),
     }
+
+
+def _tls() -> dict[str, str]:
+    """``sslmode`` and, when the server's certificate is verified, ``sslrootcert``."""
+    settings = get_settings()
+    tls = {"sslmode": settings.db_sslmode}
+    if settings.db_sslmode in ("verify-ca", "verify-full"):
+        tls["sslrootcert"] = settings.db_ssl_root_cert or default_root_cert()
+    return tls
+
+
+def default_root_cert() -> str:
+    """The CA bundle that verifies RDS Proxy's certificate: botocore's ``cacert.pem``.
+
+    RDS Proxy's certificates come from AWS Certificate Manager (AWS docs, "Using TLS/SSL with RDS
+    Proxy"), so they chain to the Amazon Trust Services roots (Amazon Root CA 1-4, Starfield),
+    which botocore's bundle carries; botocore is in every Lambda Python runtime. Found without
+    importing botocore. Without botocore, libpq's ``system`` trust store.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("botocore")
+    if spec is not None and spec.submodule_search_locations:
+        for folder in spec.submodule_search_locations:
+            bundle = f"{folder}/cacert.pem"
+            if os.path.isfile(bundle):
+                return bundle
+    return "system"
 
 
 def connect() -> psycopg.Connection:
     """Open a new autocommit connection with dict rows and pgvector registered.
 
-    With a Secrets Manager secret, a refused connection is tried once more with the secret
-    fetched again: the cached copy (5 minutes) may predate a rotation.
+    With the master secret, a refused connection is tried once more with the secret fetched
+    again: the cached copy (5 minutes) may predate a rotation. With IAM auth every connection
+    gets a new token, so there is nothing to refresh.
 
     Raises:
         psycopg.OperationalError: the server cannot be reached or refuses the credentials.
     """
+    settings = get_settings()
     info = _conninfo()
     try:
         conn = _open(info)
     except psycopg.OperationalError:
-        if "password" not in info:
+        if settings.database_url or settings.db_iam_auth:
             raise
         fresh = _conninfo(force_fetch=True)
         if (fresh["user"], fresh["password"]) == (info["user"], info["password"]):

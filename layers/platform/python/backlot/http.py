@@ -20,6 +20,7 @@ Unexpected exceptions become a 500 carrying only the request id; the stack goes 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -28,8 +29,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from mangum import Mangum
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from backlot import db
 from backlot.auth import Principal, ensure_user, principal_from_event
@@ -102,6 +105,7 @@ def create_app(*, title: str, routers: Sequence[APIRouter], error_format: ErrorF
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     for router in routers:
         app.include_router(router)
+    serve_without_trailing_slash(app, routers)
 
     def respond(request: Request, status: int, code: str, detail: str, fields: list[dict[str, Any]]) -> JSONResponse:
         return JSONResponse(
@@ -132,6 +136,36 @@ def create_app(*, title: str, routers: Sequence[APIRouter], error_format: ErrorF
         return respond(request, 500, "internal_error", f"internal error; quote request id {request_id}", [])
 
     return app
+
+
+class _SlashAliases:
+    """ASGI middleware: a request for ``/x`` where only ``/x/`` is a route is routed as ``/x/``."""
+
+    def __init__(self, app: Any, patterns: Sequence[re.Pattern[str]]) -> None:
+        self.app = app
+        self.patterns = patterns
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and not path.endswith("/") and any(p.match(path) for p in self.patterns):
+            raw = scope.get("raw_path") or path.encode()
+            scope = {**scope, "path": path + "/", "raw_path": raw + b"/"}
+        await self.app(scope, receive, send)
+
+
+def serve_without_trailing_slash(app: FastAPI, routers: Sequence[APIRouter]) -> None:
+    """Serve every route documented as ``/x/`` at ``/x`` too, and never redirect between the two.
+
+    The templates route ``/x`` and ``/x/{proxy+}`` to the same function (HTTP APIs create no route
+    ending in ``/``; README "Routes"), so the function sees both paths. Starlette's slash redirect
+    is turned off: its ``Location`` would lack the custom-domain base path (``/family``) that
+    Mangum strips. The OpenAPI document keeps the design documents' paths.
+    """
+    app.router.redirect_slashes = False
+    paths = {route.path for router in routers for route in router.routes if isinstance(route, APIRoute)}
+    patterns = [compile_path(p.rstrip("/"))[0] for p in sorted(paths) if len(p) > 1 and p.endswith("/") and p.rstrip("/") not in paths]
+    if patterns:
+        app.add_middleware(_SlashAliases, patterns=patterns)
 
 
 def lambda_handler(app: FastAPI, *, base_path: str = "") -> Callable[[dict[str, Any], Any], dict[str, Any]]:
