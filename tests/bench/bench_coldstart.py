@@ -245,7 +245,9 @@ def main() -> None:
     python313 = find_python313()
     build_dir = build(project, python313, rebuild=args.rebuild)
     runtime = runtime_dir(project, python313)
-    services = LocalServices(project / ".backlot" / "bench", log=lambda line: print(f"# {line}", flush=True))
+    state = project / ".backlot" / "bench"
+    state.mkdir(parents=True, exist_ok=True)
+    services = LocalServices(state, log=lambda line: print(f"# {line}", flush=True))
     try:
         services_env = start_services(services, project)
         app = load_application(build_dir, aws_endpoint=services.aws_endpoint)

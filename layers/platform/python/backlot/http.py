@@ -2,9 +2,9 @@
 
 A product describes its HTTP API once, as a :class:`ProductApi` (title, base path, error format).
 Each HTTP function's entry module is ``app = API.route_app(router, "<route name>")`` and
-``handler = API.handler(app)``: an app holding that one route, so a cold start pays for one route and the modules it imports
-(ARCHITECTURE.md, "Triggers"); the whole-product app (``API.app(routers)``) serves tests, the
-local runtime and the OpenAPI document. Mangum turns the API Gateway HTTP API v2.0 event into an
+``handler = API.handler(app)``: an app holding that one route, so a cold start pays for one route
+and the modules it imports (ARCHITECTURE.md, "Triggers"); the whole-product app
+(``API.app(routers)``) serves tests, the local runtime and the OpenAPI document. Mangum turns the API Gateway HTTP API v2.0 event into an
 ASGI request (``lifespan="off"``: Lambda has no shutdown hook to run it) and strips the
 custom-domain base path (``/family``) when present.
 
