@@ -252,6 +252,8 @@ def main() -> None:
         services_env = start_services(services, project)
         app = load_application(build_dir, aws_endpoint=services.aws_endpoint)
         functions = [f for f in app.functions if args.only in f.id]
+        if not functions:
+            raise SystemExit(f"no function id contains {args.only!r}")
         layer_dirs = [str(d) for d in (functions[0].layer_dirs if functions else [])]
 
         folders = sorted({*(f.code_dir for f in functions), *(d for f in functions for d in f.layer_dirs)})
