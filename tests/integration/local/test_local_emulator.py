@@ -6,13 +6,18 @@ from __future__ import annotations
 import json
 import time
 
+from pathlib import Path
+
 import httpx
 import pytest
+from cfnlint.decode import cfn_yaml
 
 from backlot.storage import object_refs_from_s3_event
 from backlot_local.emulator import provision
 
 from .conftest import AWS_EVENTS, drain
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _uploads(app):
@@ -46,7 +51,8 @@ def test_resources_exist_as_the_templates_declare(family_app, sqs, s3) -> None:
     queue = _media_queue(family_app)
     attributes = sqs.get_queue_attributes(QueueUrl=queue.url, AttributeNames=["All"])["Attributes"]
     assert attributes["QueueArn"] == queue.arn
-    assert attributes["VisibilityTimeout"] == "360"
+    declared = cfn_yaml.load(str(REPO / "functions" / "family" / "template.yaml"))["Resources"]["MediaQueue"]["Properties"]
+    assert attributes["VisibilityTimeout"] == str(declared["VisibilityTimeout"])
     assert json.loads(attributes["RedrivePolicy"]) == {"deadLetterTargetArn": queue.dead_letter_arn, "maxReceiveCount": 3}
     assert {b["Name"] for b in s3.list_buckets()["Buckets"]} >= {"backlot-dev-family-uploads-123456789012", "backlot-dev-family-media-123456789012"}
     (config,) = s3.get_bucket_notification_configuration(Bucket=_uploads(family_app).name)["QueueConfigurations"]
