@@ -57,7 +57,16 @@ def test_the_token_is_the_one_boto3_generates(
     # signs with the CRT instead, which orders the query differently. Compare with what Lambda runs.
     monkeypatch.setitem(botocore.auth.AUTH_TYPE_MAPS, "v4-query", botocore.auth.SigV4QueryAuth)
 
-    expected = boto3.client("rds", region_name="us-east-1").generate_db_auth_token(
+    # A session of its own with the environment's credentials: boto3's default session may have
+    # been set up by an earlier test with other credentials.
+    import os
+
+    session = boto3.session.Session(
+        aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=os.environ["AWS_SESSION_TOKEN"],
+    )
+    expected = session.client("rds", region_name="us-east-1").generate_db_auth_token(
         DBHostname=HOST, Port=5432, DBUsername="backlot_family", Region="us-east-1"
     )
     token = db.iam_auth_token(host=HOST, port=5432, user="backlot_family", region="us-east-1")
