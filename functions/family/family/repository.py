@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg import sql
+from psycopg import Connection, sql
 
 from backlot import db
 
@@ -22,7 +22,7 @@ EXPERIENCE_COLUMNS = (
     "place_lat, place_lng, status, prep_notes, needs_adult, cost_estimate::float8 AS cost_estimate, weather, "
     "time_of_day, day_of_week, tags, created_by, created_at, updated_at"
 )
-REVIEW_COLUMNS = "id, experience_id, household_id, rating, effort_felt, cleanup_felt, note, reviewed_by, created_at"
+REVIEW_COLUMNS = "id, experience_id, household_id, rating, effort_felt, cleanup_felt, note, reviewed_by, merry_moment_id, created_at"
 MOMENT_COLUMNS = (
     "id, household_id, experience_id, title, description, participant_ids, occurred_at, place, media_ids, "
     "created_by, is_manual, created_at, updated_at"
@@ -62,18 +62,157 @@ def create_household(name: str, owner: UUID, time_zone: str | None = None) -> di
     return row
 
 
-def list_households(user_id: UUID) -> list[dict[str, Any]]:
-    return db.connection().execute(
-        """
-        SELECT h.*, m.role,
-               (SELECT array_agg(user_id ORDER BY added_at) FROM family.household_members WHERE household_id = h.id) AS member_ids
-          FROM family.households h JOIN family.household_members m ON m.household_id = h.id
-         WHERE m.user_id = %s
-         ORDER BY h.created_at, h.id
-         LIMIT 500
-        """,
-        (user_id,),
+HOUSEHOLD_SELECT = (
+    "h.id, h.name, h.created_by, h.created_at, h.last_activity_at, h.time_zone, m.role, "
+    "(SELECT array_agg(user_id ORDER BY added_at, user_id) FROM family.household_members WHERE household_id = h.id) AS member_ids"
+)
+
+
+def list_households(conn: Connection, user_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+    """The user's households, oldest first, keyset-paged on ``(created_at, id)`` after ``after``;
+    ``limit + 1`` rows tell if more follow (``backlot.pagination.page``)."""
+    params: dict[str, Any] = {"user_id": user_id, "limit": limit + 1}
+    extra = ""
+    if after:
+        extra = " AND (h.created_at, h.id) > (%(after_at)s, %(after_id)s)"
+        params["after_at"], params["after_id"] = after
+    return conn.execute(
+        f"SELECT {HOUSEHOLD_SELECT} FROM family.households h JOIN family.household_members m ON m.household_id = h.id "
+        f"WHERE m.user_id = %(user_id)s{extra} ORDER BY h.created_at, h.id LIMIT %(limit)s",
+        params,
     ).fetchall()
+
+
+def get_household(conn: Connection, household_id: UUID, user_id: UUID) -> dict[str, Any] | None:
+    """The household as its member ``user_id`` sees it (with ``role`` and ``member_ids``), or None."""
+    return conn.execute(
+        f"SELECT {HOUSEHOLD_SELECT} FROM family.households h JOIN family.household_members m ON m.household_id = h.id "
+        "WHERE h.id = %s AND m.user_id = %s",
+        (household_id, user_id),
+    ).fetchone()
+
+
+def lock_household(conn: Connection, household_id: UUID) -> bool:
+    """Lock the household's row for the rest of the transaction (membership changes of one
+    household run one at a time, so "another owner remains" cannot be read by two leaving owners
+    at once); False when it does not exist."""
+    return conn.execute("SELECT 1 FROM family.households WHERE id = %s FOR UPDATE", (household_id,)).fetchone() is not None
+
+
+INVITATION_COLUMNS = "i.id, i.household_id, h.name AS household_name, i.user_id, i.invited_by, i.status, i.created_at, i.responded_at"
+
+
+def invite(conn: Connection, household_id: UUID, user_id: UUID, invited_by: UUID) -> tuple[dict[str, Any], bool]:
+    """The pending invitation of ``user_id`` to the household, created unless one is pending
+    (``household_invitations_pending_uq``); returns (invitation, created). Creates the platform
+    user row of a user id never seen."""
+    conn.execute("INSERT INTO platform.users (id) VALUES (%s) ON CONFLICT DO NOTHING", (user_id,))
+    created = conn.execute(
+        "INSERT INTO family.household_invitations (household_id, user_id, invited_by) VALUES (%s, %s, %s) "
+        "ON CONFLICT (household_id, user_id) WHERE status = 'pending' DO NOTHING RETURNING id",
+        (household_id, user_id, invited_by),
+    ).fetchone()
+    row = conn.execute(
+        f"SELECT {INVITATION_COLUMNS} FROM family.household_invitations i JOIN family.households h ON h.id = i.household_id "
+        "WHERE i.household_id = %s AND i.user_id = %s AND i.status = 'pending'",
+        (household_id, user_id),
+    ).fetchone()
+    return row, created is not None
+
+
+def list_invitations(conn: Connection, user_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+    """The user's pending invitations, oldest first, keyset-paged on ``(created_at, id)``."""
+    params: dict[str, Any] = {"user_id": user_id, "limit": limit + 1}
+    extra = ""
+    if after:
+        extra = " AND (i.created_at, i.id) > (%(after_at)s, %(after_id)s)"
+        params["after_at"], params["after_id"] = after
+    return conn.execute(
+        f"SELECT {INVITATION_COLUMNS} FROM family.household_invitations i JOIN family.households h ON h.id = i.household_id "
+        f"WHERE i.user_id = %(user_id)s AND i.status = 'pending'{extra} ORDER BY i.created_at, i.id LIMIT %(limit)s",
+        params,
+    ).fetchall()
+
+
+def get_invitation(conn: Connection, invitation_id: UUID, user_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+    """The invitation if it was sent to ``user_id`` (anyone else's is not found)."""
+    lock = " FOR UPDATE OF i" if for_update else ""
+    return conn.execute(
+        f"SELECT {INVITATION_COLUMNS} FROM family.household_invitations i JOIN family.households h ON h.id = i.household_id "
+        f"WHERE i.id = %s AND i.user_id = %s{lock}",
+        (invitation_id, user_id),
+    ).fetchone()
+
+
+def respond_invitation(conn: Connection, invitation_id: UUID, status: str) -> None:
+    conn.execute(
+        "UPDATE family.household_invitations SET status = %s, responded_at = now() WHERE id = %s AND status = 'pending'",
+        (status, invitation_id),
+    )
+
+
+def set_member_role(conn: Connection, household_id: UUID, user_id: UUID, role: str) -> bool:
+    cur = conn.execute(
+        "UPDATE family.household_members SET role = %s WHERE household_id = %s AND user_id = %s", (role, household_id, user_id)
+    )
+    return cur.rowcount == 1
+
+
+def household_media_for_deletion(conn: Connection, household_id: UUID) -> list[dict[str, Any]]:
+    """Every media item of the household, locked (a processor recording its result waits, then
+    finds the row gone), with the keys naming its objects."""
+    return conn.execute(
+        "SELECT id, original_key, file_key, preview_key, thumbnail_key FROM family.media_items WHERE household_id = %s FOR UPDATE",
+        (household_id,),
+    ).fetchall()
+
+
+def delete_household(conn: Connection, household_id: UUID) -> bool:
+    """Delete the household and, by ``ON DELETE CASCADE``, every row of it."""
+    return conn.execute("DELETE FROM family.households WHERE id = %s", (household_id,)).rowcount == 1
+
+
+def queue_object_deletion(conn: Connection, media_prefix: str, media_keys: list[str], original_keys: list[str]) -> dict[str, Any]:
+    """Record S3 objects to delete once this transaction commits (``family.object_deletions``)."""
+    return conn.execute(
+        "INSERT INTO family.object_deletions (media_prefix, media_keys, original_keys) VALUES (%s, %s, %s) RETURNING *",
+        (media_prefix, media_keys, original_keys),
+    ).fetchone()
+
+
+def stale_object_deletions(conn: Connection, older_than_seconds: int, limit: int) -> list[dict[str, Any]]:
+    """Deletions left over by a delete whose S3 calls failed (older than ``older_than_seconds``)."""
+    return conn.execute(
+        "SELECT * FROM family.object_deletions WHERE created_at < now() - make_interval(secs => %s) ORDER BY created_at LIMIT %s",
+        (older_than_seconds, limit),
+    ).fetchall()
+
+
+def forget_object_deletion(conn: Connection, deletion_id: UUID) -> None:
+    conn.execute("DELETE FROM family.object_deletions WHERE id = %s", (deletion_id,))
+
+
+def non_members(conn: Connection, household_id: UUID, user_ids: list[str]) -> list[str]:
+    """Those of ``user_ids`` (text, as ``participant_ids`` holds them) that are not members of the household."""
+    if not user_ids:
+        return []
+    return [
+        r["id"]
+        for r in conn.execute(
+            "SELECT p.id FROM unnest(%s::text[]) WITH ORDINALITY AS p(id, n) "
+            "WHERE NOT EXISTS (SELECT 1 FROM family.household_members hm WHERE hm.household_id = %s AND hm.user_id::text = p.id) "
+            "ORDER BY p.n",
+            (user_ids, household_id),
+        )
+    ]
+
+
+#: The condition "every one of %(participant_ids)s is a member of %(household_id)s", for the
+#: guarded single-statement writes (``insert_experience``, ``update_experience``, ``insert_moment``).
+PARTICIPANTS_ARE_MEMBERS = (
+    "NOT EXISTS (SELECT 1 FROM unnest(%(participant_ids)s::text[]) AS p(id) WHERE NOT EXISTS ("
+    "SELECT 1 FROM family.household_members hm WHERE hm.household_id = %(household_id)s AND hm.user_id::text = p.id))"
+)
 
 
 def member_role(household_id: UUID, user_id: UUID) -> str | None:
@@ -83,15 +222,13 @@ def member_role(household_id: UUID, user_id: UUID) -> str | None:
     return row["role"] if row else None
 
 
-def add_member(household_id: UUID, user_id: UUID) -> bool:
-    """Add ``user_id`` (creating its platform user row if never seen); False if already a member."""
-    with db.transaction() as conn:
-        conn.execute("INSERT INTO platform.users (id) VALUES (%s) ON CONFLICT DO NOTHING", (user_id,))
-        cur = conn.execute(
-            "INSERT INTO family.household_members (household_id, user_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-            (household_id, user_id),
-        )
-        return cur.rowcount == 1
+def add_member(conn: Connection, household_id: UUID, user_id: UUID) -> bool:
+    """Make ``user_id`` a ``member`` (an accepted invitation); False if already a member."""
+    cur = conn.execute(
+        "INSERT INTO family.household_members (household_id, user_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+        (household_id, user_id),
+    )
+    return cur.rowcount == 1
 
 
 def remove_member(household_id: UUID, user_id: UUID) -> bool:
@@ -121,8 +258,31 @@ def touch_household(household_id: UUID, at: datetime) -> None:
 
 
 # ---------------------------------------------------------------- experiences
-def insert_experience(values: dict[str, Any]) -> dict[str, Any]:
-    return db.insert("family.experiences", values, returning=EXPERIENCE_COLUMNS)
+def _insert_where(conn: Connection, table: str, values: dict[str, Any], condition: str, condition_params: dict[str, Any],
+                  returning: str) -> dict[str, Any] | None:
+    """``INSERT INTO <table> (<keys>) SELECT <values> WHERE <condition> RETURNING <returning>``: one
+    statement, so the condition is read in the same snapshot the row is written in. None when the
+    condition is false. ``table``, ``condition`` and ``returning`` are trusted SQL from this module."""
+    schema, _, name = table.rpartition(".")
+    params = {f"v_{k}": v for k, v in values.items()} | condition_params
+    query = sql.SQL("INSERT INTO {} ({}) SELECT {} WHERE " + condition + " RETURNING " + returning).format(
+        sql.Identifier(schema, name),
+        sql.SQL(", ").join(map(sql.Identifier, values)),
+        sql.SQL(", ").join(sql.Placeholder(f"v_{k}") for k in values),
+    )
+    return conn.execute(query, params).fetchone()
+
+
+def insert_experience(conn: Connection, values: dict[str, Any]) -> dict[str, Any] | None:
+    """Insert the experience if every one of its ``participant_ids`` is a member of its household
+    (document 000, "participants exist"); None otherwise (``non_members`` says who is not).
+
+    Raises:
+        psycopg.errors.ForeignKeyViolation: the household was deleted meanwhile.
+    """
+    return _insert_where(conn, "family.experiences", values, PARTICIPANTS_ARE_MEMBERS,
+                         {"participant_ids": values.get("participant_ids") or [], "household_id": values["household_id"]},
+                         EXPERIENCE_COLUMNS)
 
 
 def get_experience(experience_id: UUID, user_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
@@ -136,9 +296,15 @@ def get_experience(experience_id: UUID, user_id: UUID, *, for_update: bool = Fal
 
 
 def update_experience(experience_id: UUID, user_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
+    """Apply ``changes``; None when the experience is not the user's, or when ``changes`` has
+    ``participant_ids`` of which one is not a member of the experience's household."""
     assignments, params = db.assignments(changes)
+    guard = ""
+    if "participant_ids" in changes:
+        guard = " AND " + PARTICIPANTS_ARE_MEMBERS.replace("%(household_id)s", "family.experiences.household_id")
+        params["participant_ids"] = changes["participant_ids"] or []
     query = sql.SQL(
-        "UPDATE family.experiences SET {}, updated_at = now() WHERE id = %(id)s AND " + MEMBER_OF + " RETURNING " + EXPERIENCE_COLUMNS
+        "UPDATE family.experiences SET {}, updated_at = now() WHERE id = %(id)s AND " + MEMBER_OF + guard + " RETURNING " + EXPERIENCE_COLUMNS
     ).format(assignments)
     return db.connection().execute(query, params | {"id": experience_id, "user_id": user_id}).fetchone()
 
@@ -188,9 +354,19 @@ def household_activity_names(household_id: UUID) -> list[str]:
 
 # ---------------------------------------------------------------- reviews and weights
 def insert_review(values: dict[str, Any]) -> dict[str, Any] | None:
-    """Insert a review; None when this reviewer already reviewed this experience."""
+    """Insert a review; None when this reviewer already reviewed this experience.
+
+    Raises:
+        psycopg.errors.ForeignKeyViolation: the experience was deleted meanwhile.
+    """
     return db.insert("family.experience_reviews", values, returning=REVIEW_COLUMNS,
                      on_conflict="ON CONFLICT (experience_id, reviewed_by) DO NOTHING")
+
+
+def set_review_moment(conn: Connection, review_id: UUID, moment_id: UUID) -> dict[str, Any]:
+    return conn.execute(
+        f"UPDATE family.experience_reviews SET merry_moment_id = %s WHERE id = %s RETURNING {REVIEW_COLUMNS}", (moment_id, review_id)
+    ).fetchone()
 
 
 def find_review(experience_id: UUID, reviewer: UUID) -> dict[str, Any] | None:
@@ -251,8 +427,16 @@ def lock_weights(household_id: UUID, activity: str) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------- merry moments
-def insert_moment(values: dict[str, Any]) -> dict[str, Any]:
-    return db.insert("family.merry_moments", values, returning=MOMENT_COLUMNS)
+def insert_moment(conn: Connection, values: dict[str, Any]) -> dict[str, Any] | None:
+    """Insert the moment if every one of its ``participant_ids`` is a member of its household;
+    None otherwise.
+
+    Raises:
+        psycopg.errors.ForeignKeyViolation: the household or ``experience_id`` was deleted meanwhile.
+    """
+    return _insert_where(conn, "family.merry_moments", values, PARTICIPANTS_ARE_MEMBERS,
+                         {"participant_ids": values.get("participant_ids") or [], "household_id": values["household_id"]},
+                         MOMENT_COLUMNS)
 
 
 def get_moment(moment_id: UUID, user_id: UUID) -> dict[str, Any] | None:
@@ -378,9 +562,11 @@ def discard_media(media_id: UUID) -> None:
     db.connection().execute("DELETE FROM family.media_items WHERE id = %s", (media_id,))
 
 
-def media_exists(original_key: str) -> bool:
-    """Whether an item names this original (media processor: an original without one is an orphan)."""
-    return bool(db.connection().execute("SELECT 1 FROM family.media_items WHERE original_key = %s", (original_key,)).fetchone())
+def media_status(original_key: str) -> str | None:
+    """The status of the item naming this original, None when no item does (media processor: an
+    original without one is an orphan, one of an item no longer pending a resubmission)."""
+    row = db.connection().execute("SELECT status FROM family.media_items WHERE original_key = %s", (original_key,)).fetchone()
+    return row["status"] if row else None
 
 
 def claim_media(original_key: str, lease_seconds: int) -> dict[str, Any] | None:

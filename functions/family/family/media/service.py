@@ -10,6 +10,9 @@ image, truncated, a decompression bomb) is marked ``rejected`` with its reason a
 only transient failures (S3 or PostgreSQL unavailable) raise, so SQS retries them and finally
 moves them to the dead-letter queue.
 
+An original whose item is already processed (the presigned POST form submitted a second time
+while still valid) is deleted unread: each item is processed once, from one upload.
+
 Deleted items (``DELETE /media/{id}/``, ``family.service.delete_media``) are never brought back: a
 processor that finds the row gone when it records its result deletes what it wrote and the
 original; an original that no row names (it arrived, or its event was redelivered, after the
@@ -48,9 +51,12 @@ def process_object(ref: S3ObjectRef) -> str:
         return "skipped"
     item = repo.claim_media(ref.key, settings.processing_lease_seconds)
     if item is None:
-        if not repo.media_exists(ref.key):
+        status = repo.media_status(ref.key)
+        if status is None:
             return _remove_orphan(ref)
-        logger.info("nothing to do (already processed or claimed)", extra={"key": ref.key})
+        if status != "pending":
+            return _remove_resubmitted(ref, status)
+        logger.info("nothing to do (claimed by another delivery)", extra={"key": ref.key})
         return "skipped"
     try:
         try:
@@ -117,6 +123,17 @@ def _remove_deleted(item: dict[str, Any], ref: S3ObjectRef, written: list[str]) 
                               extra_media_keys=written, original=ref.key)
     metrics.add_metric(name="MediaDeletedWhileProcessing", unit="Count", value=1)
     logger.info("media deleted while it was processed; its objects are removed", extra={"media_id": str(item["id"])})
+    return "deleted"
+
+
+def _remove_resubmitted(ref: S3ObjectRef, status: str) -> str:
+    """An original whose item is already ``ready`` or ``rejected``: the presigned POST form was
+    submitted again while it was still valid (or its event was redelivered after the delete of a
+    processed original). An item is processed once; nothing else may keep the file (it may carry
+    the family's location), so it is deleted unread (issue 9, item 5)."""
+    storage.delete(ref.bucket, ref.key)
+    metrics.add_metric(name="MediaResubmissionDeleted", unit="Count", value=1)
+    logger.info("original of an item already processed deleted", extra={"key": ref.key, "status": status})
     return "deleted"
 
 
