@@ -60,7 +60,10 @@ def process_object(ref: S3ObjectRef) -> str:
         return "skipped"
     try:
         try:
-            data = storage.read_upload(ref, max_bytes=settings.max_presigned_upload_bytes)
+            # the declared size (presigned uploads; the real size of multipart ones) bounds what is
+            # read, as the POST policy does on S3 (the emulator does not check policies)
+            declared = item["file_size_bytes"] or settings.max_presigned_upload_bytes
+            data = storage.read_upload(ref, max_bytes=min(declared, settings.max_presigned_upload_bytes))
         except storage.UploadUnavailable as gone:
             return _reject(item, ref, MediaRejected(gone.code, gone.reason))
         try:
