@@ -1,5 +1,8 @@
 """SQL of the family product (psycopg 3, hand-written). The only module here that talks to PostgreSQL.
 
+Every function takes the connection as its first argument: the service owns the transactions
+(``backlot.db.transaction``) and passes their connection; nothing here opens one.
+
 Authorization lives in the queries: every read and write of household data is constrained by
 ``family.household_members`` for the calling user, so a row of another household is simply not
 found (ARCHITECTURE.md, "Platform conventions").
@@ -49,16 +52,16 @@ MEDIA_COLUMNS = (
 
 
 # ---------------------------------------------------------------- households
-def create_household(name: str, owner: UUID, time_zone: str | None = None) -> dict[str, Any]:
-    with db.transaction() as conn:
-        row = conn.execute(
-            "INSERT INTO family.households (name, created_by, time_zone) VALUES (%s, %s, %s) RETURNING *",
-            (name, owner, time_zone),
-        ).fetchone()
-        conn.execute(
-            "INSERT INTO family.household_members (household_id, user_id, role) VALUES (%s, %s, 'owner')",
-            (row["id"], owner),
-        )
+def create_household(conn: Connection, name: str, owner: UUID, time_zone: str | None = None) -> dict[str, Any]:
+    """Insert the household and its owner's membership (run it in a transaction)."""
+    row = conn.execute(
+        "INSERT INTO family.households (name, created_by, time_zone) VALUES (%s, %s, %s) RETURNING *",
+        (name, owner, time_zone),
+    ).fetchone()
+    conn.execute(
+        "INSERT INTO family.household_members (household_id, user_id, role) VALUES (%s, %s, 'owner')",
+        (row["id"], owner),
+    )
     return row
 
 
@@ -215,8 +218,8 @@ PARTICIPANTS_ARE_MEMBERS = (
 )
 
 
-def member_role(household_id: UUID, user_id: UUID) -> str | None:
-    row = db.connection().execute(
+def member_role(conn: Connection, household_id: UUID, user_id: UUID) -> str | None:
+    row = conn.execute(
         "SELECT role FROM family.household_members WHERE household_id = %s AND user_id = %s", (household_id, user_id)
     ).fetchone()
     return row["role"] if row else None
@@ -231,33 +234,44 @@ def add_member(conn: Connection, household_id: UUID, user_id: UUID) -> bool:
     return cur.rowcount == 1
 
 
-def remove_member(household_id: UUID, user_id: UUID) -> bool:
-    cur = db.connection().execute(
+def remove_member(conn: Connection, household_id: UUID, user_id: UUID) -> bool:
+    cur = conn.execute(
         "DELETE FROM family.household_members WHERE household_id = %s AND user_id = %s", (household_id, user_id)
     )
     return cur.rowcount == 1
 
 
-def household_time_zone(household_id: UUID) -> str | None:
+def household_time_zone(conn: Connection, household_id: UUID) -> str | None:
     """The household's IANA time zone name, or None when it has none (or does not exist)."""
-    row = db.connection().execute("SELECT time_zone FROM family.households WHERE id = %s", (household_id,)).fetchone()
+    row = conn.execute("SELECT time_zone FROM family.households WHERE id = %s", (household_id,)).fetchone()
     return row["time_zone"] if row else None
 
 
-def count_owners(household_id: UUID) -> int:
-    return db.connection().execute(
+def count_owners(conn: Connection, household_id: UUID) -> int:
+    return conn.execute(
         "SELECT count(*) AS n FROM family.household_members WHERE household_id = %s AND role = 'owner'", (household_id,)
     ).fetchone()["n"]
 
 
-def touch_household(household_id: UUID, at: datetime) -> None:
-    db.connection().execute(
+def touch_household(conn: Connection, household_id: UUID, at: datetime) -> None:
+    conn.execute(
         "UPDATE family.households SET last_activity_at = GREATEST(last_activity_at, %s) WHERE id = %s",
         (at, household_id),
     )
 
 
 # ---------------------------------------------------------------- experiences
+def _insert(conn: Connection, table: str, values: dict[str, Any], *, returning: str, on_conflict: str = "") -> dict[str, Any] | None:
+    """``backlot.db.insert`` on the caller's connection (the service owns the transaction)."""
+    schema, _, name = table.rpartition(".")
+    query = sql.SQL("INSERT INTO {} ({}) VALUES ({}) " + on_conflict + " RETURNING " + returning).format(
+        sql.Identifier(schema, name),
+        sql.SQL(", ").join(map(sql.Identifier, values)),
+        sql.SQL(", ").join(map(sql.Placeholder, values)),
+    )
+    return conn.execute(query, values).fetchone()
+
+
 def _insert_where(conn: Connection, table: str, values: dict[str, Any], condition: str, condition_params: dict[str, Any],
                   returning: str) -> dict[str, Any] | None:
     """``INSERT INTO <table> (<keys>) SELECT <values> WHERE <condition> RETURNING <returning>``: one
@@ -285,17 +299,17 @@ def insert_experience(conn: Connection, values: dict[str, Any]) -> dict[str, Any
                          EXPERIENCE_COLUMNS)
 
 
-def get_experience(experience_id: UUID, user_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+def get_experience(conn: Connection, experience_id: UUID, user_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
     """The experience if the user is a member of its household; ``for_update`` locks the row for
     the rest of the transaction (``FOR NO KEY UPDATE``: reviews and links to it are not blocked)."""
     lock = " FOR NO KEY UPDATE" if for_update else ""
-    return db.connection().execute(
+    return conn.execute(
         f"SELECT {EXPERIENCE_COLUMNS} FROM family.experiences WHERE id = %(id)s AND {MEMBER_OF}{lock}",
         {"id": experience_id, "user_id": user_id},
     ).fetchone()
 
 
-def update_experience(experience_id: UUID, user_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
+def update_experience(conn: Connection, experience_id: UUID, user_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
     """Apply ``changes``; None when the experience is not the user's, or when ``changes`` has
     ``participant_ids`` of which one is not a member of the experience's household."""
     assignments, params = db.assignments(changes)
@@ -306,28 +320,29 @@ def update_experience(experience_id: UUID, user_id: UUID, changes: dict[str, Any
     query = sql.SQL(
         "UPDATE family.experiences SET {}, updated_at = now() WHERE id = %(id)s AND " + MEMBER_OF + guard + " RETURNING " + EXPERIENCE_COLUMNS
     ).format(assignments)
-    return db.connection().execute(query, params | {"id": experience_id, "user_id": user_id}).fetchone()
+    return conn.execute(query, params | {"id": experience_id, "user_id": user_id}).fetchone()
 
 
-def delete_experience(experience_id: UUID, user_id: UUID) -> bool:
-    cur = db.connection().execute(
+def delete_experience(conn: Connection, experience_id: UUID, user_id: UUID) -> bool:
+    cur = conn.execute(
         f"DELETE FROM family.experiences WHERE id = %(id)s AND {MEMBER_OF}", {"id": experience_id, "user_id": user_id}
     )
     return cur.rowcount == 1
 
 
-def _newest_first(select_from: str, where: list[str], params: dict[str, Any], after: tuple[datetime, UUID] | None) -> list[dict[str, Any]]:
+def _newest_first(conn: Connection, select_from: str, where: list[str], params: dict[str, Any], after: tuple[datetime, UUID] | None) -> list[dict[str, Any]]:
     """``select_from`` filtered by ``where`` (ANDed), newest first, keyset-paged on ``(created_at, id)``
     after the cursor ``after``; ``params`` holds ``limit`` (the caller's ``limit + 1``)."""
     if after:
         where = [*where, "(created_at, id) < (%(after_at)s, %(after_id)s)"]
         params = params | {"after_at": after[0], "after_id": after[1]}
-    return db.connection().execute(
+    return conn.execute(
         f"{select_from} WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s", params
     ).fetchall()
 
 
 def list_experiences(
+    conn: Connection,
     user_id: UUID, *, household_id: UUID | None, status: str | None, after: tuple[datetime, UUID] | None, limit: int
 ) -> list[dict[str, Any]]:
     """Newest first, keyset-paged on ``(created_at, id)``; ``limit + 1`` rows tell if more follow."""
@@ -339,13 +354,13 @@ def list_experiences(
     if status:
         where.append("status = %(status)s")
         params["status"] = status
-    return _newest_first(f"SELECT {EXPERIENCE_COLUMNS} FROM family.experiences", where, params, after)
+    return _newest_first(conn, f"SELECT {EXPERIENCE_COLUMNS} FROM family.experiences", where, params, after)
 
 
-def household_activity_names(household_id: UUID) -> list[str]:
+def household_activity_names(conn: Connection, household_id: UUID) -> list[str]:
     return [
         r["activity_name"]
-        for r in db.connection().execute(
+        for r in conn.execute(
             "SELECT DISTINCT activity_name FROM family.experiences WHERE household_id = %s AND activity_name IS NOT NULL LIMIT 200",
             (household_id,),
         )
@@ -353,13 +368,13 @@ def household_activity_names(household_id: UUID) -> list[str]:
 
 
 # ---------------------------------------------------------------- reviews and weights
-def insert_review(values: dict[str, Any]) -> dict[str, Any] | None:
+def insert_review(conn: Connection, values: dict[str, Any]) -> dict[str, Any] | None:
     """Insert a review; None when this reviewer already reviewed this experience.
 
     Raises:
         psycopg.errors.ForeignKeyViolation: the experience was deleted meanwhile.
     """
-    return db.insert("family.experience_reviews", values, returning=REVIEW_COLUMNS,
+    return _insert(conn, "family.experience_reviews", values, returning=REVIEW_COLUMNS,
                      on_conflict="ON CONFLICT (experience_id, reviewed_by) DO NOTHING")
 
 
@@ -369,36 +384,36 @@ def set_review_moment(conn: Connection, review_id: UUID, moment_id: UUID) -> dic
     ).fetchone()
 
 
-def find_review(experience_id: UUID, reviewer: UUID) -> dict[str, Any] | None:
-    return db.connection().execute(
+def find_review(conn: Connection, experience_id: UUID, reviewer: UUID) -> dict[str, Any] | None:
+    return conn.execute(
         f"SELECT {REVIEW_COLUMNS} FROM family.experience_reviews WHERE experience_id = %s AND reviewed_by = %s",
         (experience_id, reviewer),
     ).fetchone()
 
 
-def list_reviews(experience_id: UUID, user_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+def list_reviews(conn: Connection, experience_id: UUID, user_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
     params: dict[str, Any] = {"experience_id": experience_id, "user_id": user_id, "limit": limit + 1}
     extra = ""
     if after:
         extra = " AND (created_at, id) < (%(after_at)s, %(after_id)s)"
         params["after_at"], params["after_id"] = after
-    return db.connection().execute(
+    return conn.execute(
         f"SELECT {REVIEW_COLUMNS} FROM family.experience_reviews WHERE experience_id = %(experience_id)s AND {MEMBER_OF}{extra} "
         "ORDER BY created_at DESC, id DESC LIMIT %(limit)s",
         params,
     ).fetchall()
 
 
-def load_weights(household_id: UUID) -> list[dict[str, Any]]:
-    return db.connection().execute(
+def load_weights(conn: Connection, household_id: UUID) -> list[dict[str, Any]]:
+    return conn.execute(
         "SELECT activity_key, feature, weight, reviews FROM family.activity_weights WHERE household_id = %s",
         (household_id,),
     ).fetchall()
 
 
-def upsert_weights(household_id: UUID, activity: str, new_weights: dict[str, float]) -> None:
+def upsert_weights(conn: Connection, household_id: UUID, activity: str, new_weights: dict[str, float]) -> None:
     """Write the new weight of each feature and count one more review for each."""
-    with db.connection().cursor() as cur:
+    with conn.cursor() as cur:
         cur.executemany(
             """
             INSERT INTO family.activity_weights (household_id, activity_key, feature, weight, reviews)
@@ -410,7 +425,7 @@ def upsert_weights(household_id: UUID, activity: str, new_weights: dict[str, flo
         )
 
 
-def lock_weights(household_id: UUID, activity: str) -> list[dict[str, Any]]:
+def lock_weights(conn: Connection, household_id: UUID, activity: str) -> list[dict[str, Any]]:
     """Serialise the household's reviews for the rest of the transaction; return this activity's weights.
 
     The lock is on the household's row (``FOR NO KEY UPDATE``, which does not block inserts that
@@ -418,7 +433,6 @@ def lock_weights(household_id: UUID, activity: str) -> list[dict[str, Any]]:
     row to lock, and two first reviews would each start from 1.0, the later write erasing the
     earlier.
     """
-    conn = db.connection()
     conn.execute("SELECT 1 FROM family.households WHERE id = %s FOR NO KEY UPDATE", (household_id,))
     return conn.execute(
         "SELECT feature, weight FROM family.activity_weights WHERE household_id = %s AND activity_key = %s",
@@ -439,14 +453,15 @@ def insert_moment(conn: Connection, values: dict[str, Any]) -> dict[str, Any] | 
                          MOMENT_COLUMNS)
 
 
-def get_moment(moment_id: UUID, user_id: UUID) -> dict[str, Any] | None:
-    return db.connection().execute(
+def get_moment(conn: Connection, moment_id: UUID, user_id: UUID) -> dict[str, Any] | None:
+    return conn.execute(
         f"SELECT {MOMENT_SELECT} FROM family.merry_moments m WHERE m.id = %(id)s AND m.{MEMBER_OF}",
         {"id": moment_id, "user_id": user_id},
     ).fetchone()
 
 
 def list_moments(
+    conn: Connection,
     user_id: UUID, *, household_id: UUID | None, after: tuple[datetime, UUID] | None, limit: int
 ) -> list[dict[str, Any]]:
     where = ["m." + MEMBER_OF]
@@ -457,53 +472,54 @@ def list_moments(
     if after:
         where.append("(m.occurred_at, m.id) < (%(after_at)s, %(after_id)s)")
         params["after_at"], params["after_id"] = after
-    return db.connection().execute(
+    return conn.execute(
         f"SELECT {MOMENT_SELECT} FROM family.merry_moments m WHERE {' AND '.join(where)} "
         "ORDER BY m.occurred_at DESC, m.id DESC LIMIT %(limit)s",
         params,
     ).fetchall()
 
 
-def media_in_household(media_ids: list[UUID], household_id: UUID) -> list[UUID]:
+def media_in_household(conn: Connection, media_ids: list[UUID], household_id: UUID) -> list[UUID]:
     """Those of ``media_ids`` that are media of the household, in order of creation."""
     return [
         r["id"]
-        for r in db.connection().execute(
+        for r in conn.execute(
             "SELECT id FROM family.media_items WHERE id = ANY(%s) AND household_id = %s ORDER BY created_at, id",
             (media_ids, household_id),
         )
     ]
 
 
-def experience_in_household(experience_id: UUID, household_id: UUID) -> bool:
+def experience_in_household(conn: Connection, experience_id: UUID, household_id: UUID) -> bool:
     return bool(
-        db.connection().execute(
+        conn.execute(
             "SELECT 1 FROM family.experiences WHERE id = %s AND household_id = %s", (experience_id, household_id)
         ).fetchone()
     )
 
 
-def moment_in_household(moment_id: UUID, household_id: UUID) -> bool:
+def moment_in_household(conn: Connection, moment_id: UUID, household_id: UUID) -> bool:
     return bool(
-        db.connection().execute(
+        conn.execute(
             "SELECT 1 FROM family.merry_moments WHERE id = %s AND household_id = %s", (moment_id, household_id)
         ).fetchone()
     )
 
 
 # ---------------------------------------------------------------- media
-def insert_media(values: dict[str, Any]) -> dict[str, Any]:
-    return db.insert("family.media_items", values, returning=MEDIA_COLUMNS)
+def insert_media(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
+    return _insert(conn, "family.media_items", values, returning=MEDIA_COLUMNS)
 
 
-def get_media(media_id: UUID, user_id: UUID) -> dict[str, Any] | None:
-    return db.connection().execute(
+def get_media(conn: Connection, media_id: UUID, user_id: UUID) -> dict[str, Any] | None:
+    return conn.execute(
         f"SELECT {MEDIA_COLUMNS} FROM family.media_items WHERE id = %(id)s AND {MEMBER_OF}",
         {"id": media_id, "user_id": user_id},
     ).fetchone()
 
 
 def list_media(
+    conn: Connection,
     user_id: UUID,
     *,
     household_id: UUID,
@@ -533,16 +549,15 @@ def list_media(
     if status:
         where.append("status = %(status)s")
         params["status"] = status
-    return _newest_first(f"SELECT {MEDIA_COLUMNS} FROM family.media_items", where, params, after)
+    return _newest_first(conn, f"SELECT {MEDIA_COLUMNS} FROM family.media_items", where, params, after)
 
 
-def delete_media(media_id: UUID, user_id: UUID) -> dict[str, Any] | None:
+def delete_media(conn: Connection, media_id: UUID, user_id: UUID) -> dict[str, Any] | None:
     """Delete the item if the user is a member of its household, and take its id out of the
     ``media_ids`` its household's moments were created with; returns the deleted row (its keys
-    say what to remove from S3), None when there was no such item. Run it in a transaction that
-    ends only once the objects are gone: the row stays locked until then, so a media processor
-    recording its result waits, then finds the row gone (``finish_media``)."""
-    conn = db.connection()
+    say what to remove from S3, after the commit: ``family.service.delete_media``), None when
+    there was no such item. A media processor recording its result meanwhile waits for the row
+    lock, then finds the row gone (``finish_media``)."""
     row = conn.execute(
         f"DELETE FROM family.media_items WHERE id = %(id)s AND {MEMBER_OF} RETURNING {MEDIA_COLUMNS}",
         {"id": media_id, "user_id": user_id},
@@ -556,23 +571,23 @@ def delete_media(media_id: UUID, user_id: UUID) -> dict[str, Any] | None:
     return row
 
 
-def discard_media(media_id: UUID) -> None:
+def discard_media(conn: Connection, media_id: UUID) -> None:
     """Delete an item whose upload failed before its original was stored (no membership check:
     the caller has just created it)."""
-    db.connection().execute("DELETE FROM family.media_items WHERE id = %s", (media_id,))
+    conn.execute("DELETE FROM family.media_items WHERE id = %s", (media_id,))
 
 
-def media_status(original_key: str) -> str | None:
+def media_status(conn: Connection, original_key: str) -> str | None:
     """The status of the item naming this original, None when no item does (media processor: an
     original without one is an orphan, one of an item no longer pending a resubmission)."""
-    row = db.connection().execute("SELECT status FROM family.media_items WHERE original_key = %s", (original_key,)).fetchone()
+    row = conn.execute("SELECT status FROM family.media_items WHERE original_key = %s", (original_key,)).fetchone()
     return row["status"] if row else None
 
 
-def claim_media(original_key: str, lease_seconds: int) -> dict[str, Any] | None:
+def claim_media(conn: Connection, original_key: str, lease_seconds: int) -> dict[str, Any] | None:
     """Claim a pending item for processing; None when it is done, unknown, or claimed by another
     delivery whose lease has not run out (so a duplicate S3 event does no work)."""
-    return db.connection().execute(
+    return conn.execute(
         f"""
         UPDATE family.media_items SET claimed_at = now()
          WHERE original_key = %s AND status = 'pending'
@@ -583,10 +598,10 @@ def claim_media(original_key: str, lease_seconds: int) -> dict[str, Any] | None:
     ).fetchone()
 
 
-def reject_unreceived_media(media_id: UUID, *, older_than_seconds: int, lease_seconds: int, reason: str, code: str) -> dict[str, Any] | None:
+def reject_unreceived_media(conn: Connection, media_id: UUID, *, older_than_seconds: int, lease_seconds: int, reason: str, code: str) -> dict[str, Any] | None:
     """Reject a pending item created more than ``older_than_seconds`` ago and not being processed
     (no live lease); None when it is no longer such an item."""
-    return db.connection().execute(
+    return conn.execute(
         f"""
         UPDATE family.media_items SET status = 'rejected', reason = %s, reason_code = %s, processed_at = now()
          WHERE id = %s AND status = 'pending' AND created_at < now() - make_interval(secs => %s)
@@ -597,14 +612,14 @@ def reject_unreceived_media(media_id: UUID, *, older_than_seconds: int, lease_se
     ).fetchone()
 
 
-def release_media(media_id: UUID) -> None:
-    db.connection().execute("UPDATE family.media_items SET claimed_at = NULL WHERE id = %s AND status = 'pending'", (media_id,))
+def release_media(conn: Connection, media_id: UUID) -> None:
+    conn.execute("UPDATE family.media_items SET claimed_at = NULL WHERE id = %s AND status = 'pending'", (media_id,))
 
 
-def finish_media(media_id: UUID, values: dict[str, Any]) -> bool:
+def finish_media(conn: Connection, media_id: UUID, values: dict[str, Any]) -> bool:
     """Record the processor's result; False when the item is gone (deleted while it was processed)."""
     assignments, params = db.assignments(values)
-    cur = db.connection().execute(
+    cur = conn.execute(
         sql.SQL("UPDATE family.media_items SET {}, processed_at = now() WHERE id = %(media_id)s").format(assignments),
         params | {"media_id": media_id},
     )

@@ -39,14 +39,15 @@ from family.settings import get_settings
 
 # ---------------------------------------------------------------- households
 def _require_member(household_id: UUID, who: Principal) -> str:
-    role = repo.member_role(household_id, who.user_id)
+    conn = db.connection()
+    role = repo.member_role(conn, household_id, who.user_id)
     if role is None:
         raise NotFound("household not found", code="household_not_found")
     return role
 
 
 def _require_owner(conn: Any, household_id: UUID, who: Principal) -> None:
-    role = repo.member_role(household_id, who.user_id)
+    role = repo.member_role(conn, household_id, who.user_id)
     if role is None:
         raise NotFound("household not found", code="household_not_found")
     if role != "owner":
@@ -85,7 +86,8 @@ _REFERENCES = {
 def create_household(who: Principal, body: HouseholdCreate) -> dict[str, Any]:
     """Create a household owned by the caller; ``time_zone`` (optional, an IANA name checked by the
     schema) is where its experiences' time of day and day of week are read (see ``_context_columns``)."""
-    household = repo.create_household(body.name, who.user_id, body.time_zone)
+    with db.transaction() as conn:
+        household = repo.create_household(conn, body.name, who.user_id, body.time_zone)
     return household | {"role": "owner", "member_ids": [who.user_id]}
 
 
@@ -113,7 +115,7 @@ def invite_member(who: Principal, household_id: UUID, user_id: UUID) -> tuple[di
     """
     with db.transaction() as conn:
         _require_owner(conn, household_id, who)
-        if repo.member_role(household_id, user_id) is not None:
+        if repo.member_role(conn, household_id, user_id) is not None:
             raise Conflict("the user is a member of the household already", code="already_member")
         with foreign_keys_as_4xx(household_id="household_not_found"):
             return repo.invite(conn, household_id, user_id, who.user_id)
@@ -163,10 +165,10 @@ def set_member_role(who: Principal, household_id: UUID, user_id: UUID, role: str
         if not repo.lock_household(conn, household_id):
             raise NotFound("household not found", code="household_not_found")
         _require_owner(conn, household_id, who)
-        current = repo.member_role(household_id, user_id)
+        current = repo.member_role(conn, household_id, user_id)
         if current is None:
             raise NotFound("member not found", code="member_not_found")
-        if current == "owner" and role == "member" and repo.count_owners(household_id) == 1:
+        if current == "owner" and role == "member" and repo.count_owners(conn, household_id) == 1:
             raise Conflict("the household needs an owner; promote another member first", code="last_owner")
         repo.set_member_role(conn, household_id, user_id, role)
     return {"household_id": household_id, "user_id": user_id, "role": role}
@@ -188,13 +190,13 @@ def remove_member(who: Principal, household_id: UUID, user_id: UUID) -> None:
         role = _require_member(household_id, who)
         if user_id != who.user_id and role != "owner":
             raise Forbidden("only an owner can remove other members", code="owner_required")
-        target_role = repo.member_role(household_id, user_id)
+        target_role = repo.member_role(conn, household_id, user_id)
         if target_role is None:
             raise NotFound("member not found", code="member_not_found")
-        if target_role == "owner" and repo.count_owners(household_id) == 1:
+        if target_role == "owner" and repo.count_owners(conn, household_id) == 1:
             raise Conflict("the last owner cannot leave the household; promote another member or delete the household",
                            code="last_owner")
-        repo.remove_member(household_id, user_id)
+        repo.remove_member(conn, household_id, user_id)
 
 
 def delete_household(who: Principal, household_id: UUID) -> None:
@@ -289,14 +291,14 @@ def _from_suggestion(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_experience(who: Principal, body: ExperienceCreate) -> dict[str, Any]:
+    conn = db.connection()
     _require_member(body.household_id, who)
     if body.start_at and body.end_at and body.end_at < body.start_at:
         raise BadRequest("end_at is before start_at", code="validation_error", fields=[{"field": "end_at", "message": "before start_at"}])
     values = body.model_dump(exclude={"created_by"}) | {"created_by": who.user_id}
     values["status"] = body.status.value
     values = _from_suggestion(values)
-    values |= _context_columns(body.start_at, repo.household_time_zone(body.household_id) if body.start_at else None)
-    conn = db.connection()
+    values |= _context_columns(body.start_at, repo.household_time_zone(conn, body.household_id) if body.start_at else None)
     with foreign_keys_as_4xx(household_id="household_not_found"):
         row = repo.insert_experience(conn, values)
     if row is None:
@@ -321,13 +323,15 @@ def _refuse_non_members(conn: Any, household_id: UUID, participant_ids: list[str
 
 
 def get_experience(who: Principal, experience_id: UUID) -> dict[str, Any]:
-    row = repo.get_experience(experience_id, who.user_id)
+    conn = db.connection()
+    row = repo.get_experience(conn, experience_id, who.user_id)
     if row is None:
         raise NotFound("experience not found", code="experience_not_found")
     return row
 
 
 def update_experience(who: Principal, experience_id: UUID, body: ExperienceUpdate) -> dict[str, Any]:
+    conn = db.connection()
     changes = body.model_dump(exclude_unset=True)
     if not changes:
         return get_experience(who, experience_id)
@@ -339,16 +343,16 @@ def update_experience(who: Principal, experience_id: UUID, body: ExperienceUpdat
             raise BadRequest(f"{not_null} cannot be null", code="validation_error", fields=[{"field": not_null, "message": "cannot be null"}])
 
     with db.transaction():  # the row is locked, so a concurrent PATCH cannot slip in between check and write
-        current = repo.get_experience(experience_id, who.user_id, for_update=True)
+        current = repo.get_experience(conn, experience_id, who.user_id, for_update=True)
         if current is None:
             raise NotFound("experience not found", code="experience_not_found")
         if "start_at" in changes:
-            zone = repo.household_time_zone(current["household_id"]) if changes["start_at"] else None
+            zone = repo.household_time_zone(conn, current["household_id"]) if changes["start_at"] else None
             changes |= _context_columns(changes["start_at"], zone)
         start, end = changes.get("start_at", current["start_at"]), changes.get("end_at", current["end_at"])
         if start and end and end < start:
             raise BadRequest("end_at is before start_at", code="validation_error", fields=[{"field": "end_at", "message": "before start_at"}])
-        row = repo.update_experience(experience_id, who.user_id, changes)
+        row = repo.update_experience(conn, experience_id, who.user_id, changes)
         if row is None and changes.get("participant_ids"):
             _refuse_non_members(db.connection(), current["household_id"], changes["participant_ids"])
     if row is None:
@@ -357,12 +361,14 @@ def update_experience(who: Principal, experience_id: UUID, body: ExperienceUpdat
 
 
 def delete_experience(who: Principal, experience_id: UUID) -> None:
-    if not repo.delete_experience(experience_id, who.user_id):
+    conn = db.connection()
+    if not repo.delete_experience(conn, experience_id, who.user_id):
         raise NotFound("experience not found", code="experience_not_found")
 
 
 def list_experiences(who: Principal, household_id: UUID | None, status: str | None, cursor: str | None, limit: int) -> dict[str, Any]:
-    rows = repo.list_experiences(who.user_id, household_id=household_id, status=status, after=decode_cursor(cursor), limit=limit)
+    conn = db.connection()
+    rows = repo.list_experiences(conn, who.user_id, household_id=household_id, status=status, after=decode_cursor(cursor), limit=limit)
     items, next_cursor = page(rows, limit, "created_at")
     return {"experiences": items, "next_cursor": next_cursor}
 
@@ -436,9 +442,9 @@ def create_review(who: Principal, experience_id: UUID, body: ReviewCreate) -> tu
             "occurred_at": moment.occurred_at or experience["start_at"] or datetime.now(timezone.utc),
         }
     with foreign_keys_as_4xx(experience_id="experience_not_found", household_id="experience_not_found"), db.transaction() as conn:
-        review = repo.insert_review(values)
+        review = repo.insert_review(conn, values)
         if review is None:
-            existing = repo.find_review(experience_id, who.user_id)
+            existing = repo.find_review(conn, experience_id, who.user_id)
             if existing is not None and all(existing[k] == values[k] for k in REVIEW_CONTENT):
                 return _with_moment(existing, who), False
             raise Conflict("you already reviewed this experience; a member reviews an experience once",
@@ -449,32 +455,35 @@ def create_review(who: Principal, experience_id: UUID, body: ReviewCreate) -> tu
             review = repo.set_review_moment(conn, review["id"], created_moment["id"])
         key = _learning_key(experience)
         if key:
-            current = {r["feature"]: r["weight"] for r in repo.lock_weights(experience["household_id"], key)}
+            current = {r["feature"]: r["weight"] for r in repo.lock_weights(conn, experience["household_id"], key)}
             delta = learning.review_delta(body.rating, values["effort_felt"], values["cleanup_felt"])
             new = {f: learning.apply_delta(current.get(f, 1.0), delta) for f in learning.features(_experience_context(experience))}
-            repo.upsert_weights(experience["household_id"], key, new)
+            repo.upsert_weights(conn, experience["household_id"], key, new)
     return review | {"merry_moment": created_moment}, True
 
 
 def _with_moment(review: dict[str, Any], who: Principal) -> dict[str, Any]:
-    moment = repo.get_moment(review["merry_moment_id"], who.user_id) if review["merry_moment_id"] else None
+    conn = db.connection()
+    moment = repo.get_moment(conn, review["merry_moment_id"], who.user_id) if review["merry_moment_id"] else None
     return review | {"merry_moment": moment}
 
 
 def list_reviews(who: Principal, experience_id: UUID, cursor: str | None, limit: int) -> dict[str, Any]:
+    conn = db.connection()
     get_experience(who, experience_id)
-    rows = repo.list_reviews(experience_id, who.user_id, after=decode_cursor(cursor), limit=limit)
+    rows = repo.list_reviews(conn, experience_id, who.user_id, after=decode_cursor(cursor), limit=limit)
     items, next_cursor = page(rows, limit, "created_at")
     return {"reviews": items, "next_cursor": next_cursor}
 
 
 def suggestions(who: Principal, household_id: UUID, context: learning.Context, limit: int) -> dict[str, Any]:
     """Ranked suggestions for a household in a context, each with why (see ``domain.learning``)."""
+    conn = db.connection()
     _require_member(household_id, who)
     weights: dict[str, dict[str, learning.Weight]] = defaultdict(dict)
-    for row in repo.load_weights(household_id):
+    for row in repo.load_weights(conn, household_id):
         weights[row["activity_key"]][row["feature"]] = learning.Weight(row["weight"], row["reviews"])
-    ranked = learning.rank(context, weights, extra_activities=repo.household_activity_names(household_id), limit=limit)
+    ranked = learning.rank(context, weights, extra_activities=repo.household_activity_names(conn, household_id), limit=limit)
     return {
         "household_id": household_id,
         "context": {
@@ -499,8 +508,9 @@ def create_moment(who: Principal, body: MerryMomentCreate) -> dict[str, Any]:
         BadRequest: ``unknown_experience`` (also when it is deleted during the request),
             ``unknown_media``, ``unknown_participants``.
     """
+    conn = db.connection()
     _require_member(body.household_id, who)
-    if body.experience_id and not repo.experience_in_household(body.experience_id, body.household_id):
+    if body.experience_id and not repo.experience_in_household(conn, body.experience_id, body.household_id):
         raise BadRequest("experience_id is not an experience of this household", code="unknown_experience",
                          fields=[{"field": "experience_id", "message": "not in this household"}])
     values = body.model_dump(exclude={"created_by"}) | {"created_by": who.user_id}
@@ -517,28 +527,30 @@ def _insert_moment(conn: Any, values: dict[str, Any]) -> dict[str, Any]:
         BadRequest: ``unknown_media``, ``unknown_participants``.
     """
     given = list(dict.fromkeys(values.get("media_ids") or []))
-    media_ids = repo.media_in_household(given, values["household_id"]) if given else []
+    media_ids = repo.media_in_household(conn, given, values["household_id"]) if given else []
     if len(media_ids) != len(given):
         raise BadRequest("media_ids names media that is not in this household", code="unknown_media",
                          fields=[{"field": "media_ids", "message": "not all in this household"}])
     moment = repo.insert_moment(conn, values | {"media_ids": media_ids})
     if moment is None:
         _refuse_non_members(conn, values["household_id"], values["participant_ids"])
-    repo.touch_household(values["household_id"], values["occurred_at"])
+    repo.touch_household(conn, values["household_id"], values["occurred_at"])
     return moment
 
 
 def get_moment(who: Principal, moment_id: UUID) -> dict[str, Any]:
     """The moment; its ``media_ids`` are the media given at creation and those uploaded into it
     (``merry_moment_id``), of its own household, in order of creation (see ``repo.MOMENT_SELECT``)."""
-    row = repo.get_moment(moment_id, who.user_id)
+    conn = db.connection()
+    row = repo.get_moment(conn, moment_id, who.user_id)
     if row is None:
         raise NotFound("merry moment not found", code="moment_not_found")
     return row
 
 
 def list_moments(who: Principal, household_id: UUID | None, cursor: str | None, limit: int) -> dict[str, Any]:
-    rows = repo.list_moments(who.user_id, household_id=household_id, after=decode_cursor(cursor), limit=limit)
+    conn = db.connection()
+    rows = repo.list_moments(conn, who.user_id, household_id=household_id, after=decode_cursor(cursor), limit=limit)
     items, next_cursor = page(rows, limit, "occurred_at")
     return {"moments": items, "next_cursor": next_cursor}
 
@@ -546,10 +558,11 @@ def list_moments(who: Principal, household_id: UUID | None, cursor: str | None, 
 # ---------------------------------------------------------------- media
 
 def _check_media_links(household_id: UUID, merry_moment_id: UUID | None, experience_id: UUID | None) -> None:
-    if merry_moment_id and not repo.moment_in_household(merry_moment_id, household_id):
+    conn = db.connection()
+    if merry_moment_id and not repo.moment_in_household(conn, merry_moment_id, household_id):
         raise BadRequest("merry_moment_id is not a moment of this household", code="unknown_moment",
                          fields=[{"field": "merry_moment_id", "message": "not in this household"}])
-    if experience_id and not repo.experience_in_household(experience_id, household_id):
+    if experience_id and not repo.experience_in_household(conn, experience_id, household_id):
         raise BadRequest("experience_id is not an experience of this household", code="unknown_experience",
                          fields=[{"field": "experience_id", "message": "not in this household"}])
 
@@ -596,6 +609,7 @@ def upload_media(
         PayloadTooLarge: over ``max_direct_upload_bytes`` (use the presigned upload).
         UnsupportedMediaType: the bytes are neither an image nor a video of a supported type.
     """
+    conn = db.connection()
     settings = get_settings()
     _require_member(household_id, who)
     _check_media_links(household_id, merry_moment_id, experience_id)
@@ -637,7 +651,7 @@ def upload_media(
     try:
         storage.put_bytes(settings.uploads_bucket, key, data, content_type="application/octet-stream")
     except Exception:
-        repo.discard_media(media_id)
+        repo.discard_media(conn, media_id)
         raise
     return media_view(row)
 
@@ -696,14 +710,16 @@ def request_upload(who: Principal, body: MediaUploadRequest) -> dict[str, Any]:
 def _insert_media(values: dict[str, Any]) -> dict[str, Any]:
     """Insert a media item; its ``merry_moment_id`` or ``experience_id`` deleted since they were
     checked is the 400 it would have been from the start, its household deleted a 404."""
+    conn = db.connection()
     with foreign_keys_as_4xx(household_id="household_not_found"):
-        return repo.insert_media(values)
+        return repo.insert_media(conn, values)
 
 
 def get_media(who: Principal, media_id: UUID) -> dict[str, Any]:
     """The media item; a ``pending`` item whose file can no longer arrive is answered (and stored)
     as ``rejected`` with ``reason_code`` ``upload_not_received`` (see :func:`_settle_unreceived`)."""
-    row = repo.get_media(media_id, who.user_id)
+    conn = db.connection()
+    row = repo.get_media(conn, media_id, who.user_id)
     if row is None:
         raise NotFound("media not found", code="media_not_found")
     if row["status"] == "pending":
@@ -733,8 +749,9 @@ def list_media(
         NotFound: ``household_not_found``, the caller is not a member of the household.
         BadRequest: ``invalid_cursor``.
     """
+    conn = db.connection()
     _require_member(household_id, who)
-    rows = repo.list_media(who.user_id, household_id=household_id, merry_moment_id=merry_moment_id,
+    rows = repo.list_media(conn, who.user_id, household_id=household_id, merry_moment_id=merry_moment_id,
                            experience_id=experience_id, status=status, after=decode_cursor(cursor), limit=limit)
     items, next_cursor = page(rows, limit, "created_at")
     media = []
@@ -764,7 +781,7 @@ def delete_media(who: Principal, media_id: UUID) -> None:
         NotFound: ``media_not_found``, no such item in the caller's households.
     """
     with db.transaction() as conn:
-        row = repo.delete_media(media_id, who.user_id)
+        row = repo.delete_media(conn, media_id, who.user_id)
         if row is None:
             raise NotFound("media not found", code="media_not_found")
         deletion = repo.queue_object_deletion(
@@ -781,6 +798,7 @@ def _settle_unreceived(who: Principal, row: dict[str, Any]) -> dict[str, Any]:
     (the presigned POST was never used, or the multipart upload died before storing it, or the
     lifecycle rule removed a file that never got processed), no S3 event can ever make it ready:
     it becomes ``rejected``. An original that is there is waiting in the queue: still pending."""
+    conn = db.connection()
     settings = get_settings()
     window = settings.presigned_upload_expiry_seconds + settings.processing_lease_seconds
     if datetime.now(timezone.utc) - row["created_at"] < timedelta(seconds=window):
@@ -788,8 +806,8 @@ def _settle_unreceived(who: Principal, row: dict[str, Any]) -> dict[str, Any]:
     if storage.object_exists(settings.uploads_bucket, row["original_key"]):
         return row
     settled = repo.reject_unreceived_media(
-        row["id"], older_than_seconds=window, lease_seconds=settings.processing_lease_seconds,
+        conn, row["id"], older_than_seconds=window, lease_seconds=settings.processing_lease_seconds,
         reason="the file was not received (or could not be processed) while the upload was open; upload it again",
         code="upload_not_received",
     )
-    return settled or repo.get_media(row["id"], who.user_id) or row
+    return settled or repo.get_media(conn, row["id"], who.user_id) or row

@@ -241,10 +241,10 @@ def test_a_delete_while_the_processor_works_leaves_nothing(api: FamilyApi, media
     else:
         real_finish = repository.finish_media
 
-        def delete_then_finish(media_id: Any, values: dict) -> bool:
+        def delete_then_finish(conn: Any, media_id: Any, values: dict) -> bool:
             assert len(keys(MEDIA, home, up["id"])) == 3  # the outputs are written
             delete_now()
-            return real_finish(media_id, values)
+            return real_finish(conn, media_id, values)
 
         monkeypatch.setattr(repository, "finish_media", delete_then_finish)
     result = deliver_event_of(media_queue, up["id"])

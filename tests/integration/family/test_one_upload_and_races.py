@@ -103,8 +103,8 @@ def test_an_experience_deleted_between_check_and_insert_is_a_400(api: FamilyApi,
     exp = api.post("/api/v1/experiences/", {"household_id": home, "activity_name": "Zoo"}, user=user).body["id"]
     checked = repository.experience_in_household
 
-    def check_then_lose_it(experience_id, household_id):
-        found = checked(experience_id, household_id)
+    def check_then_lose_it(conn, experience_id, household_id):
+        found = checked(conn, experience_id, household_id)
         _delete_in_other_connection(database_url, "DELETE FROM family.experiences WHERE id = %s", str(experience_id))
         return found
 
@@ -131,8 +131,8 @@ def test_a_moment_deleted_between_check_and_media_insert_is_a_400(api: FamilyApi
                       user=user).body["id"]
     checked = repository.moment_in_household
 
-    def check_then_lose_it(moment_id, household_id):
-        found = checked(moment_id, household_id)
+    def check_then_lose_it(conn, moment_id, household_id):
+        found = checked(conn, moment_id, household_id)
         _delete_in_other_connection(database_url, "DELETE FROM family.merry_moments WHERE id = %s", str(moment_id))
         return found
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 
-from backlot import storage
+from backlot import db, storage
 from backlot.observability import logger, metrics
 from backlot.storage import S3ObjectRef
 
@@ -45,13 +45,14 @@ def process_object(ref: S3ObjectRef) -> str:
         RuntimeError: no usable ffmpeg for a video (an installation problem): retried, then
             the message rests in the dead-letter queue and the item stays pending.
     """
+    conn = db.connection()
     settings = get_settings()
     if ref.bucket != settings.uploads_bucket:
         logger.warning("event for another bucket ignored", extra={"bucket": ref.bucket, "key": ref.key})
         return "skipped"
-    item = repo.claim_media(ref.key, settings.processing_lease_seconds)
+    item = repo.claim_media(conn, ref.key, settings.processing_lease_seconds)
     if item is None:
-        status = repo.media_status(ref.key)
+        status = repo.media_status(conn, ref.key)
         if status is None:
             return _remove_orphan(ref)
         if status != "pending":
@@ -80,6 +81,7 @@ def process_object(ref: S3ObjectRef) -> str:
         storage.put_bytes(settings.media_bucket, keys["preview_key"], preview, content_type="image/jpeg")
         storage.put_bytes(settings.media_bucket, keys["thumbnail_key"], result.thumbnail, content_type="image/jpeg")
         recorded = repo.finish_media(
+            conn,
             item["id"],
             keys
             | {
@@ -93,7 +95,7 @@ def process_object(ref: S3ObjectRef) -> str:
             },
         )
     except Exception:
-        repo.release_media(item["id"])
+        repo.release_media(conn, item["id"])
         raise
     if not recorded:
         return _remove_deleted(item, ref, list(keys.values()))
@@ -109,7 +111,8 @@ def _whole_seconds(seconds: float) -> int:
 
 
 def _reject(item: dict[str, Any], ref: S3ObjectRef, rejected: MediaRejected) -> str:
-    recorded = repo.finish_media(item["id"], {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code})
+    conn = db.connection()
+    recorded = repo.finish_media(conn, item["id"], {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code})
     if not recorded:
         return _remove_deleted(item, ref, [])
     storage.delete(ref.bucket, ref.key)
