@@ -71,28 +71,26 @@ HOUSEHOLD_SELECT = (
 )
 
 
-def list_households(conn: Connection, user_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
-    """The user's households, oldest first, keyset-paged on ``(created_at, id)`` after ``after``;
-    ``limit + 1`` rows tell if more follow (``backlot.pagination.page``)."""
-    params: dict[str, Any] = {"user_id": user_id, "limit": limit + 1}
-    extra = ""
+def _oldest_first(conn: Connection, select_from: str, where: str, alias: str, params: dict[str, Any],
+                  after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+    """``select_from`` filtered by ``where``, oldest first, keyset-paged on ``(<alias>.created_at,
+    <alias>.id)`` after the cursor ``after``; ``limit + 1`` rows tell if more follow
+    (``backlot.pagination.page``). The mirror of :func:`_newest_first`."""
+    params = params | {"limit": limit + 1}
     if after:
-        extra = " AND (h.created_at, h.id) > (%(after_at)s, %(after_id)s)"
+        where += f" AND ({alias}.created_at, {alias}.id) > (%(after_at)s, %(after_id)s)"
         params["after_at"], params["after_id"] = after
     return conn.execute(
-        f"SELECT {HOUSEHOLD_SELECT} FROM family.households h JOIN family.household_members m ON m.household_id = h.id "
-        f"WHERE m.user_id = %(user_id)s{extra} ORDER BY h.created_at, h.id LIMIT %(limit)s",
-        params,
+        f"{select_from} WHERE {where} ORDER BY {alias}.created_at, {alias}.id LIMIT %(limit)s", params
     ).fetchall()
 
 
-def get_household(conn: Connection, household_id: UUID, user_id: UUID) -> dict[str, Any] | None:
-    """The household as its member ``user_id`` sees it (with ``role`` and ``member_ids``), or None."""
-    return conn.execute(
-        f"SELECT {HOUSEHOLD_SELECT} FROM family.households h JOIN family.household_members m ON m.household_id = h.id "
-        "WHERE h.id = %s AND m.user_id = %s",
-        (household_id, user_id),
-    ).fetchone()
+def list_households(conn: Connection, user_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+    """The user's households (with their ``role`` and ``member_ids``), oldest first, keyset-paged."""
+    return _oldest_first(
+        conn, f"SELECT {HOUSEHOLD_SELECT} FROM family.households h JOIN family.household_members m ON m.household_id = h.id",
+        "m.user_id = %(user_id)s", "h", {"user_id": user_id}, after, limit,
+    )
 
 
 def lock_household(conn: Connection, household_id: UUID) -> bool:
@@ -125,16 +123,10 @@ def invite(conn: Connection, household_id: UUID, user_id: UUID, invited_by: UUID
 
 def list_invitations(conn: Connection, user_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
     """The user's pending invitations, oldest first, keyset-paged on ``(created_at, id)``."""
-    params: dict[str, Any] = {"user_id": user_id, "limit": limit + 1}
-    extra = ""
-    if after:
-        extra = " AND (i.created_at, i.id) > (%(after_at)s, %(after_id)s)"
-        params["after_at"], params["after_id"] = after
-    return conn.execute(
-        f"SELECT {INVITATION_COLUMNS} FROM family.household_invitations i JOIN family.households h ON h.id = i.household_id "
-        f"WHERE i.user_id = %(user_id)s AND i.status = 'pending'{extra} ORDER BY i.created_at, i.id LIMIT %(limit)s",
-        params,
-    ).fetchall()
+    return _oldest_first(
+        conn, f"SELECT {INVITATION_COLUMNS} FROM family.household_invitations i JOIN family.households h ON h.id = i.household_id",
+        "i.user_id = %(user_id)s AND i.status = 'pending'", "i", {"user_id": user_id}, after, limit,
+    )
 
 
 def get_invitation(conn: Connection, invitation_id: UUID, user_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:

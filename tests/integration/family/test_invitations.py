@@ -3,10 +3,8 @@ emulator. Each test names the hole it closes; on the old main each fails (noted 
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import boto3
-import httpx
 import psycopg
 import pytest
 

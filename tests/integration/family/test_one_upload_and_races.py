@@ -82,33 +82,36 @@ def test_the_declared_size_is_enforced(api: FamilyApi, media_queue: MediaQueue, 
 
 
 # ---------------------------------------------------------------- races: check, then insert
-def _delete_in_other_connection(database_url: str, sql: str, row_id: str) -> None:
-    """Run a DELETE from another thread and connection and wait for its commit (a concurrent request)."""
-    def run() -> None:
-        with psycopg.connect(database_url, autocommit=True) as conn:
-            conn.execute(sql, (row_id,))
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join()
+def lose_after_check(monkeypatch: pytest.MonkeyPatch, database_url: str, check: str, table: str) -> None:
+    """Make ``repository.<check>(conn, row_id, household_id)`` answer as it does, then delete the
+    row from another thread and connection and wait for that commit: a concurrent request
+    deleting it between the service's check and its insert."""
+    from family import repository
+
+    real = getattr(repository, check)
+
+    def check_then_lose_it(conn, row_id, household_id):
+        found = real(conn, row_id, household_id)
+
+        def delete() -> None:
+            with psycopg.connect(database_url, autocommit=True) as other:
+                other.execute(f"DELETE FROM {table} WHERE id = %s", (row_id,))
+        worker = threading.Thread(target=delete)
+        worker.start()
+        worker.join()
+        return found
+
+    monkeypatch.setattr(repository, check, check_then_lose_it)
 
 
 @pytest.mark.parametrize("target", ["moment", "media", "presigned"])
 def test_an_experience_deleted_between_check_and_insert_is_a_400(api: FamilyApi, database_url: str, monkeypatch, target: str) -> None:
     """Old main: 500 (foreign key violation). The check passes, another request deletes the
     experience, then the insert runs."""
-    from family import repository
-
     user = new_user()
     home = api.household(user)
     exp = api.post("/api/v1/experiences/", {"household_id": home, "activity_name": "Zoo"}, user=user).body["id"]
-    checked = repository.experience_in_household
-
-    def check_then_lose_it(conn, experience_id, household_id):
-        found = checked(conn, experience_id, household_id)
-        _delete_in_other_connection(database_url, "DELETE FROM family.experiences WHERE id = %s", str(experience_id))
-        return found
-
-    monkeypatch.setattr(repository, "experience_in_household", check_then_lose_it)
+    lose_after_check(monkeypatch, database_url, "experience_in_household", "family.experiences")
     if target == "moment":
         res = api.post("/api/v1/merry-moments/", {"household_id": home, "title": "x", "occurred_at": "2024-01-01T10:00:00Z",
                                                   "experience_id": exp}, user=user)
@@ -123,20 +126,11 @@ def test_an_experience_deleted_between_check_and_insert_is_a_400(api: FamilyApi,
 
 
 def test_a_moment_deleted_between_check_and_media_insert_is_a_400(api: FamilyApi, database_url: str, monkeypatch) -> None:
-    from family import repository
-
     user = new_user()
     home = api.household(user)
     moment = api.post("/api/v1/merry-moments/", {"household_id": home, "title": "x", "occurred_at": "2024-01-01T10:00:00Z"},
                       user=user).body["id"]
-    checked = repository.moment_in_household
-
-    def check_then_lose_it(conn, moment_id, household_id):
-        found = checked(conn, moment_id, household_id)
-        _delete_in_other_connection(database_url, "DELETE FROM family.merry_moments WHERE id = %s", str(moment_id))
-        return found
-
-    monkeypatch.setattr(repository, "moment_in_household", check_then_lose_it)
+    lose_after_check(monkeypatch, database_url, "moment_in_household", "family.merry_moments")
     res = api.post("/api/v1/media/uploads/", {"household_id": home, "content_type": "image/jpeg", "size_bytes": 10,
                                               "merry_moment_id": moment}, user=user)
     assert res.status == 400 and res.body["code"] == "unknown_moment", res.body
@@ -147,7 +141,7 @@ def test_concurrent_deletes_and_links_never_500(api: FamilyApi) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from family import service
-    from family.schemas import MediaUploadRequest, MerryMomentCreate, ReviewCreate
+    from family.schemas import MerryMomentCreate, ReviewCreate
     from tests.integration.family.test_hostile import _principal
 
     user = new_user()
