@@ -205,3 +205,64 @@ def test_a_review_creates_its_merry_moment_in_the_same_request(api: FamilyApi, d
                    {"household_id": home, "rating": 4, "merry_moment": {"title": "x", "participant_ids": ["nobody"]}}, user=owner)
     assert bad.status == 400 and bad.body["code"] == "unknown_participants"
     assert api.get(f"/api/v1/experiences/{exp2['id']}/reviews/", user=owner).body["reviews"] == []
+
+
+def test_concurrent_invites_and_accepts_make_one_invitation_and_one_membership(api: FamilyApi, database_url: str) -> None:
+    """Retried requests arriving together (threads, each with its own connection, through the
+    service): the same pending invitation for all, one membership, every accept answered."""
+    import uuid as uuid_mod
+    from concurrent.futures import ThreadPoolExecutor
+
+    from backlot import db
+    from family import service
+    from tests.integration.family.test_hostile import _principal
+
+    owner, guest = new_user(), new_user()
+    home = uuid_mod.UUID(api.household(owner))
+    guest_id = uuid_mod.UUID(api.user_id(guest))
+    barrier = __import__("threading").Barrier(6, timeout=5)
+
+    def together(call):
+        def run(_: int):
+            barrier.wait()
+            try:
+                return call()
+            finally:
+                db.reset()
+        with ThreadPoolExecutor(6) as pool:
+            return list(pool.map(run, range(6)))
+
+    invites = together(lambda: service.invite_member(_principal(owner), home, guest_id))
+    assert sorted(created for _, created in invites) == [False] * 5 + [True]
+    assert len({row["id"] for row, _ in invites}) == 1
+    invitation = invites[0][0]["id"]
+    accepts = together(lambda: service.respond_invitation(_principal(guest), invitation, accept=True))
+    assert {row["status"] for row in accepts} == {"accepted"}
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM family.household_members WHERE household_id = %s AND user_id = %s",
+                            (home, guest_id)).fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("bad", ["nope", "00000000-0000-0000-0000-000000000000", "1' OR '1'='1", "%00"])
+def test_the_new_routes_refuse_hostile_input_with_4xx(api: FamilyApi, bad: str) -> None:
+    owner, member = new_user(), new_user()
+    home = api.household(owner)
+    api.join(home, owner, member)
+    member_id = api.user_id(member)
+    calls = [
+        api.post(f"/api/v1/invitations/{bad}/accept/", None, user=member),
+        api.post(f"/api/v1/invitations/{bad}/decline/", None, user=member),
+        api.get("/api/v1/invitations/", query={"cursor": bad}, user=member),
+        api.get("/api/v1/invitations/", query={"limit": bad}, user=member),
+        api.get("/api/v1/households/", query={"cursor": bad}, user=member),
+        api.delete(f"/api/v1/households/{bad}/", user=owner),
+        api.patch(f"/api/v1/households/{home}/members/{bad}/", {"role": "owner"}, user=owner),
+        api.patch(f"/api/v1/households/{bad}/members/{member_id}/", {"role": "owner"}, user=owner),
+        api.patch(f"/api/v1/households/{home}/members/{member_id}/", {"role": bad}, user=owner),
+        api.patch(f"/api/v1/households/{home}/members/{member_id}/", {"role": "owner", "extra": bad}, user=owner),
+        api.post(f"/api/v1/households/{home}/members/", {"user_id": bad}, user=member),
+        api.post("/api/v1/experiences/", {"household_id": home, "activity_name": "x", "participant_ids": [bad]}, user=owner),
+    ]
+    for res in calls:
+        assert 400 <= res.status < 500 and res.body.get("code"), res.body
+    assert api.get("/api/v1/households/", user=member).body["households"][0]["role"] == "member"
