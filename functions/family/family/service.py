@@ -204,7 +204,7 @@ def delete_household(who: Principal, household_id: UUID) -> None:
     moments, media, weights, members, invitations: ``ON DELETE CASCADE``) in one transaction,
     then every object of its media in S3 (the media delete path, :func:`_delete_objects`), after
     the commit. Objects S3 fails to delete stay recorded in ``family.object_deletions`` and are
-    finished by a later delete.
+    finished by a later delete or the sweep (:func:`finish_object_deletions`).
 
     Raises:
         NotFound: ``household_not_found``, the caller is not a member (or it is gone: a retry).
@@ -235,22 +235,36 @@ def _delete_objects(deletions: list[dict[str, Any]]) -> None:
     transaction (issue 9, item 7: no S3 call while a transaction holds locks).
 
     The rows are gone (committed) whatever S3 answers, so an S3 failure is not the client's: it
-    is logged (an error: the alarm on the log group sees it) and its record stays for a later call.
+    is logged (an error: the alarm on the log group sees it) and its record stays for a later call
+    or the sweep (:func:`finish_object_deletions`).
     """
+    known = {d["id"] for d in deletions}
+    stale = repo.stale_object_deletions(db.connection(), STALE_DELETION_S, 10)
+    _run_deletions([*deletions, *(d for d in stale if d["id"] not in known)])
+
+
+def finish_object_deletions(limit: int = 200) -> dict[str, int]:
+    """The sweep (``family.jobs.object_deletions``, every 15 minutes): finish up to ``limit``
+    recorded deletions older than :data:`STALE_DELETION_S`. Returns ``{"done", "failed"}``."""
+    return _run_deletions(repo.stale_object_deletions(db.connection(), STALE_DELETION_S, limit))
+
+
+def _run_deletions(deletions: list[dict[str, Any]]) -> dict[str, int]:
     settings = get_settings()
     conn = db.connection()
-    pending = list(deletions)
-    known = {d["id"] for d in pending}
-    pending += [d for d in repo.stale_object_deletions(conn, STALE_DELETION_S, 10) if d["id"] not in known]
-    for deletion in pending:
+    done = failed = 0
+    for deletion in deletions:
         try:
             media_keys.delete_under(settings.media_bucket, settings.uploads_bucket, deletion["media_prefix"],
                                     media_keys=deletion["media_keys"], original_keys=deletion["original_keys"])
         except Exception:
-            logger.exception("S3 objects of deleted rows not deleted; a later delete retries",
+            failed += 1
+            logger.exception("S3 objects of deleted rows not deleted; a later delete or the sweep retries",
                              extra={"deletion_id": str(deletion["id"]), "media_prefix": deletion["media_prefix"]})
             continue
         repo.forget_object_deletion(conn, deletion["id"])
+        done += 1
+    return {"done": done, "failed": failed}
 
 
 # ---------------------------------------------------------------- experiences
@@ -772,7 +786,8 @@ def delete_media(who: Principal, media_id: UUID) -> None:
     The row is deleted, and the objects to delete recorded (``family.object_deletions``), in one
     transaction; the objects are deleted after it commits (no S3 call inside a transaction), and
     the record then. If S3 fails, the answer is still 204 (the item is gone), the failure is
-    logged and the record stays: a later delete (of any item or household) finishes the job. A media processor working on the item meanwhile finds the row
+    logged and the record stays: a later delete (of any item or household) or the sweep
+    (:func:`finish_object_deletions`) finishes the job. A media processor working on the item meanwhile finds the row
     gone when it records its result, and deletes what it wrote
     (``family.media.service.process_object``); an original that arrives later (a presigned POST
     used after the delete) is deleted by the processor as an orphan.

@@ -5,6 +5,8 @@ same time or after it."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -281,4 +283,32 @@ def test_a_failed_s3_delete_is_recorded_and_finished_by_a_later_delete(api: Fami
     monkeypatch.setattr(service, "STALE_DELETION_S", 0)
     other = api.upload(tiny_jpeg(), home, user=a).body
     assert api.delete(f"/api/v1/media/{other['id']}/", user=a).status == 204
+    assert keys(MEDIA, home) == [] and keys(UPLOADS, home) == []
+
+
+def test_the_sweep_finishes_deletions_s3_failed(api: FamilyApi, media_queue: MediaQueue, family: dict,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scheduled sweep (``ObjectDeletionSweepFunction``) finishes what S3 failed at delete time."""
+    from family import service
+    from family.jobs.object_deletions import handler
+    from tests.support.apigw import LambdaContext
+    from family.media import keys as media_keys
+
+    a, home = family["alice"], family["home"]
+    up = api.upload(tiny_jpeg(), home, user=a).body
+    media_queue.drain()
+
+    def unavailable(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("S3 unavailable")
+
+    monkeypatch.setattr(media_keys, "delete_under", unavailable)
+    assert api.delete(f"/api/v1/media/{up['id']}/", user=a).status == 204
+    assert keys(MEDIA, home)
+    monkeypatch.undo()
+    event = json.loads((Path(__file__).resolve().parents[3] / "events/family/ObjectDeletionSweepFunction.json").read_text())
+    handler(event, LambdaContext())
+    assert keys(MEDIA, home)  # too recent to be swept yet: a delete may still be finishing it
+    monkeypatch.setattr(service, "STALE_DELETION_S", 0)
+    result = handler(event, LambdaContext())
+    assert result["done"] >= 1 and result["failed"] == 0
     assert keys(MEDIA, home) == [] and keys(UPLOADS, home) == []
