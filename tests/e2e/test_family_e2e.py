@@ -40,10 +40,24 @@ def household(alice: httpx.Client) -> str:
     return res.json()["id"]
 
 
-def test_document_checklist(alice: httpx.Client, household: str, shared_data: Path) -> None:
+@pytest.fixture(scope="module")
+def members(dev_server, alice: httpx.Client, household: str) -> list[str]:
+    """alice and bob, who joins by invitation: the document's ``["member1", "member2"]`` are members' user ids."""
+    with httpx.Client(base_url=dev_server.url, headers={"Authorization": f"Bearer {dev_server.token('e2e-bob')}"}, timeout=30) as bob:
+        bob_id = bob.get("/family/api/v1/me/").json()["user_id"]
+        invited = alice.post(f"/family/api/v1/households/{household}/members/", json={"user_id": bob_id})
+        assert invited.status_code in (200, 201), invited.text
+        assert bob.get("/family/api/v1/households/").json()["households"] == []  # nothing before accepting
+        accepted = bob.post(f"/family/api/v1/invitations/{invited.json()['id']}/accept/")
+        assert accepted.status_code == 200 and accepted.json()["status"] == "accepted", accepted.text
+        assert [h["id"] for h in bob.get("/family/api/v1/households/").json()["households"]] == [household]
+    return [alice.get("/family/api/v1/me/").json()["user_id"], bob_id]
+
+
+def test_document_checklist(alice: httpx.Client, household: str, members: list[str], shared_data: Path) -> None:
     # 1. Create Experience
     res = alice.post("/family/api/v1/experiences/", json={"household_id": household, "activity_name": "Park Picnic",
-                                                          "participant_ids": ["member1", "member2"],
+                                                          "participant_ids": members,
                                                           "start_at": "2024-01-15T14:00:00Z", "status": "planned"})
     assert res.status_code == 201, res.text
     experience = res.json()
@@ -59,7 +73,7 @@ def test_document_checklist(alice: httpx.Client, household: str, shared_data: Pa
     assert res.status_code == 201, res.text
     # 5. Create Merry Moment
     res = alice.post("/family/api/v1/merry-moments/", json={"household_id": household, "title": "Park Picnic",
-                                                            "participant_ids": ["member1", "member2"],
+                                                            "participant_ids": members,
                                                             "occurred_at": "2024-01-15T14:00:00Z", "is_manual": False})
     assert res.status_code == 201, res.text
     moment = res.json()

@@ -7,8 +7,8 @@ its route; this app holds them all, with the same error format (``family.http_ap
 from __future__ import annotations
 
 from family.http_api import API
-from family.routes import experiences, households, me, media, merry_moments, reviews, suggestions
+from family.routes import experiences, households, invitations, me, media, merry_moments, reviews, suggestions
 
-app = API.app([me.router, households.router, experiences.router, reviews.router, merry_moments.router,
+app = API.app([me.router, households.router, invitations.router, experiences.router, reviews.router, merry_moments.router,
                media.router, suggestions.router])
 handler = API.handler(app)

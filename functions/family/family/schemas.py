@@ -183,6 +183,9 @@ class ReviewCreate(_Strict):
     cleanup_felt: Effort | None = None
     note: ShortText | None = None
     reviewed_by: str | None = None
+    #: addition (issue 9): create the review's merry moment in the same request (document 000,
+    #: "cascading creates (review → moment → weight update)"); see ``ReviewMoment``.
+    merry_moment: ReviewMoment | None = None
 
 
 class MerryMomentCreate(_Strict):
@@ -210,3 +213,79 @@ class MediaUploadRequest(_Strict):
     experience_id: UUID | None = None
     caption: str | None = Field(default=None, max_length=2000)
 
+
+
+# ---------------------------------------------------------------- issue 9 (family9): households by
+# invitation, a review's merry moment. Models of the new routes; the error body until the product's
+# enumeration lands (branch ``contracts``).
+class FamilyError(BaseModel):
+    """The family error body (``family.http_api``): ``{"error", "code", "fields"?, "request_id"?}``."""
+
+    error: str
+    code: str
+    fields: list[dict[str, Any]] | None = None
+    request_id: str | None = None
+
+
+def errors(**described: str) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of a route: ``errors(**{"403": "why"})`` documents each status with :class:`FamilyError`."""
+    return {int(status): {"model": FamilyError, "description": text} for status, text in described.items()}
+
+
+class ReviewMoment(_Strict):
+    """The merry moment a review creates (``ReviewCreate.merry_moment``): document 000's
+    ``MerryMomentCreate`` without ``household_id`` and ``experience_id`` (the review's);
+    ``occurred_at`` defaults to the experience's ``start_at``, else the time of the review."""
+
+    title: str = Field(min_length=1, max_length=500)
+    description: ShortText | None = None
+    participant_ids: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=50)
+    occurred_at: Instant | None = None
+    place: str | None = Field(default=None, max_length=500)
+    media_ids: list[UUID] = Field(default_factory=list, max_length=100)
+    is_manual: bool = False
+
+
+class InvitationStatus(str, Enum):
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+
+
+class Invitation(BaseModel):
+    """An invitation to a household (addition, issue 9): made by an owner for a user id; only the
+    invited user's acceptance makes a membership."""
+
+    id: UUID
+    household_id: UUID
+    household_name: str
+    user_id: UUID
+    invited_by: UUID
+    status: InvitationStatus
+    created_at: datetime
+    responded_at: datetime | None
+
+
+class InvitationPage(BaseModel):
+    """``GET /api/v1/invitations/``: the caller's pending invitations, oldest first."""
+
+    invitations: list[Invitation]
+    next_cursor: str | None
+
+
+class MemberRole(str, Enum):
+    owner = "owner"
+    member = "member"
+
+
+class MemberRoleUpdate(_Strict):
+    """``PATCH /api/v1/households/{id}/members/{user_id}/``: ``owner`` promotes; ``member`` demotes
+    an owner while another owner remains."""
+
+    role: MemberRole
+
+
+class Membership(BaseModel):
+    household_id: UUID
+    user_id: UUID
+    role: MemberRole

@@ -32,6 +32,13 @@ class FamilyApi(ApiClient):
     def household(self, user: str, name: str = "Home") -> str:
         return self.post("/api/v1/households/", {"name": name}, user=user).body["id"]
 
+    def join(self, household_id: str, owner: str, user: str) -> None:
+        """``owner`` invites ``user``, who accepts: membership by invitation."""
+        invited = self.post(f"/api/v1/households/{household_id}/members/", {"user_id": self.user_id(user)}, user=owner)
+        assert invited.status in (200, 201), invited.body
+        accepted = self.post(f"/api/v1/invitations/{invited.body['id']}/accept/", None, user=user)
+        assert accepted.status == 200, accepted.body
+
 
 @pytest.fixture(scope="session")
 def family_env(database_url: str, aws_endpoint: str) -> dict[str, str]:

@@ -74,5 +74,5 @@ def test_other_household_sees_and_changes_nothing(api: FamilyApi, two_households
     assert len(api.get("/api/v1/households/", user=a).body["households"][0]["member_ids"]) == 1
     assert api.get(f"/api/v1/media/{d['media']['id']}/", user=a).body["status"] == "pending"
     assert [i["id"] for i in api.get("/api/v1/media/", query={"household_id": home}, user=a).body["media"]] == [d["media"]["id"]]
-    original = f"originals/{home}/{d['media']['id']}"  # still waiting in the uploads bucket, not deleted
+    original = f"originals/{home}/{d['media']['id']}/"  # still waiting in the uploads bucket, not deleted
     assert boto3.client("s3").list_objects_v2(Bucket=UPLOADS, Prefix=original)["KeyCount"] == 1

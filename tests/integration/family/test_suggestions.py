@@ -17,9 +17,23 @@ def rank_of(api: FamilyApi, user: str, household: str, name: str, **context) -> 
     return names.index(name), body["suggestions"][names.index(name)]
 
 
+_GROUPS: dict[str, list[str]] = {}
+
+
+def group_of_three(api: FamilyApi, user: str, household: str) -> list[str]:
+    """Three members of the household (participants must be members): ``user`` and two who join."""
+    if household not in _GROUPS:
+        joiners = [new_user(), new_user()]
+        for joiner in joiners:
+            api.join(household, user, joiner)
+        _GROUPS[household] = [api.user_id(u) for u in (user, *joiners)]
+    return _GROUPS[household]
+
+
 def review(api: FamilyApi, user: str, household: str, activity: str, rating: int, **extra) -> None:
     exp = api.post("/api/v1/experiences/", {"household_id": household, "activity_name": activity, "weather": "sunny",
-                                            "start_at": "2024-06-15T14:00:00+02:00", "participant_ids": ["a", "b", "c"]},
+                                            "start_at": "2024-06-15T14:00:00+02:00",
+                                            "participant_ids": group_of_three(api, user, household)},
                    user=user).body
     res = api.post(f"/api/v1/experiences/{exp['id']}/reviews/", {"household_id": household, "rating": rating, **extra}, user=user)
     assert res.status == 201

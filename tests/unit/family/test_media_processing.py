@@ -46,6 +46,7 @@ except ImportError:  # not installed yet: use the source tree
     sys.path.insert(0, str(REPO_ROOT / "functions" / "family"))
     from family.media import processing as P
 
+from family.media.image import containers, encoding, geometry, jpeg_strips  # noqa: E402  (the parts, by concern)
 from family.media.processing import MediaRejected, ProcessedImage, process_image, sniff_mime_type  # noqa: E402
 
 DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "images"
@@ -218,8 +219,8 @@ def insert_before_iend(png: bytes, *chunks: bytes) -> bytes:
 FORBIDDEN_INFO = {"exif", "xmp", "XML:com.adobe.xmp", "photoshop", "comment", "Raw profile type exif", "mp", "mpoffset", "iptc"}
 FORBIDDEN_BYTES = (b"Exif\x00\x00", b"<x:xmpmeta", b"http://ns.adobe.com/xap/1.0/", b"Photoshop 3.0\x00", b"MPF\x00", b"secret-software", b"TestCam")
 ALLOWED_JPEG_APP = {0xE0, 0xE2, 0xEE}  # JFIF (no thumbnail), ICC_PROFILE, Adobe
-ALLOWED_PNG_CHUNKS = set(P._PNG_KEEP)
-ALLOWED_WEBP_CHUNKS = set(P._WEBP_KEEP)
+ALLOWED_PNG_CHUNKS = set(containers._PNG_KEEP)
+ALLOWED_WEBP_CHUNKS = set(containers._WEBP_KEEP)
 
 
 def assert_no_metadata(blob: bytes, *, icc: bytes | None = None) -> Image.Image:
@@ -419,7 +420,7 @@ def test_strip_jpeg_drops_every_metadata_segment_and_trailer(variant):
         blob = _inject_before_nth_sos(blob, 2, _app(0xFE, b"between scans") + _app(0xE1, b"Exif\x00\x00MM\x00*"))
     blob += encode(scene(64, 32), "JPEG", exif=exif_blob(1)) + b"trailing secret-software"
 
-    stripped, sof, precision = P._strip_jpeg(blob)
+    stripped, sof, precision = containers._strip_jpeg(blob)
     assert precision == 8 and sof in (0xC0, 0xC1, 0xC2)
     assert decode(stripped).tobytes() == decode(blob).tobytes()
     assert_no_metadata(stripped)
@@ -434,13 +435,13 @@ def test_strip_jpeg_drops_every_metadata_segment_and_trailer(variant):
     "mode,subsampling", [("RGB", 0), ("RGB", 1), ("RGB", 2), ("L", -1), ("CMYK", -1)], ids=["444", "422", "420", "L", "CMYK"]
 )
 def test_stitched_jpeg_decodes_exactly_like_a_single_encode(monkeypatch, orientation, mode, subsampling):
-    monkeypatch.setattr(P, "_STRIP_PIXELS", 16 * 64)  # force 16-row strips: > 8 strips, RSTn wraps
+    monkeypatch.setattr(jpeg_strips, "_STRIP_PIXELS", 16 * 64)  # force 16-row strips: > 8 strips, RSTn wraps
     src = scene(203, 157, mode)  # sizes that are not multiples of the MCU
     params: dict = {"quality": 87}
     if subsampling != -1:
         params["subsampling"] = subsampling
-    stitched = P._encode_jpeg_stitched(src, orientation, params)
-    single = encode(src.transpose(P._TRANSPOSE[orientation]), "JPEG", **params)
+    stitched = jpeg_strips._encode_jpeg_stitched(src, orientation, params)
+    single = encode(src.transpose(geometry._TRANSPOSE[orientation]), "JPEG", **params)
     a, b = decode(stitched), decode(single)
     assert a.size == b.size and a.mode == b.mode
     assert a.tobytes() == b.tobytes()
@@ -459,7 +460,7 @@ def test_stitched_jpeg_with_icc_and_wide_strips():
     icc = srgb_icc()
     src = scene(1500, 900)
     params = {"quality": 90, "icc_profile": icc}
-    stitched = P._encode_jpeg_stitched(src, 6, params)
+    stitched = jpeg_strips._encode_jpeg_stitched(src, 6, params)
     assert decode(stitched).tobytes() == decode(encode(src.transpose(Image.Transpose.ROTATE_270), "JPEG", **params)).tobytes()
     assert decode(stitched).info["icc_profile"] == icc
 
@@ -504,7 +505,7 @@ def test_cmyk_with_a_broken_cmyk_profile_falls_back_to_plain_conversion():
     fake = bytearray(srgb_icc())
     fake[16:20] = b"CMYK"  # says CMYK, is not a valid CMYK profile
     im = scene(64, 40, "CMYK")
-    out, icc = P._for_preview(im, bytes(fake))
+    out, icc = encoding._for_preview(im, bytes(fake))
     assert out.mode == "RGB" and icc is None
     assert difference(out, im.convert("RGB")) < 1
 
@@ -535,7 +536,7 @@ def test_fit_matches_pillow_thumbnail():
     for w, h in sizes:
         im = Image.new("1", (w, h))  # mode "1" resizes with NEAREST: cheap
         im.thumbnail((200, 200))
-        assert P._fit(w, h, 200, 200) == im.size, (w, h)
+        assert geometry._fit(w, h, 200, 200) == im.size, (w, h)
 
 
 @pytest.mark.parametrize(

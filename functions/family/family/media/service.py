@@ -10,6 +10,9 @@ image, truncated, a decompression bomb) is marked ``rejected`` with its reason a
 only transient failures (S3 or PostgreSQL unavailable) raise, so SQS retries them and finally
 moves them to the dead-letter queue.
 
+An original whose item is already processed (the presigned POST form submitted a second time
+while still valid) is deleted unread: each item is processed once, from one upload.
+
 Deleted items (``DELETE /media/{id}/``, ``family.service.delete_media``) are never brought back: a
 processor that finds the row gone when it records its result deletes what it wrote and the
 original; an original that no row names (it arrived, or its event was redelivered, after the
@@ -21,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 
-from backlot import storage
+from backlot import db, storage
 from backlot.observability import logger, metrics
 from backlot.storage import S3ObjectRef
 
@@ -42,19 +45,26 @@ def process_object(ref: S3ObjectRef) -> str:
         RuntimeError: no usable ffmpeg for a video (an installation problem): retried, then
             the message rests in the dead-letter queue and the item stays pending.
     """
+    conn = db.connection()
     settings = get_settings()
     if ref.bucket != settings.uploads_bucket:
         logger.warning("event for another bucket ignored", extra={"bucket": ref.bucket, "key": ref.key})
         return "skipped"
-    item = repo.claim_media(ref.key, settings.processing_lease_seconds)
+    item = repo.claim_media(conn, ref.key, settings.processing_lease_seconds)
     if item is None:
-        if not repo.media_exists(ref.key):
+        status = repo.media_status(conn, ref.key)
+        if status is None:
             return _remove_orphan(ref)
-        logger.info("nothing to do (already processed or claimed)", extra={"key": ref.key})
+        if status != "pending":
+            return _remove_resubmitted(ref, status)
+        logger.info("nothing to do (claimed by another delivery)", extra={"key": ref.key})
         return "skipped"
     try:
         try:
-            data = storage.read_upload(ref, max_bytes=settings.max_presigned_upload_bytes)
+            # the declared size (presigned uploads; the real size of multipart ones) bounds what is
+            # read, as the POST policy does on S3 (the emulator does not check policies)
+            declared = item["file_size_bytes"] or settings.max_presigned_upload_bytes
+            data = storage.read_upload(ref, max_bytes=min(declared, settings.max_presigned_upload_bytes))
         except storage.UploadUnavailable as gone:
             return _reject(item, ref, MediaRejected(gone.code, gone.reason))
         try:
@@ -71,6 +81,7 @@ def process_object(ref: S3ObjectRef) -> str:
         storage.put_bytes(settings.media_bucket, keys["preview_key"], preview, content_type="image/jpeg")
         storage.put_bytes(settings.media_bucket, keys["thumbnail_key"], result.thumbnail, content_type="image/jpeg")
         recorded = repo.finish_media(
+            conn,
             item["id"],
             keys
             | {
@@ -84,7 +95,7 @@ def process_object(ref: S3ObjectRef) -> str:
             },
         )
     except Exception:
-        repo.release_media(item["id"])
+        repo.release_media(conn, item["id"])
         raise
     if not recorded:
         return _remove_deleted(item, ref, list(keys.values()))
@@ -100,7 +111,8 @@ def _whole_seconds(seconds: float) -> int:
 
 
 def _reject(item: dict[str, Any], ref: S3ObjectRef, rejected: MediaRejected) -> str:
-    recorded = repo.finish_media(item["id"], {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code})
+    conn = db.connection()
+    recorded = repo.finish_media(conn, item["id"], {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code})
     if not recorded:
         return _remove_deleted(item, ref, [])
     storage.delete(ref.bucket, ref.key)
@@ -117,6 +129,17 @@ def _remove_deleted(item: dict[str, Any], ref: S3ObjectRef, written: list[str]) 
                               extra_media_keys=written, original=ref.key)
     metrics.add_metric(name="MediaDeletedWhileProcessing", unit="Count", value=1)
     logger.info("media deleted while it was processed; its objects are removed", extra={"media_id": str(item["id"])})
+    return "deleted"
+
+
+def _remove_resubmitted(ref: S3ObjectRef, status: str) -> str:
+    """An original whose item is already ``ready`` or ``rejected``: the presigned POST form was
+    submitted again while it was still valid (or its event was redelivered after the delete of a
+    processed original). An item is processed once; nothing else may keep the file (it may carry
+    the family's location), so it is deleted unread (issue 9, item 5)."""
+    storage.delete(ref.bucket, ref.key)
+    metrics.add_metric(name="MediaResubmissionDeleted", unit="Count", value=1)
+    logger.info("original of an item already processed deleted", extra={"key": ref.key, "status": status})
     return "deleted"
 
 

@@ -1,4 +1,6 @@
-"""``/api/v1/households/``: households and their members."""
+"""``/api/v1/households/``: households and their members (addition: the document assumes
+households exist). Membership is by invitation (issue 9, item 4): an owner invites
+(``POST .../members/``), the user accepts (``family.routes.invitations``)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,18 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 
 from backlot.auth import Principal
-from backlot.http import CurrentPrincipal
+from backlot.http import CurrentPrincipal, Cursor, Limit
+from backlot.pagination import DEFAULT_LIMIT
 
 from family import service
-from family.schemas import HouseholdCreate, MemberAdd
+from family.schemas import (
+    HouseholdCreate,
+    Invitation,
+    MemberAdd,
+    Membership,
+    MemberRoleUpdate,
+    errors,
+)
 
 router = APIRouter(prefix="/api/v1")
 
@@ -22,19 +32,47 @@ def create_household(body: HouseholdCreate, who: Principal = CurrentPrincipal) -
 
 
 @router.get("/households/")
-def list_households(who: Principal = CurrentPrincipal) -> dict[str, Any]:
-    return service.list_households(who)
+def list_households(cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT, who: Principal = CurrentPrincipal) -> dict[str, Any]:
+    return service.list_households(who, cursor, limit)
 
 
-@router.post("/households/{household_id}/members/", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/households/{household_id}/members/", status_code=status.HTTP_201_CREATED, response_model=Invitation,
+    responses={200: {"model": Invitation, "description": "the user's pending invitation, already made"},
+               **errors(**{"403": "owner_required: only owners invite", "404": "household_not_found",
+                           "409": "already_member"})},
+)
 def add_household_member(household_id: UUID, body: MemberAdd, response: Response, who: Principal = CurrentPrincipal) -> dict[str, Any]:
-    member, created = service.add_member(who, household_id, body.user_id)
+    """Invite ``user_id`` to the household (owners only). The user becomes a member only by
+    accepting (``POST /api/v1/invitations/{id}/accept/``). 201 with the invitation, or 200 with
+    the pending one when it exists already."""
+    invitation, created = service.invite_member(who, household_id, body.user_id)
     if not created:
         response.status_code = status.HTTP_200_OK
-    return member
+    return invitation
+
+
+@router.patch(
+    "/households/{household_id}/members/{user_id}/", response_model=Membership,
+    responses=errors(**{"403": "owner_required", "404": "household_not_found, member_not_found",
+                        "409": "last_owner: demoting the only owner"}),
+)
+def update_household_member(household_id: UUID, user_id: UUID, body: MemberRoleUpdate, who: Principal = CurrentPrincipal) -> dict[str, Any]:
+    """An owner promotes a member to ``owner`` (or demotes an owner while another remains)."""
+    return service.set_member_role(who, household_id, user_id, body.role.value)
 
 
 @router.delete("/households/{household_id}/members/{user_id}/", status_code=status.HTTP_204_NO_CONTENT)
 def remove_household_member(household_id: UUID, user_id: UUID, who: Principal = CurrentPrincipal) -> Response:
     service.remove_member(who, household_id, user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(
+    "/households/{household_id}/", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
+    responses=errors(**{"403": "owner_required", "404": "household_not_found"}),
+)
+def delete_household(household_id: UUID, who: Principal = CurrentPrincipal) -> Response:
+    """An owner deletes the household with everything in it: its rows, then every file of its media."""
+    service.delete_household(who, household_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,1 @@
+"""Scheduled jobs of the family product (EventBridge Scheduler → a handler here)."""
