@@ -200,6 +200,54 @@ def finish_upload(song_id: UUID, key: str, values: dict[str, Any]) -> bool:
     return cur.rowcount == 1
 
 
+def upload_in_use(key: str) -> bool:
+    """Whether a song still waits for (``processing``) or plays (legacy ``file_key``) the object at ``key``."""
+    return db.connection().execute(
+        "SELECT 1 FROM music.songs WHERE (upload_key = %(k)s AND status = 'processing') OR file_key = %(k)s LIMIT 1",
+        {"k": key},
+    ).fetchone() is not None
+
+
+#: The reason codes of a song settled by :func:`settle_stalled_uploads`.
+UPLOAD_NOT_RECEIVED = "upload_not_received"
+PROCESSING_TIMED_OUT = "processing_timed_out"
+
+
+def settle_stalled_uploads(song_id: UUID | None, *, wait_seconds: int, stall_seconds: int, limit: int = 500) -> list[dict[str, Any]]:
+    """Reject the songs whose upload never came or whose processing died (issue 9 item 5).
+
+    * ``processing``, never claimed, asked for more than ``wait_seconds`` ago (the presigned
+      POST's lifetime + the processing lease: S3 refuses the form after its lifetime, and any
+      object that did land has been claimed by then): ``rejected``, ``upload_not_received``.
+    * ``processing``, claimed more than ``stall_seconds`` ago (every delivery the queue can still
+      make is over): ``rejected``, ``processing_timed_out``.
+
+    One conditional UPDATE (``song_id`` None: every such song, at most ``limit``), so concurrent
+    readers and the sweep settle a song once. Returns the settled rows. The manager may ask for a
+    new upload at once (``start_upload`` takes any song that is not ready); a late object for the
+    old key is deleted by the processor (nobody waits for it).
+    """
+    return db.connection().execute(
+        f"""
+        UPDATE music.songs SET status = 'rejected', claimed_at = NULL, updated_at = now(),
+               reason_code = CASE WHEN claimed_at IS NULL THEN %(not_received)s ELSE %(timed_out)s END,
+               reason = CASE WHEN claimed_at IS NULL
+                             THEN 'No audio file arrived before the upload form expired; ask for a new upload.'
+                             ELSE 'Processing the audio file did not finish; ask for a new upload.' END
+         WHERE id IN (
+               SELECT id FROM music.songs
+                WHERE status = 'processing' AND (%(id)s::uuid IS NULL OR id = %(id)s::uuid)
+                  AND ((claimed_at IS NULL AND updated_at < now() - make_interval(secs => %(wait)s))
+                       OR claimed_at < now() - make_interval(secs => %(stall)s))
+                LIMIT %(limit)s FOR UPDATE SKIP LOCKED)
+           AND status = 'processing'
+        RETURNING {SONG_COLUMNS}
+        """,
+        {"id": song_id, "wait": wait_seconds, "stall": stall_seconds, "limit": limit,
+         "not_received": UPLOAD_NOT_RECEIVED, "timed_out": PROCESSING_TIMED_OUT},
+    ).fetchall()
+
+
 def upsert_imported(source: str, songs: list[dict[str, Any]], created_by: UUID) -> tuple[int, int]:
     """Insert or update songs by ``(source, external_id)`` in one statement (the rows travel as
     arrays and are unnested: one round trip for up to 10,000 rows); the audio's own duration and

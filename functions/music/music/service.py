@@ -131,6 +131,8 @@ def get_song(who: Principal, song_id: UUID) -> dict[str, Any]:
     """One song; listeners see ready songs only. Raises NotFound."""
     staff = role(who) in ("admin", "manager")
     row = repo.get_song(song_id)
+    if row is not None and row["status"] == "processing":
+        row = next(iter(settle_stalled_uploads(song_id)), row)
     if row is None or (not staff and row["status"] != "ready"):
         raise NotFound("song not found", code="song_not_found")
     return song_view(row, staff=staff)
@@ -153,14 +155,36 @@ def update_song(who: Principal, song_id: UUID, body: SongUpdate) -> dict[str, An
 def list_songs(who: Principal, status: str | None, cursor: str | None, limit: int) -> dict[str, Any]:
     """``{"songs", "next_cursor"}``; listeners see ready songs only."""
     staff = role(who) in ("admin", "manager")
+    if staff:
+        settle_stalled_uploads(None)
     rows = repo.list_songs(ready_only=not staff, status=status, after=decode_cursor(cursor), limit=limit)
     items, next_cursor = page(rows, limit, "created_at")
     return {"songs": [song_view(r, staff=staff) for r in items], "next_cursor": next_cursor}
 
 
+def settle_stalled_uploads(song_id: UUID | None) -> list[dict[str, Any]]:
+    """Reject the songs whose upload never arrived (``upload_not_received``) or whose processing
+    died (``processing_timed_out``); see :func:`music.repository.settle_stalled_uploads`. Run
+    when a song or the staff's song list is read, and by the scheduled refill job."""
+    settings = get_settings()
+    rows = repo.settle_stalled_uploads(
+        song_id, wait_seconds=settings.presign_expiry_seconds + settings.processing_lease_seconds,
+        stall_seconds=settings.processing_stall_seconds,
+    )
+    for row in rows:
+        logger.warning("stalled song upload settled", extra={"song_id": str(row["id"]), "code": row["reason_code"]})
+    return rows
+
+
 def request_upload(who: Principal, song_id: UUID, body: SongUploadRequest) -> dict[str, Any]:
     """A presigned POST for the song's audio. Once the file lands, the processor reads it and the
     song becomes ``ready`` (duration and BPM from the file) or ``rejected`` with a reason.
+
+    One upload, one object (issue 9 item 5): every call makes a new key
+    ``uploads/<song>/<upload>``; the policy accepts at most the declared ``size_bytes`` and
+    lives ``presign_expiry_seconds``. The processor copies verified audio out of ``uploads/``, so
+    a second submission of the same form is deleted at once (see ``music.audio.service``); an
+    upload that never arrives is settled as ``rejected`` / ``upload_not_received``.
 
     Raises:
         PayloadTooLarge: ``size_bytes`` over ``max_upload_bytes``.
@@ -177,7 +201,8 @@ def request_upload(who: Principal, song_id: UUID, body: SongUploadRequest) -> di
     row = repo.start_upload(song_id, key, body.content_type)
     if row is None:
         raise Conflict("the song already has its audio; create a new song for other audio", code="song_has_audio")
-    post = storage.presigned_post(settings.songs_bucket, key, content_type=body.content_type, max_bytes=settings.max_upload_bytes)
+    post = storage.presigned_post(settings.songs_bucket, key, content_type=body.content_type, max_bytes=body.size_bytes,
+                                  expires_in=settings.presign_expiry_seconds)
     return {
         "song": song_view(row, staff=True),
         "upload": {"url": post.url, "fields": post.fields, "max_bytes": post.max_bytes, "expires_in": post.expires_in},
@@ -398,9 +423,10 @@ def refill_all(remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
 
     Returns:
         counts: ``players`` started, ``refilled``, ``added`` entries, ``sessions_expired``,
-        ``players_offline``, and ``out_of_time`` (the run stopped before every player).
+        ``players_offline``, ``songs_settled`` (uploads never received or stalled), and ``out_of_time`` (the run stopped before every player).
     """
     settings = get_settings()
+    stalled = len(settle_stalled_uploads(None))
     expired = repo.expire_sessions()
     offline = repo.mark_offline(settings.online_seconds)
     players = refilled = added = 0
@@ -426,7 +452,7 @@ def refill_all(remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
             refilled += 1
             added += result["added"]
     return {"players": players, "refilled": refilled, "added": added, "sessions_expired": expired,
-            "players_offline": offline, "out_of_time": out_of_time}
+            "players_offline": offline, "out_of_time": out_of_time, "songs_settled": stalled}
 
 
 def recommendations(who: Principal, player_id: UUID, limit: int) -> dict[str, Any]:

@@ -19,6 +19,12 @@ class MusicSettings(BaseSettings):
     max_upload_bytes: largest audio file a presigned POST accepts (bytes).
     url_expiry_seconds: lifetime of the presigned GET URLs handed to players and managers.
     processing_lease_seconds: how long one delivery of an upload event owns the song's processing.
+    presign_expiry_seconds: lifetime of a presigned upload POST. A song whose upload has not been
+        claimed ``presign_expiry_seconds + processing_lease_seconds`` after it was asked for is
+        ``rejected`` with ``upload_not_received`` (issue 9 item 5).
+    processing_stall_seconds: a song claimed longer ago than this is ``rejected`` with
+        ``processing_timed_out``: more than the audio queue's 3 deliveries x 720 s visibility
+        timeout, so no delivery can still finish it.
     session_minutes: how long a check-in lasts before it expires (a repeat check-in extends it).
     queue_length: how many entries a refill keeps in a player's queue (now + next + later).
     queue_low_water: a queue shorter than this is refilled at once (poll, played, votes).
@@ -42,6 +48,8 @@ class MusicSettings(BaseSettings):
     max_upload_bytes: int = 200 * 1024 * 1024
     url_expiry_seconds: int = 3600
     processing_lease_seconds: int = 300
+    presign_expiry_seconds: int = Field(default=900, ge=1, le=3600)
+    processing_stall_seconds: int = Field(default=2400, ge=60)
     session_minutes: int = 180
     queue_length: int = 5
     queue_low_water: int = 3
