@@ -30,6 +30,7 @@ from backlot import db, storage
 from backlot.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, UnsupportedMediaType
 from backlot.observability import logger, metrics
 from backlot.storage import S3ObjectRef
+from backlot.uploads import ClaimedUploadSteps, UploadRejected, process_claimed_upload
 
 from movies import repository as repo
 from movies.domain import stats as stats_shape
@@ -196,10 +197,14 @@ def _session_of_key(key: str) -> UUID | None:
 def parse_uploaded(ref: S3ObjectRef, receive_count: int = 1) -> str:
     """The parse function's work for one uploaded object. Returns ``stored``, ``failed`` or ``skipped``.
 
-    Idempotent: the session is claimed with a lease (``repository.claim_parse``) and written in one
-    transaction that refuses a second write, so a duplicate S3 event does nothing; one that finds
-    the session parsed but its enrichment never queued queues it. The object is deleted once
-    parsed or refused (issue 4: no raw upload is kept).
+    The flow is the platform's :func:`backlot.uploads.process_claimed_upload`: the session is
+    claimed with a lease (``repository.claim_parse``), the object read (at most
+    ``max_presigned_upload_bytes``), parsed, and written in one transaction that refuses a second
+    write, so a duplicate S3 event does nothing; one that finds the session parsed but its
+    enrichment never queued queues it. The object is deleted once parsed or refused (issue 4: no
+    raw upload is kept), and an object nobody waits for (a second submission of a used form, a
+    key that is not the session's) is deleted at once (issue 9 item 5). No S3 or SQS call runs
+    inside the store's transaction.
 
     Raises:
         Exception: transient failures (S3, PostgreSQL, SQS) so SQS retries; on the queue's last
@@ -210,46 +215,66 @@ def parse_uploaded(ref: S3ObjectRef, receive_count: int = 1) -> str:
     if ref.bucket != settings.exports_bucket or session_id is None:
         logger.warning("object ignored: not an export upload", extra={"bucket": ref.bucket, "key": ref.key})
         return "skipped"
-    session = repo.claim_parse(session_id, settings.parse_lease_seconds)
-    if session is None:
+    stored: list[dict[str, Any] | None] = []
+
+    def claim(obj: S3ObjectRef) -> dict[str, Any] | None:
+        session = repo.claim_parse(session_id, settings.parse_lease_seconds)
+        if session is not None and session["upload_key"] != obj.key:
+            repo.release_parse(session_id)
+            logger.warning("object is not the session's upload", extra={"key": obj.key})
+            return None
+        return session
+
+    def unclaimed(obj: S3ObjectRef) -> None:
         current = repo.get_session(session_id)
-        if current is None or current["parsed_at"] is not None or current["status"] == "failed":
-            _delete_quietly(ref.bucket, ref.key)
+        if (current is None or current["upload_key"] != obj.key or current["parsed_at"] is not None
+                or current["status"] == "failed"):
+            _delete_quietly(obj.bucket, obj.key)
         if current and current["status"] == "enriching" and current["enqueued_at"] is None:
             enqueue_enrichment(session_id)
-        logger.info("nothing to parse (done, unknown, expired or claimed)", extra={"key": ref.key})
-        return "skipped"
-    if session["upload_key"] != ref.key:
-        repo.release_parse(session_id)
-        logger.warning("object is not the session's upload", extra={"key": ref.key})
-        _delete_quietly(ref.bucket, ref.key)
-        return "skipped"
-    try:
+        logger.info("nothing to parse (done, unknown, expired or claimed)", extra={"key": obj.key})
+
+    def process(session: dict[str, Any], data: bytes) -> Any:
         try:
-            data = storage.get_bytes(ref.bucket, ref.key, max_bytes=settings.max_presigned_upload_bytes)
-        except ValueError as exc:
-            return _fail(session_id, ref, "export_too_large", str(exc))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                return _fail(session_id, ref, "upload_missing", "the uploaded export is gone")
-            raise
-        with gc_paused():  # the export is dropped before the collector resumes
-            try:
-                export = read_export([InputFile(ref.key.split("/", 2)[2], data)], settings.limits())
-            except ExportRejected as exc:
-                return _fail(session_id, ref, exc.code, exc.reason)
-            row = _store(session_id, export)
-            del export
-    except Exception:
+            return read_export([InputFile(ref.key.split("/", 2)[2], data)], settings.limits())
+        except ExportRejected as exc:
+            raise UploadRejected(exc.code, exc.reason) from None
+
+    def finish(session: dict[str, Any], export: Any) -> None:
+        stored.append(_store(session_id, export))
+
+    def reject(session: dict[str, Any], rejected: UploadRejected) -> None:
+        _fail(session_id, ref, rejected.code, rejected.reason)
+
+    def release(session: dict[str, Any], exc: BaseException) -> None:
         repo.release_parse(session_id)
         if receive_count >= settings.parse_max_receives:
             repo.fail_session(session_id, "processing_failed", f"the export could not be processed after {receive_count} attempts")
             _delete_quietly(ref.bucket, ref.key)
-        raise
+
+    steps = ClaimedUploadSteps(claim=claim, process=process, finish=finish, reject=reject, release=release,
+                               unclaimed=unclaimed, read=_read_export_object,
+                               unavailable_codes={"too_large": "export_too_large", "missing": "upload_missing"})
+    with gc_paused():  # the export is dropped before the collector resumes
+        outcome = process_claimed_upload(ref, steps, max_bytes=settings.max_presigned_upload_bytes)
+    if outcome != "finished":
+        return {"rejected": "failed", "skipped": "skipped"}[outcome]
     _delete_quietly(ref.bucket, ref.key)
+    row = stored[0] if stored else None
     if row is not None and row["status"] == "enriching":
         enqueue_enrichment(session_id)
     return "stored"
+
+
+def _read_export_object(ref: S3ObjectRef, max_bytes: int) -> bytes:
+    """``storage.read_upload`` with the exports' wording: gone -> ``upload_missing``, over the limit ->
+    ``export_too_large`` (``ValueError`` from ``get_bytes``)."""
+    try:
+        return storage.read_upload(ref, max_bytes=max_bytes)
+    except storage.UploadUnavailable as gone:
+        if gone.code == "missing":
+            raise storage.UploadUnavailable("missing", "the uploaded export is gone") from None
+        raise
 
 
 def _fail(session_id: UUID, ref: S3ObjectRef, code: str, reason: str) -> str:
