@@ -32,7 +32,7 @@ SESSION_COLUMNS = (
 FILM_COLUMNS = (
     "id, position, name, year, letterboxd_uri, rating::float8 AS rating, rating_source, marked_watched_on, "
     "first_watched_on, last_watched_on, viewing_count, rewatch_count, review_count, liked, tags, sources, identity_note, "
-    "enrichment_status, tmdb_id, tmdb_title, tmdb_release_date, match_confidence::float8 AS match_confidence, genres, "
+    "enrichment_status, enrichment_reason, tmdb_id, tmdb_title, tmdb_release_date, match_confidence::float8 AS match_confidence, genres, "
     "runtime_minutes, directors, countries, poster_path"
 )
 
@@ -267,18 +267,19 @@ def save_enrichment(session_id: UUID, film_id: UUID, values: dict[str, Any]) -> 
     )
 
 
-def note_enrichment_error(session_id: UUID, film_ids: list[UUID], error: str, *, final: bool) -> None:
-    """Count a failed attempt; on the final one the films become ``failed`` (progress counts them)
-    and ``enriched_at`` records when they were settled. Films given up meanwhile are left alone."""
+def note_enrichment_error(session_id: UUID, film_ids: list[UUID], error: str, *, reason: str, final: bool) -> None:
+    """Count a failed attempt with its ``reason`` code (e.g. ``tmdb_unreachable``); on the final one
+    the films become ``failed`` (progress counts them) and ``enriched_at`` records when they were
+    settled. Films given up meanwhile are left alone."""
     db.connection().execute(
         f"""
         UPDATE movies.films
-           SET enrichment_attempts = enrichment_attempts + 1, enrichment_error = %s,
+           SET enrichment_attempts = enrichment_attempts + 1, enrichment_error = %s, enrichment_reason = %s,
                enrichment_status = CASE WHEN %s THEN 'failed' ELSE enrichment_status END,
                enriched_at = CASE WHEN %s THEN now() ELSE enriched_at END
          WHERE session_id = %s AND id = ANY(%s) AND {_ENRICHABLE}
         """,
-        (error[:500], final, final, session_id, film_ids),
+        (error[:500], reason[:100], final, final, session_id, film_ids),
     )
 
 
@@ -321,7 +322,8 @@ def time_out_enrichment(session_id: UUID | None, *, stall_seconds: int, limit: i
                  FOR UPDATE OF s SKIP LOCKED
             ), given_up AS (
                 UPDATE movies.films f
-                   SET enrichment_status = 'failed', enrichment_error = %(code)s, enriched_at = now()
+                   SET enrichment_status = 'failed', enrichment_error = %(code)s, enrichment_reason = %(code)s,
+                       enriched_at = now()
                   FROM stalled
                  WHERE f.session_id = stalled.stalled_id AND f.enrichment_status = 'pending'
                 RETURNING f.session_id AS given_up_session
@@ -377,6 +379,17 @@ def time_out_parse(session_id: UUID | None, *, stall_seconds: int, lease_seconds
         ).format(by_id=by_id, columns=sql.SQL(SESSION_COLUMNS)),
         {"id": session_id, "stall": stall_seconds, "lease": lease_seconds, "presign": presign_seconds, "limit": limit},
     ).fetchall()
+
+
+def enrichment_reasons(session_id: UUID) -> dict[str, int]:
+    """How many films of the session got no TMDB data, per reason code (films not ``matched``
+    and not ``pending``; a failed attempt that a later delivery may still redo counts too)."""
+    rows = db.connection().execute(
+        "SELECT enrichment_reason AS reason, count(*) AS n FROM movies.films "
+        "WHERE session_id = %s AND enrichment_reason IS NOT NULL AND enrichment_status <> 'matched' GROUP BY 1 ORDER BY 1",
+        (session_id,),
+    ).fetchall()
+    return {r["reason"]: r["n"] for r in rows}
 
 
 def enrichment_counts(session_id: UUID) -> dict[str, int]:

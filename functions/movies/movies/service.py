@@ -314,7 +314,7 @@ def enrich_one(client: TmdbClient, film: dict[str, Any]) -> dict[str, Any]:
 
     name, year = film["name"], film["year"]
     if film["same_title"] > 1:
-        return {"enrichment_status": "ambiguous", "match_confidence": 0.0, "enrichment_error":
+        return {"enrichment_status": "ambiguous", "enrichment_reason": "ambiguous", "match_confidence": 0.0, "enrichment_error":
                 f"{film['same_title']} films in this export are called {name!r} ({year or 'no year'}); the export does not say which is which"}
     match = choose(name, year, client.search_movie(name, year))
     if match.status == "not_found" and year is not None:
@@ -322,14 +322,15 @@ def enrich_one(client: TmdbClient, film: dict[str, Any]) -> dict[str, Any]:
         if retry.status != "not_found" or retry.confidence > match.confidence:
             match = retry
     if match.status != "matched":
-        return {"enrichment_status": match.status, "match_confidence": match.confidence, "enrichment_error": match.note}
+        return {"enrichment_status": match.status, "enrichment_reason": match.status, "match_confidence": match.confidence,
+                "enrichment_error": match.note}
     try:
         details = client.movie_details(match.result["id"])
     except TmdbNotFound:
-        return {"enrichment_status": "not_found", "match_confidence": match.confidence,
+        return {"enrichment_status": "not_found", "enrichment_reason": "not_found", "match_confidence": match.confidence,
                 "enrichment_error": f"TMDB movie {match.result['id']} has no details"}
-    return {"enrichment_status": "matched", "match_confidence": match.confidence, "enrichment_error": None,
-            **details_values(details)}
+    return {"enrichment_status": "matched", "enrichment_reason": None, "match_confidence": match.confidence,
+            "enrichment_error": None, **details_values(details)}
 
 
 def enrich_batch(session_id: UUID, film_ids: list[UUID], *, receive_count: int = 1, deadline: float | None = None) -> dict[str, int]:
@@ -362,37 +363,59 @@ def enrich_batch(session_id: UUID, film_ids: list[UUID], *, receive_count: int =
     key = settings.tmdb_key()
     if not key:
         for film in films:
-            repo.save_enrichment(session_id, film["id"], {"enrichment_status": "skipped", "enrichment_error": "no TMDB API key"})
-        repo.finish_enrichment_if_done(session_id)
+            repo.save_enrichment(session_id, film["id"], {"enrichment_status": "skipped", "enrichment_reason": "no_tmdb_key",
+                                                          "enrichment_error": "no TMDB API key"})
+        logger.warning("enrichment skipped: no TMDB API key", extra={"session_id": str(session_id), "films": len(films)})
+        _finish_enrichment(session_id)
         return {"done": 0, "failed": 0}
     from movies.tmdb import TmdbUnavailable
 
     client = tmdb_client(settings, key, deadline)
-    failed: list[UUID] = []
-    errors: list[str] = []
+    failed: dict[str, list[UUID]] = {}  # reason code -> films
+    errors: dict[str, str] = {}  # reason code -> first message
     done = 0
     for film in films:
         if not client.has_time():  # not even one TMDB attempt fits before the deadline
-            failed.append(film["id"])
-            errors.append("out of time: not reached in this delivery")
+            failed.setdefault("out_of_time", []).append(film["id"])
+            errors.setdefault("out_of_time", "out of time: not reached in this delivery")
             continue
         try:
             values = enrich_one(client, film)
         except TmdbUnavailable as exc:
-            failed.append(film["id"])
-            errors.append(str(exc))
+            failed.setdefault(exc.code, []).append(film["id"])
+            errors.setdefault(exc.code, str(exc))
             continue
         repo.save_enrichment(session_id, film["id"], values)
         done += 1
     final = receive_count >= settings.enrich_max_receives
-    if failed:
-        repo.note_enrichment_error(session_id, failed, errors[0], final=final)
-    repo.finish_enrichment_if_done(session_id)
+    for reason, ids in failed.items():
+        repo.note_enrichment_error(session_id, ids, errors[reason], reason=reason, final=final)
+        logger.warning("TMDB enrichment failed", extra={
+            "session_id": str(session_id), "reason": reason, "films": len(ids), "error": errors[reason],
+            "attempt": receive_count, "final": final})
+    _finish_enrichment(session_id)
     metrics.add_metric(name="FilmsEnriched", unit="Count", value=done)
-    if failed:
-        metrics.add_metric(name="FilmsEnrichmentFailed", unit="Count", value=len(failed))
-        raise EnrichmentIncomplete(f"{len(failed)} of {len(films)} films not enriched ({errors[0]}); final={final}")
+    n_failed = sum(len(ids) for ids in failed.values())
+    if n_failed:
+        metrics.add_metric(name="FilmsEnrichmentFailed", unit="Count", value=n_failed)
+        summary = ", ".join(f"{reason} {len(ids)}" for reason, ids in sorted(failed.items()))
+        raise EnrichmentIncomplete(f"{n_failed} of {len(films)} films not enriched ({summary}); final={final}")
     return {"done": done, "failed": 0}
+
+
+def _finish_enrichment(session_id: UUID) -> None:
+    """Complete the session if no film is pending; a session that completes with films left
+    without TMDB data says so in the log, with the count per reason (issue 9 item 6: a session
+    "done" with every film failed must not go unnoticed)."""
+    if not repo.finish_enrichment_if_done(session_id):
+        return
+    reasons = repo.enrichment_reasons(session_id)
+    unreached = {r: n for r, n in reasons.items() if r not in ("not_found", "ambiguous")}
+    if unreached:
+        logger.warning("session completed with films TMDB did not answer for",
+                       extra={"session_id": str(session_id), "reasons": reasons})
+    else:
+        logger.info("session enrichment done", extra={"session_id": str(session_id), "reasons": reasons})
 
 
 # ---------------------------------------------------------------- stalled sessions
@@ -499,10 +522,13 @@ def progress(row: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
 
 def status(session_id: UUID) -> dict[str, Any]:
     """``GET /api/session/{id}/status``: ``{"status", "progress", "total_movies"}`` (document 003),
-    plus ``reason`` when failed and ``enrichment`` (``running``, ``skipped``, ``done``)."""
+    plus ``reason`` when failed, ``enrichment`` (``running``, ``skipped``, ``done``) and
+    ``enrichment_reasons``: films left without TMDB data per reason code (``tmdb_unreachable``,
+    ``tmdb_http_503``, ``not_found``, ``ambiguous``, ``out_of_time``, ``enrichment_timed_out``, ...)."""
     row = _session_or_404(session_id)
     out = {"status": row["status"], "progress": progress(row, repo.enrichment_counts(session_id)),
-           "total_movies": row["total_movies"], "enrichment": row["enrichment"]}
+           "total_movies": row["total_movies"], "enrichment": row["enrichment"],
+           "enrichment_reasons": repo.enrichment_reasons(session_id)}
     if row["enrichment_note"]:
         out["enrichment_note"] = row["enrichment_note"]
     if row["status"] == "failed":
@@ -521,7 +547,8 @@ def session_details(session_id: UUID) -> dict[str, Any]:
         "total_movies": row["total_movies"],
         "total_viewings": row["total_viewings"],
         "source": row["source"],
-        "enrichment": {"status": row["enrichment"], "note": row["enrichment_note"]},
+        "enrichment": {"status": row["enrichment"], "note": row["enrichment_note"],
+                       "reasons": repo.enrichment_reasons(session_id)},
         "failure": {"code": row["failure_code"], "reason": row["failure_reason"]} if row["status"] == "failed" else None,
         "summary": row["summary"],
         "created_at": row["created_at"],
