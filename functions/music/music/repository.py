@@ -32,7 +32,7 @@ SONG_COLUMNS = (
 )
 PLAYER_COLUMNS = (
     "p.id, p.name, p.status, p.current_song_id, p.last_poll, p.manager_id, p.library_size, p.token_hint, "
-    "p.token_rotated_at, p.revoked_at, p.created_by, p.created_at"
+    "p.token_rotated_at, p.revoked_at, p.created_by, p.created_at, p.venue_code"
 )
 SESSION_COLUMNS = "id, user_id, player_id, checked_in_at, expires_at, checked_out_at, status"
 VISIBLE_PLAYER = "(%(is_admin)s OR p.manager_id = %(user_id)s)"
@@ -724,6 +724,56 @@ def lock_preference(user_id: UUID) -> list[float]:
     return db.connection().execute(
         "SELECT preference_vector::real[] AS v FROM music.profiles WHERE id = %s FOR UPDATE", (user_id,)
     ).fetchone()["v"]
+
+
+def seconds_until_next_vote(user_id: UUID, interval_seconds: float) -> float:
+    """How long the listener must wait before voting again (0: now). Read under the profile's row
+    lock (:func:`lock_preference`), so two votes of one listener cannot both pass."""
+    row = db.connection().execute(
+        """
+        SELECT extract(epoch FROM (max(vote_time) + make_interval(secs => %s) - clock_timestamp()))::float8 AS wait
+          FROM music.votes WHERE user_id = %s
+        """,
+        (interval_seconds, user_id),
+    ).fetchone()
+    return max(0.0, row["wait"] or 0.0)
+
+
+def claim_vote_replan(player_id: UUID, window_seconds: int) -> bool:
+    """Take the player's vote re-plan slot: True at most once per ``window_seconds`` per player
+    (one conditional UPDATE: concurrent votes cannot both win)."""
+    return db.connection().execute(
+        """
+        UPDATE music.players SET vote_replanned_at = clock_timestamp()
+         WHERE id = %s AND (vote_replanned_at IS NULL
+                            OR vote_replanned_at <= clock_timestamp() - make_interval(secs => %s))
+        """,
+        (player_id, window_seconds),
+    ).rowcount == 1
+
+
+def player_by_venue_code(code: str, online_seconds: int) -> dict[str, Any] | None:
+    """The listeners' view of the unrevoked player showing ``code``: id, name, whether it is
+    online, and what it plays now (title and artist); None when no player has it."""
+    return db.connection().execute(
+        """
+        SELECT p.id AS player_id, p.name, p.venue_code,
+               (p.last_poll IS NOT NULL AND p.last_poll > now() - make_interval(secs => %s)) AS online,
+               s.title AS now_playing_title, s.artist AS now_playing_artist
+          FROM music.players p LEFT JOIN music.songs s ON s.id = p.current_song_id
+         WHERE p.venue_code = %s AND p.revoked_at IS NULL
+        """,
+        (online_seconds, code),
+    ).fetchone()
+
+
+def new_venue_code(player_id: UUID, user_id: UUID, is_admin: bool) -> dict[str, Any] | None:
+    """Give a player the caller runs a fresh venue code (the old one stops finding it)."""
+    return db.connection().execute(
+        f"UPDATE music.players AS p SET venue_code = music.new_venue_code() WHERE p.id = %(id)s AND {VISIBLE_PLAYER} "
+        f"RETURNING {PLAYER_COLUMNS}",
+        {"id": player_id, "user_id": user_id, "is_admin": is_admin},
+    ).fetchone()
 
 
 def save_vote(user_id: UUID, song_id: UUID, session: dict[str, Any], vote_value: int, preference: list[float]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ the caller's reach is reported as not found, so its existence does not leak.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -16,7 +17,7 @@ from uuid import UUID
 
 from backlot import db, storage
 from backlot.auth import Principal
-from backlot.errors import BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized
+from backlot.errors import BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized
 from backlot.observability import logger
 from backlot.pagination import decode_cursor, page
 
@@ -496,6 +497,7 @@ def poll(player_id: UUID, status: str) -> dict[str, Any]:
     return {
         "player_id": player_id,
         "name": player["name"],
+        "venue_code": player.get("venue_code"),
         "status": status,
         **plan,
         "poll_after_seconds": get_settings().poll_interval_seconds,
@@ -547,6 +549,42 @@ def check_in(who: Principal, body: CheckIn) -> tuple[dict[str, Any], bool]:
     return session, created
 
 
+VENUE_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def normalise_venue_code(code: str) -> str | None:
+    """``abcd-efgh`` / ``ABCD EFGH`` -> ``ABCDEFGH``; None when it cannot be a venue code."""
+    cleaned = "".join(ch for ch in code.upper() if ch not in " -")
+    if len(cleaned) != 8 or any(ch not in VENUE_CODE_ALPHABET for ch in cleaned):
+        return None
+    return cleaned
+
+
+def find_venue(who: Principal, code: str) -> dict[str, Any]:
+    """A listener finds the player of the venue they are in by the code it shows (issue 9 item 6):
+    ``{"player_id", "name", "venue_code", "online", "now_playing"}``; then checks in with
+    ``player_id``. No list of players is public (see README, "Finding a venue").
+
+    Raises:
+        NotFound: (``venue_not_found``) no unrevoked player shows this code (or it is malformed).
+    """
+    normal = normalise_venue_code(code)
+    row = repo.player_by_venue_code(normal, _online_seconds()) if normal else None
+    if row is None:
+        raise NotFound("no venue has this code", code="venue_not_found")
+    title, artist = row.pop("now_playing_title"), row.pop("now_playing_artist")
+    return row | {"now_playing": {"title": title, "artist": artist} if title else None}
+
+
+def rotate_venue_code(who: Principal, player_id: UUID) -> dict[str, Any]:
+    """A new venue code for a player the caller runs (managers, admins); the old code stops
+    finding the player at once (e.g. after it was posted online). Raises Forbidden, NotFound."""
+    _, is_admin = _visible_player(who, player_id)
+    if repo.new_venue_code(player_id, who.user_id, is_admin) is None:
+        raise NotFound("player not found", code="player_not_found")
+    return get_player(who, player_id)
+
+
 def current_session(who: Principal) -> dict[str, Any]:
     """The caller's active session with what its player plays now and next. Raises NotFound."""
     session = repo.current_session(who.user_id)
@@ -573,7 +611,13 @@ def vote(who: Principal, body: VoteCreate) -> dict[str, Any]:
     """Vote 1..5 on a song: stores the vote and moves the listener's preference vector
     (``music.domain.preference``), then re-plans the queue of the player the listener is at.
 
+    Rate limits (issue 9 item 6): one vote per listener per ``vote_interval_seconds`` (checked
+    under the listener's profile row lock, so concurrent votes cannot both pass), and at most one
+    vote-driven re-plan per player per ``vote_replan_seconds`` (a vote inside the window still
+    counts: the next re-plan reads every listener's vector).
+
     Raises:
+        TooManyRequests: (``voting_too_fast``) 429 with ``Retry-After`` in whole seconds.
         Forbidden: (``no_active_session`` / ``session_expired``) not checked in anywhere.
         NotFound: (``song_not_found``) no such song, or not one the listener's player may play.
         Conflict: (``song_has_no_embedding``) the song has no vector to learn from.
@@ -591,7 +635,12 @@ def vote(who: Principal, body: VoteCreate) -> dict[str, Any]:
         if song["embedding"] is None:
             raise Conflict("this song has no embedding yet, so a vote cannot say anything about taste", code="song_has_no_embedding")
         current = repo.lock_preference(who.user_id)
+        wait = repo.seconds_until_next_vote(who.user_id, settings.vote_interval_seconds)
+        if wait > 0:
+            raise TooManyRequests(f"one vote per {settings.vote_interval_seconds:g} s; try again in {math.ceil(wait)} s",
+                                  retry_after=math.ceil(wait), code="voting_too_fast")
         moved = preference.updated_preference(current, song["embedding"], body.vote_value, learning_rate=settings.learning_rate)
         saved = repo.save_vote(who.user_id, body.song_id, session, body.vote_value, moved)
-    _refill(session["player_id"], replan=True)
+    if repo.claim_vote_replan(session["player_id"], settings.vote_replan_seconds):
+        _refill(session["player_id"], replan=True)
     return saved | {"preference_vector": moved}

@@ -39,6 +39,12 @@ class MusicSettings(BaseSettings):
     penalty_window_minutes: songs played at a player within this window are penalised.
     learning_rate: the step of the preference update (``music.domain.preference``).
     poll_interval_seconds: what the poll response tells players to wait before polling again.
+    vote_interval_seconds: a listener votes at most once per this many seconds; a faster vote is
+        a 429 with ``Retry-After`` (issue 9 item 6).
+    vote_replan_seconds: votes re-plan a player's queue at most once per this many seconds; a
+        vote inside the window is stored and moves the listener's vector at once, and counts in
+        the next re-plan (the next vote after the window, a check-in, or the scheduled refill
+        within a minute).
     max_import_bytes: largest features CSV accepted by the import endpoint (bytes).
     """
 
@@ -60,6 +66,8 @@ class MusicSettings(BaseSettings):
     penalty_window_minutes: int = 180
     learning_rate: float = 0.5
     poll_interval_seconds: int = 15
+    vote_interval_seconds: float = Field(default=2.0, ge=0)
+    vote_replan_seconds: int = Field(default=10, ge=0)
     max_import_bytes: int = 2_000_000
 
     @model_validator(mode="after")
