@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from psycopg import sql
 
 from backlot import db
@@ -107,41 +108,40 @@ def mark_enqueued(session_id: UUID) -> None:
     db.connection().execute("UPDATE movies.sessions SET enqueued_at = now() WHERE id = %s", (session_id,))
 
 
-def store_export(session_id: UUID, export: Export, *, enrich: bool, enrichment_note: str | None) -> dict[str, Any] | None:
-    """Write everything parsed from one export with COPY and move the session on, in one transaction.
+def store_export(conn: psycopg.Connection, session_id: UUID, export: Export, *, enrich: bool, enrichment_note: str | None) -> dict[str, Any] | None:
+    """Write everything parsed from one export with COPY and move the session on, in the caller's transaction.
 
     The session row is locked first; if it is already parsed (a duplicate delivery) nothing is
     written and None is returned. After the write the session is ``enriching`` (``enrich``) or
     ``completed`` with enrichment ``skipped`` and ``enrichment_note`` saying why.
     """
-    with db.transaction() as conn:
-        locked = conn.execute(
-            "SELECT parsed_at FROM movies.sessions WHERE id = %s AND status = 'processing' FOR UPDATE", (session_id,)
-        ).fetchone()
-        if locked is None or locked["parsed_at"] is not None:
-            return None
-        # The commit does not wait for its WAL flush (the COPY's megabytes): a re-runnable import.
-        # A PostgreSQL crash in the fraction of a second after it could lose this transaction,
-        # never corrupt anything: the session is then left unparsed (it never shows half an
-        # export) and the person uploads the export again.
-        conn.execute("SET LOCAL synchronous_commit = off")
-        _copy_export(conn, session_id, export, enrich)
-        return conn.execute(
-            f"""
-            UPDATE movies.sessions
-               SET parsed_at = now(), updated_at = now(), total_movies = %(films)s, total_viewings = %(viewings)s,
-                   summary = %(summary)s::jsonb,
-                   status = CASE WHEN %(enrich)s THEN 'enriching' ELSE 'completed' END,
-                   stage = CASE WHEN %(enrich)s THEN 'enriching' ELSE 'done' END,
-                   enrichment = CASE WHEN %(enrich)s THEN 'running' ELSE 'skipped' END,
-                   enrichment_note = %(note)s,
-                   completed_at = CASE WHEN %(enrich)s THEN NULL ELSE now() END
-             WHERE id = %(id)s
-            RETURNING {SESSION_COLUMNS}
-            """,
-            {"id": session_id, "films": len(export.films), "viewings": len(export.viewings),
-             "summary": json.dumps(export.summary(), default=str), "enrich": enrich, "note": enrichment_note},
-        ).fetchone()
+    locked = conn.execute(
+        "SELECT parsed_at FROM movies.sessions WHERE id = %s AND status = 'processing' FOR UPDATE", (session_id,)
+    ).fetchone()
+    if locked is None or locked["parsed_at"] is not None:
+        return None
+    # The commit does not wait for its WAL flush (the COPY's megabytes): a re-runnable import.
+    # A PostgreSQL crash in the fraction of a second after it could lose this transaction,
+    # never corrupt anything: the session is then left unparsed (it never shows half an
+    # export) and the person uploads the export again.
+    conn.execute("SET LOCAL synchronous_commit = off")
+    _copy_export(conn, session_id, export, enrich)
+    return conn.execute(
+        f"""
+        UPDATE movies.sessions
+           SET parsed_at = now(), updated_at = now(), total_movies = %(films)s, total_viewings = %(viewings)s,
+               summary = %(summary)s::jsonb,
+               status = CASE WHEN %(enrich)s THEN 'enriching' ELSE 'completed' END,
+               stage = CASE WHEN %(enrich)s THEN 'enriching' ELSE 'done' END,
+               enrichment = CASE WHEN %(enrich)s THEN 'running' ELSE 'skipped' END,
+               enrichment_note = %(note)s,
+               completed_at = CASE WHEN %(enrich)s THEN NULL ELSE now() END
+         WHERE id = %(id)s
+        RETURNING {SESSION_COLUMNS}
+        """,
+        {"id": session_id, "films": len(export.films), "viewings": len(export.viewings),
+         "summary": json.dumps(export.summary(), default=str), "enrich": enrich, "note": enrichment_note},
+    ).fetchone()
 
 
 def pg_array(items: list[str]) -> str:
@@ -190,31 +190,29 @@ def _delete_bulk_rows(conn: Any, session_ids: list[UUID]) -> None:
     conn.execute("DELETE FROM movies.films WHERE session_id = ANY(%s)", (session_ids,))
 
 
-def delete_session(session_id: UUID) -> dict[str, Any] | None:
-    """Delete a session and every row under it, in one transaction. Returns the deleted row (its
+def delete_session(conn: psycopg.Connection, session_id: UUID) -> dict[str, Any] | None:
+    """Delete a session and every row under it, in the caller's transaction. Returns the deleted row (its
     upload key), or None when there was no such session."""
-    with db.transaction() as conn:
-        row = conn.execute(
-            "DELETE FROM movies.sessions WHERE id = %s RETURNING id, upload_key", (session_id,)
-        ).fetchone()
-        if row is not None:
-            _delete_bulk_rows(conn, [session_id])
+    row = conn.execute(
+        "DELETE FROM movies.sessions WHERE id = %s RETURNING id, upload_key", (session_id,)
+    ).fetchone()
+    if row is not None:
+        _delete_bulk_rows(conn, [session_id])
     return row
 
 
-def delete_expired(limit: int) -> list[dict[str, Any]]:
+def delete_expired(conn: psycopg.Connection, limit: int) -> list[dict[str, Any]]:
     """Delete up to ``limit`` expired sessions (oldest first) with everything under them."""
-    with db.transaction() as conn:
-        rows = conn.execute(
-            """
-            DELETE FROM movies.sessions WHERE id IN (
-                SELECT id FROM movies.sessions WHERE expires_at <= now() ORDER BY expires_at LIMIT %s FOR UPDATE SKIP LOCKED)
-            RETURNING id, upload_key
-            """,
-            (limit,),
-        ).fetchall()
-        if rows:
-            _delete_bulk_rows(conn, [r["id"] for r in rows])
+    rows = conn.execute(
+        """
+        DELETE FROM movies.sessions WHERE id IN (
+            SELECT id FROM movies.sessions WHERE expires_at <= now() ORDER BY expires_at LIMIT %s FOR UPDATE SKIP LOCKED)
+        RETURNING id, upload_key
+        """,
+        (limit,),
+    ).fetchall()
+    if rows:
+        _delete_bulk_rows(conn, [r["id"] for r in rows])
     return rows
 
 
@@ -482,19 +480,18 @@ def stats(session_id: UUID) -> dict[str, Any]:
     }
 
 
-def skip_enrichment(session_id: UUID, note: str) -> None:
+def skip_enrichment(conn: psycopg.Connection, session_id: UUID, note: str) -> None:
     """Give up enriching a session: pending films become ``skipped`` and the session completes."""
-    with db.transaction() as conn:
-        conn.execute(
-            "UPDATE movies.films SET enrichment_status = 'skipped' WHERE session_id = %s AND enrichment_status = 'pending'",
-            (session_id,),
-        )
-        conn.execute(
-            """
-            UPDATE movies.sessions
-               SET status = 'completed', stage = 'done', enrichment = 'skipped', enrichment_note = %s,
-                   completed_at = now(), updated_at = now()
-             WHERE id = %s AND status = 'enriching'
-            """,
-            (note, session_id),
-        )
+    conn.execute(
+        "UPDATE movies.films SET enrichment_status = 'skipped' WHERE session_id = %s AND enrichment_status = 'pending'",
+        (session_id,),
+    )
+    conn.execute(
+        """
+        UPDATE movies.sessions
+           SET status = 'completed', stage = 'done', enrichment = 'skipped', enrichment_note = %s,
+               completed_at = now(), updated_at = now()
+         WHERE id = %s AND status = 'enriching'
+        """,
+        (note, session_id),
+    )

@@ -107,9 +107,12 @@ def enqueue_enrichment(session_id: UUID) -> int:
     return len(bodies)
 
 
-def _store(session_id: UUID, export: Any) -> dict[str, Any] | None:
-    enrich, note = enrichment_plan()
-    row = repo.store_export(session_id, export, enrich=enrich, enrichment_note=note)
+def _store(conn: Any, session_id: UUID, export: Any, plan: tuple[bool, str | None]) -> dict[str, Any] | None:
+    """Write a parsed export in the caller's transaction; ``plan`` is :func:`enrichment_plan`'s
+    answer, asked before the transaction opens (it may read a secret: no AWS call inside a
+    database transaction)."""
+    enrich, note = plan
+    row = repo.store_export(conn, session_id, export, enrich=enrich, enrichment_note=note)
     metrics.add_metric(name="ExportParsed", unit="Count", value=1)
     logger.info("export stored", extra={"session_id": str(session_id), "films": len(export.films),
                                         "viewings": len(export.viewings), "enrich": enrich})
@@ -142,16 +145,18 @@ def upload(files: list[InputFile]) -> dict[str, Any]:
             metrics.add_metric(name="ExportRejected", unit="Count", value=1)
             raise _rejected(exc) from None
         session_id = uuid.uuid4()
-        with db.transaction():
+        plan = enrichment_plan()
+        with db.transaction() as conn:
             repo.insert_session(session_id, source="multipart", expires_at=_expires_at(settings), stage="parsing")
-            row = _store(session_id, export)
+            row = _store(conn, session_id, export, plan)
         del export
     if row["status"] == "enriching":
         try:
             enqueue_enrichment(session_id)
         except Exception:  # noqa: BLE001 - the export is stored; do not leave the session waiting forever
             logger.exception("enrichment could not be queued", extra={"session_id": str(session_id)})
-            repo.skip_enrichment(session_id, "enrichment skipped: the jobs could not be queued")
+            with db.transaction() as conn:
+                repo.skip_enrichment(conn, session_id, "enrichment skipped: the jobs could not be queued")
             row = repo.get_session(session_id)
     return {"session_id": session_id, "status": row["status"], "total_movies": row["total_movies"]}
 
@@ -241,7 +246,9 @@ def parse_uploaded(ref: S3ObjectRef, receive_count: int = 1) -> str:
             raise UploadRejected(exc.code, exc.reason) from None
 
     def finish(session: dict[str, Any], export: Any) -> None:
-        stored.append(_store(session_id, export))
+        plan = enrichment_plan()
+        with db.transaction() as conn:
+            stored.append(_store(conn, session_id, export, plan))
 
     def reject(session: dict[str, Any], rejected: UploadRejected) -> None:
         _fail(session_id, ref, rejected.code, rejected.reason)
@@ -598,7 +605,8 @@ def delete(session_id: UUID) -> None:
     Raises:
         NotFound: no such session.
     """
-    row = repo.delete_session(session_id)
+    with db.transaction() as conn:
+        row = repo.delete_session(conn, session_id)
     if row is None:
         raise NotFound("session not found (unknown, deleted or expired)", code="session_not_found")
     if row["upload_key"]:
@@ -611,7 +619,8 @@ def expire(batch: int = 500) -> int:
     settings = get_settings()
     total = 0
     while True:
-        rows = repo.delete_expired(batch)
+        with db.transaction() as conn:
+            rows = repo.delete_expired(conn, batch)
         for row in rows:
             if row["upload_key"]:
                 _delete_quietly(settings.exports_bucket, row["upload_key"])

@@ -86,7 +86,8 @@ def me(who: Principal) -> dict[str, Any]:
 def set_role(who: Principal, user_id: UUID, role_name: str) -> dict[str, Any]:
     """Give a user the ``admin`` or ``manager`` role (one per user). Raises Forbidden unless admin."""
     _admin(who)
-    return repo.set_role(user_id, role_name, who.user_id)
+    with db.transaction() as conn:
+        return repo.set_role(conn, user_id, role_name, who.user_id)
 
 
 def delete_role(who: Principal, user_id: UUID) -> None:
@@ -384,7 +385,9 @@ def remove_library(who: Principal, player_id: UUID, song_id: UUID) -> None:
     too, unless it is among the entries a poll hands out (the player may be playing it or have
     it loaded). Raises NotFound."""
     _visible_player(who, player_id)
-    if not repo.remove_from_library(player_id, song_id, get_settings().queue_keep):
+    with db.transaction() as conn:
+        removed = repo.remove_from_library(conn, player_id, song_id, get_settings().queue_keep)
+    if not removed:
         raise NotFound("the song is not in this player's library", code="not_in_library")
     _refill(player_id, replan=True)
 
@@ -392,10 +395,11 @@ def remove_library(who: Principal, player_id: UUID, song_id: UUID) -> None:
 # ---------------------------------------------------------------- the queue
 def _refill(player_id: UUID, *, replan: bool) -> dict[str, Any]:
     settings = get_settings()
-    return repo.refill_queue(
-        player_id, length=settings.queue_length, keep=settings.queue_keep, replan=replan,
-        window_minutes=settings.penalty_window_minutes,
-    )
+    with db.transaction() as conn:
+        return repo.refill_queue(
+            conn, player_id, length=settings.queue_length, keep=settings.queue_keep, replan=replan,
+            window_minutes=settings.penalty_window_minutes,
+        )
 
 
 def refill_if_low(player_id: UUID) -> None:
@@ -438,10 +442,11 @@ def refill_all(remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
             break
         players += 1
         try:
-            result = repo.refill_queue(
-                player_id, length=settings.queue_length, keep=settings.queue_keep, replan=True,
-                window_minutes=settings.penalty_window_minutes, wait=False,
-            )
+            with db.transaction() as conn:
+                result = repo.refill_queue(
+                    conn, player_id, length=settings.queue_length, keep=settings.queue_keep, replan=True,
+                    window_minutes=settings.penalty_window_minutes, wait=False,
+                )
         except Exception:  # one player's failure must not starve the others
             logger.exception("refill failed", extra={"player_id": str(player_id)})
             try:
@@ -518,7 +523,8 @@ def played(player_id: UUID, body: PlayedReport) -> dict[str, Any]:
         if body.played_at > now + timedelta(minutes=5) or body.played_at < now - timedelta(days=1):
             raise BadRequest("played_at must be within the last day", code="validation_error",
                              fields=[{"field": "played_at", "message": "not within the last day"}])
-    result = repo.record_played(player_id, body.song_id, body.queue_entry_id, body.played_at)
+    with db.transaction() as conn:
+        result = repo.record_played(conn, player_id, body.song_id, body.queue_entry_id, body.played_at)
     if result["status"] == "not_in_queue":
         raise NotFound("that song is not in this player's queue", code="not_in_queue")
     if result["status"] == "song_mismatch":
@@ -543,7 +549,8 @@ def check_in(who: Principal, body: CheckIn) -> tuple[dict[str, Any], bool]:
     """
     if not repo.player_exists(body.player_id):
         raise NotFound("player not found", code="player_not_found")
-    session, created, left = repo.check_in(who.user_id, body.player_id, get_settings().session_minutes)
+    with db.transaction() as conn:
+        session, created, left = repo.check_in(conn, who.user_id, body.player_id, get_settings().session_minutes)
     for player_id in {body.player_id, left} - {None}:
         _refill(player_id, replan=True)
     return session, created
