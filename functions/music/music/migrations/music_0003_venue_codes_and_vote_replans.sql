@@ -1,4 +1,4 @@
--- Issue 9 item 6.
+-- Issue 9 items 5 and 6.
 -- 1. players.venue_code: how listeners find a venue's player. The player shows it (its poll
 --    answer carries it); a listener types it into GET /api/venues/{code}/ and checks in. Eight
 --    characters from a 32-letter alphabet without look-alikes (no I, O, 0, 1): 32^8 ~ 1.1e12 codes,
@@ -17,3 +17,6 @@ $$;
 ALTER TABLE music.players ADD COLUMN IF NOT EXISTS venue_code text NOT NULL DEFAULT music.new_venue_code();
 CREATE UNIQUE INDEX IF NOT EXISTS players_venue_code_key ON music.players (venue_code);
 ALTER TABLE music.players ADD COLUMN IF NOT EXISTS vote_replanned_at timestamptz;
+-- 3. Songs still processing (few at any time), for the settling of uploads that never arrive
+--    (music.repository.settle_stalled_uploads runs on every read of the managers' song list).
+CREATE INDEX IF NOT EXISTS songs_processing_idx ON music.songs (updated_at) WHERE status = 'processing';
