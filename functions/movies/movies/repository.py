@@ -483,7 +483,8 @@ def stats(session_id: UUID) -> dict[str, Any]:
 def skip_enrichment(conn: psycopg.Connection, session_id: UUID, note: str) -> None:
     """Give up enriching a session: pending films become ``skipped`` and the session completes."""
     conn.execute(
-        "UPDATE movies.films SET enrichment_status = 'skipped' WHERE session_id = %s AND enrichment_status = 'pending'",
+        "UPDATE movies.films SET enrichment_status = 'skipped', enrichment_reason = 'enrichment_not_queued' "
+        "WHERE session_id = %s AND enrichment_status = 'pending'",
         (session_id,),
     )
     conn.execute(

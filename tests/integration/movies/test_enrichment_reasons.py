@@ -105,3 +105,16 @@ def test_http_503_and_not_found_are_told_apart(api: MoviesApi, tmdb: FakeTmdb, m
     assert got[("Le Samouraï", 1967)][0]["enrichment_reason"] == "tmdb_http_503"
     assert got[("Nowhere To Be Found At All", 2003)][0]["enrichment_reason"] == "not_found"
     assert got[("Dune", 1984)][0]["enrichment_reason"] is None and got[("Dune", 1984)][0]["enrichment_status"] == "matched"
+
+
+def test_enrichment_that_could_not_be_queued_says_so(api: MoviesApi, tmdb: FakeTmdb, monkeypatch: pytest.MonkeyPatch) -> None:
+    from movies import service
+
+    def refused(session_id: object) -> int:
+        raise RuntimeError("SQS refused")
+
+    monkeypatch.setattr(service, "enqueue_enrichment", refused)
+    res = api.upload([("watched.csv", WATCHED)])
+    assert res.status == 201 and res.body["status"] == "completed", res.body
+    status = api.get(f"/api/session/{res.body['session_id']}/status").body
+    assert status["enrichment"] == "skipped" and status["enrichment_reasons"] == {"enrichment_not_queued": 7}, status
