@@ -125,6 +125,7 @@ class FakeTmdb:
         self.movies: dict[int, FakeMovie] = {}  # everything answerable by id (catalogue + made up)
         self.catalogue: dict[int, FakeMovie] = {}  # what search looks through
         self.fail_titles: set[str] = set()
+        self.fail_status = 500  # what fail_titles answer (e.g. 503)
         self.delay_s = 0.0
         self.requests: list[dict[str, Any]] = []
         self._throttle = 0
@@ -188,7 +189,7 @@ class FakeTmdb:
         if path == "/3/search/movie":
             query = params.get("query", "")
             if query in self.fail_titles:
-                return 500, {"success": False, "status_code": 11, "status_message": "Internal error: Something went wrong, contact TMDb."}, {}
+                return self.fail_status, {"success": False, "status_code": 11, "status_message": "Internal error: Something went wrong, contact TMDb."}, {}
             year_text = params.get("year") or params.get("primary_release_year") or ""
             results = self.search(query, int(year_text) if year_text.isdigit() else None)
             return 200, {"page": 1, "results": results, "total_pages": 1 if results else 0, "total_results": len(results)}, {}

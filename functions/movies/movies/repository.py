@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from psycopg import sql
 
 from backlot import db
@@ -32,7 +33,7 @@ SESSION_COLUMNS = (
 FILM_COLUMNS = (
     "id, position, name, year, letterboxd_uri, rating::float8 AS rating, rating_source, marked_watched_on, "
     "first_watched_on, last_watched_on, viewing_count, rewatch_count, review_count, liked, tags, sources, identity_note, "
-    "enrichment_status, tmdb_id, tmdb_title, tmdb_release_date, match_confidence::float8 AS match_confidence, genres, "
+    "enrichment_status, enrichment_reason, tmdb_id, tmdb_title, tmdb_release_date, match_confidence::float8 AS match_confidence, genres, "
     "runtime_minutes, directors, countries, poster_path"
 )
 
@@ -107,41 +108,40 @@ def mark_enqueued(session_id: UUID) -> None:
     db.connection().execute("UPDATE movies.sessions SET enqueued_at = now() WHERE id = %s", (session_id,))
 
 
-def store_export(session_id: UUID, export: Export, *, enrich: bool, enrichment_note: str | None) -> dict[str, Any] | None:
-    """Write everything parsed from one export with COPY and move the session on, in one transaction.
+def store_export(conn: psycopg.Connection, session_id: UUID, export: Export, *, enrich: bool, enrichment_note: str | None) -> dict[str, Any] | None:
+    """Write everything parsed from one export with COPY and move the session on, in the caller's transaction.
 
     The session row is locked first; if it is already parsed (a duplicate delivery) nothing is
     written and None is returned. After the write the session is ``enriching`` (``enrich``) or
     ``completed`` with enrichment ``skipped`` and ``enrichment_note`` saying why.
     """
-    with db.transaction() as conn:
-        locked = conn.execute(
-            "SELECT parsed_at FROM movies.sessions WHERE id = %s AND status = 'processing' FOR UPDATE", (session_id,)
-        ).fetchone()
-        if locked is None or locked["parsed_at"] is not None:
-            return None
-        # The commit does not wait for its WAL flush (the COPY's megabytes): a re-runnable import.
-        # A PostgreSQL crash in the fraction of a second after it could lose this transaction,
-        # never corrupt anything: the session is then left unparsed (it never shows half an
-        # export) and the person uploads the export again.
-        conn.execute("SET LOCAL synchronous_commit = off")
-        _copy_export(conn, session_id, export, enrich)
-        return conn.execute(
-            f"""
-            UPDATE movies.sessions
-               SET parsed_at = now(), updated_at = now(), total_movies = %(films)s, total_viewings = %(viewings)s,
-                   summary = %(summary)s::jsonb,
-                   status = CASE WHEN %(enrich)s THEN 'enriching' ELSE 'completed' END,
-                   stage = CASE WHEN %(enrich)s THEN 'enriching' ELSE 'done' END,
-                   enrichment = CASE WHEN %(enrich)s THEN 'running' ELSE 'skipped' END,
-                   enrichment_note = %(note)s,
-                   completed_at = CASE WHEN %(enrich)s THEN NULL ELSE now() END
-             WHERE id = %(id)s
-            RETURNING {SESSION_COLUMNS}
-            """,
-            {"id": session_id, "films": len(export.films), "viewings": len(export.viewings),
-             "summary": json.dumps(export.summary(), default=str), "enrich": enrich, "note": enrichment_note},
-        ).fetchone()
+    locked = conn.execute(
+        "SELECT parsed_at FROM movies.sessions WHERE id = %s AND status = 'processing' FOR UPDATE", (session_id,)
+    ).fetchone()
+    if locked is None or locked["parsed_at"] is not None:
+        return None
+    # The commit does not wait for its WAL flush (the COPY's megabytes): a re-runnable import.
+    # A PostgreSQL crash in the fraction of a second after it could lose this transaction,
+    # never corrupt anything: the session is then left unparsed (it never shows half an
+    # export) and the person uploads the export again.
+    conn.execute("SET LOCAL synchronous_commit = off")
+    _copy_export(conn, session_id, export, enrich)
+    return conn.execute(
+        f"""
+        UPDATE movies.sessions
+           SET parsed_at = now(), updated_at = now(), total_movies = %(films)s, total_viewings = %(viewings)s,
+               summary = %(summary)s::jsonb,
+               status = CASE WHEN %(enrich)s THEN 'enriching' ELSE 'completed' END,
+               stage = CASE WHEN %(enrich)s THEN 'enriching' ELSE 'done' END,
+               enrichment = CASE WHEN %(enrich)s THEN 'running' ELSE 'skipped' END,
+               enrichment_note = %(note)s,
+               completed_at = CASE WHEN %(enrich)s THEN NULL ELSE now() END
+         WHERE id = %(id)s
+        RETURNING {SESSION_COLUMNS}
+        """,
+        {"id": session_id, "films": len(export.films), "viewings": len(export.viewings),
+         "summary": json.dumps(export.summary(), default=str), "enrich": enrich, "note": enrichment_note},
+    ).fetchone()
 
 
 def pg_array(items: list[str]) -> str:
@@ -190,31 +190,29 @@ def _delete_bulk_rows(conn: Any, session_ids: list[UUID]) -> None:
     conn.execute("DELETE FROM movies.films WHERE session_id = ANY(%s)", (session_ids,))
 
 
-def delete_session(session_id: UUID) -> dict[str, Any] | None:
-    """Delete a session and every row under it, in one transaction. Returns the deleted row (its
+def delete_session(conn: psycopg.Connection, session_id: UUID) -> dict[str, Any] | None:
+    """Delete a session and every row under it, in the caller's transaction. Returns the deleted row (its
     upload key), or None when there was no such session."""
-    with db.transaction() as conn:
-        row = conn.execute(
-            "DELETE FROM movies.sessions WHERE id = %s RETURNING id, upload_key", (session_id,)
-        ).fetchone()
-        if row is not None:
-            _delete_bulk_rows(conn, [session_id])
+    row = conn.execute(
+        "DELETE FROM movies.sessions WHERE id = %s RETURNING id, upload_key", (session_id,)
+    ).fetchone()
+    if row is not None:
+        _delete_bulk_rows(conn, [session_id])
     return row
 
 
-def delete_expired(limit: int) -> list[dict[str, Any]]:
+def delete_expired(conn: psycopg.Connection, limit: int) -> list[dict[str, Any]]:
     """Delete up to ``limit`` expired sessions (oldest first) with everything under them."""
-    with db.transaction() as conn:
-        rows = conn.execute(
-            """
-            DELETE FROM movies.sessions WHERE id IN (
-                SELECT id FROM movies.sessions WHERE expires_at <= now() ORDER BY expires_at LIMIT %s FOR UPDATE SKIP LOCKED)
-            RETURNING id, upload_key
-            """,
-            (limit,),
-        ).fetchall()
-        if rows:
-            _delete_bulk_rows(conn, [r["id"] for r in rows])
+    rows = conn.execute(
+        """
+        DELETE FROM movies.sessions WHERE id IN (
+            SELECT id FROM movies.sessions WHERE expires_at <= now() ORDER BY expires_at LIMIT %s FOR UPDATE SKIP LOCKED)
+        RETURNING id, upload_key
+        """,
+        (limit,),
+    ).fetchall()
+    if rows:
+        _delete_bulk_rows(conn, [r["id"] for r in rows])
     return rows
 
 
@@ -267,18 +265,19 @@ def save_enrichment(session_id: UUID, film_id: UUID, values: dict[str, Any]) -> 
     )
 
 
-def note_enrichment_error(session_id: UUID, film_ids: list[UUID], error: str, *, final: bool) -> None:
-    """Count a failed attempt; on the final one the films become ``failed`` (progress counts them)
-    and ``enriched_at`` records when they were settled. Films given up meanwhile are left alone."""
+def note_enrichment_error(session_id: UUID, film_ids: list[UUID], error: str, *, reason: str, final: bool) -> None:
+    """Count a failed attempt with its ``reason`` code (e.g. ``tmdb_unreachable``); on the final one
+    the films become ``failed`` (progress counts them) and ``enriched_at`` records when they were
+    settled. Films given up meanwhile are left alone."""
     db.connection().execute(
         f"""
         UPDATE movies.films
-           SET enrichment_attempts = enrichment_attempts + 1, enrichment_error = %s,
+           SET enrichment_attempts = enrichment_attempts + 1, enrichment_error = %s, enrichment_reason = %s,
                enrichment_status = CASE WHEN %s THEN 'failed' ELSE enrichment_status END,
                enriched_at = CASE WHEN %s THEN now() ELSE enriched_at END
          WHERE session_id = %s AND id = ANY(%s) AND {_ENRICHABLE}
         """,
-        (error[:500], final, final, session_id, film_ids),
+        (error[:500], reason[:100], final, final, session_id, film_ids),
     )
 
 
@@ -321,7 +320,8 @@ def time_out_enrichment(session_id: UUID | None, *, stall_seconds: int, limit: i
                  FOR UPDATE OF s SKIP LOCKED
             ), given_up AS (
                 UPDATE movies.films f
-                   SET enrichment_status = 'failed', enrichment_error = %(code)s, enriched_at = now()
+                   SET enrichment_status = 'failed', enrichment_error = %(code)s, enrichment_reason = %(code)s,
+                       enriched_at = now()
                   FROM stalled
                  WHERE f.session_id = stalled.stalled_id AND f.enrichment_status = 'pending'
                 RETURNING f.session_id AS given_up_session
@@ -377,6 +377,17 @@ def time_out_parse(session_id: UUID | None, *, stall_seconds: int, lease_seconds
         ).format(by_id=by_id, columns=sql.SQL(SESSION_COLUMNS)),
         {"id": session_id, "stall": stall_seconds, "lease": lease_seconds, "presign": presign_seconds, "limit": limit},
     ).fetchall()
+
+
+def enrichment_reasons(session_id: UUID) -> dict[str, int]:
+    """How many films of the session got no TMDB data, per reason code (films not ``matched``
+    and not ``pending``; a failed attempt that a later delivery may still redo counts too)."""
+    rows = db.connection().execute(
+        "SELECT enrichment_reason AS reason, count(*) AS n FROM movies.films "
+        "WHERE session_id = %s AND enrichment_reason IS NOT NULL AND enrichment_status <> 'matched' GROUP BY 1 ORDER BY 1",
+        (session_id,),
+    ).fetchall()
+    return {r["reason"]: r["n"] for r in rows}
 
 
 def enrichment_counts(session_id: UUID) -> dict[str, int]:
@@ -469,19 +480,19 @@ def stats(session_id: UUID) -> dict[str, Any]:
     }
 
 
-def skip_enrichment(session_id: UUID, note: str) -> None:
+def skip_enrichment(conn: psycopg.Connection, session_id: UUID, note: str) -> None:
     """Give up enriching a session: pending films become ``skipped`` and the session completes."""
-    with db.transaction() as conn:
-        conn.execute(
-            "UPDATE movies.films SET enrichment_status = 'skipped' WHERE session_id = %s AND enrichment_status = 'pending'",
-            (session_id,),
-        )
-        conn.execute(
-            """
-            UPDATE movies.sessions
-               SET status = 'completed', stage = 'done', enrichment = 'skipped', enrichment_note = %s,
-                   completed_at = now(), updated_at = now()
-             WHERE id = %s AND status = 'enriching'
-            """,
-            (note, session_id),
-        )
+    conn.execute(
+        "UPDATE movies.films SET enrichment_status = 'skipped', enrichment_reason = 'enrichment_not_queued' "
+        "WHERE session_id = %s AND enrichment_status = 'pending'",
+        (session_id,),
+    )
+    conn.execute(
+        """
+        UPDATE movies.sessions
+           SET status = 'completed', stage = 'done', enrichment = 'skipped', enrichment_note = %s,
+               completed_at = now(), updated_at = now()
+         WHERE id = %s AND status = 'enriching'
+        """,
+        (note, session_id),
+    )

@@ -30,6 +30,7 @@ from backlot import db, storage
 from backlot.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, UnsupportedMediaType
 from backlot.observability import logger, metrics
 from backlot.storage import S3ObjectRef
+from backlot.uploads import ClaimedUploadSteps, UploadRejected, process_claimed_upload
 
 from movies import repository as repo
 from movies.domain import stats as stats_shape
@@ -106,9 +107,12 @@ def enqueue_enrichment(session_id: UUID) -> int:
     return len(bodies)
 
 
-def _store(session_id: UUID, export: Any) -> dict[str, Any] | None:
-    enrich, note = enrichment_plan()
-    row = repo.store_export(session_id, export, enrich=enrich, enrichment_note=note)
+def _store(conn: Any, session_id: UUID, export: Any, plan: tuple[bool, str | None]) -> dict[str, Any] | None:
+    """Write a parsed export in the caller's transaction; ``plan`` is :func:`enrichment_plan`'s
+    answer, asked before the transaction opens (it may read a secret: no AWS call inside a
+    database transaction)."""
+    enrich, note = plan
+    row = repo.store_export(conn, session_id, export, enrich=enrich, enrichment_note=note)
     metrics.add_metric(name="ExportParsed", unit="Count", value=1)
     logger.info("export stored", extra={"session_id": str(session_id), "films": len(export.films),
                                         "viewings": len(export.viewings), "enrich": enrich})
@@ -141,16 +145,18 @@ def upload(files: list[InputFile]) -> dict[str, Any]:
             metrics.add_metric(name="ExportRejected", unit="Count", value=1)
             raise _rejected(exc) from None
         session_id = uuid.uuid4()
-        with db.transaction():
+        plan = enrichment_plan()
+        with db.transaction() as conn:
             repo.insert_session(session_id, source="multipart", expires_at=_expires_at(settings), stage="parsing")
-            row = _store(session_id, export)
+            row = _store(conn, session_id, export, plan)
         del export
     if row["status"] == "enriching":
         try:
             enqueue_enrichment(session_id)
         except Exception:  # noqa: BLE001 - the export is stored; do not leave the session waiting forever
             logger.exception("enrichment could not be queued", extra={"session_id": str(session_id)})
-            repo.skip_enrichment(session_id, "enrichment skipped: the jobs could not be queued")
+            with db.transaction() as conn:
+                repo.skip_enrichment(conn, session_id, "enrichment skipped: the jobs could not be queued")
             row = repo.get_session(session_id)
     return {"session_id": session_id, "status": row["status"], "total_movies": row["total_movies"]}
 
@@ -196,10 +202,14 @@ def _session_of_key(key: str) -> UUID | None:
 def parse_uploaded(ref: S3ObjectRef, receive_count: int = 1) -> str:
     """The parse function's work for one uploaded object. Returns ``stored``, ``failed`` or ``skipped``.
 
-    Idempotent: the session is claimed with a lease (``repository.claim_parse``) and written in one
-    transaction that refuses a second write, so a duplicate S3 event does nothing; one that finds
-    the session parsed but its enrichment never queued queues it. The object is deleted once
-    parsed or refused (issue 4: no raw upload is kept).
+    The flow is the platform's :func:`backlot.uploads.process_claimed_upload`: the session is
+    claimed with a lease (``repository.claim_parse``), the object read (at most
+    ``max_presigned_upload_bytes``), parsed, and written in one transaction that refuses a second
+    write, so a duplicate S3 event does nothing; one that finds the session parsed but its
+    enrichment never queued queues it. The object is deleted once parsed or refused (issue 4: no
+    raw upload is kept), and an object nobody waits for (a second submission of a used form, a
+    key that is not the session's) is deleted at once (issue 9 item 5). No S3 or SQS call runs
+    inside the store's transaction.
 
     Raises:
         Exception: transient failures (S3, PostgreSQL, SQS) so SQS retries; on the queue's last
@@ -210,46 +220,68 @@ def parse_uploaded(ref: S3ObjectRef, receive_count: int = 1) -> str:
     if ref.bucket != settings.exports_bucket or session_id is None:
         logger.warning("object ignored: not an export upload", extra={"bucket": ref.bucket, "key": ref.key})
         return "skipped"
-    session = repo.claim_parse(session_id, settings.parse_lease_seconds)
-    if session is None:
+    stored: list[dict[str, Any] | None] = []
+
+    def claim(obj: S3ObjectRef) -> dict[str, Any] | None:
+        session = repo.claim_parse(session_id, settings.parse_lease_seconds)
+        if session is not None and session["upload_key"] != obj.key:
+            repo.release_parse(session_id)
+            logger.warning("object is not the session's upload", extra={"key": obj.key})
+            return None
+        return session
+
+    def unclaimed(obj: S3ObjectRef) -> None:
         current = repo.get_session(session_id)
-        if current is None or current["parsed_at"] is not None or current["status"] == "failed":
-            _delete_quietly(ref.bucket, ref.key)
+        if (current is None or current["upload_key"] != obj.key or current["parsed_at"] is not None
+                or current["status"] == "failed"):
+            _delete_quietly(obj.bucket, obj.key)
         if current and current["status"] == "enriching" and current["enqueued_at"] is None:
             enqueue_enrichment(session_id)
-        logger.info("nothing to parse (done, unknown, expired or claimed)", extra={"key": ref.key})
-        return "skipped"
-    if session["upload_key"] != ref.key:
-        repo.release_parse(session_id)
-        logger.warning("object is not the session's upload", extra={"key": ref.key})
-        _delete_quietly(ref.bucket, ref.key)
-        return "skipped"
-    try:
+        logger.info("nothing to parse (done, unknown, expired or claimed)", extra={"key": obj.key})
+
+    def process(session: dict[str, Any], data: bytes) -> Any:
         try:
-            data = storage.get_bytes(ref.bucket, ref.key, max_bytes=settings.max_presigned_upload_bytes)
-        except ValueError as exc:
-            return _fail(session_id, ref, "export_too_large", str(exc))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                return _fail(session_id, ref, "upload_missing", "the uploaded export is gone")
-            raise
-        with gc_paused():  # the export is dropped before the collector resumes
-            try:
-                export = read_export([InputFile(ref.key.split("/", 2)[2], data)], settings.limits())
-            except ExportRejected as exc:
-                return _fail(session_id, ref, exc.code, exc.reason)
-            row = _store(session_id, export)
-            del export
-    except Exception:
+            return read_export([InputFile(ref.key.split("/", 2)[2], data)], settings.limits())
+        except ExportRejected as exc:
+            raise UploadRejected(exc.code, exc.reason) from None
+
+    def finish(session: dict[str, Any], export: Any) -> None:
+        plan = enrichment_plan()
+        with db.transaction() as conn:
+            stored.append(_store(conn, session_id, export, plan))
+
+    def reject(session: dict[str, Any], rejected: UploadRejected) -> None:
+        _fail(session_id, ref, rejected.code, rejected.reason)
+
+    def release(session: dict[str, Any], exc: BaseException) -> None:
         repo.release_parse(session_id)
         if receive_count >= settings.parse_max_receives:
             repo.fail_session(session_id, "processing_failed", f"the export could not be processed after {receive_count} attempts")
             _delete_quietly(ref.bucket, ref.key)
-        raise
+
+    steps = ClaimedUploadSteps(claim=claim, process=process, finish=finish, reject=reject, release=release,
+                               unclaimed=unclaimed, read=_read_export_object,
+                               unavailable_codes={"too_large": "export_too_large", "missing": "upload_missing"})
+    with gc_paused():  # the export is dropped before the collector resumes
+        outcome = process_claimed_upload(ref, steps, max_bytes=settings.max_presigned_upload_bytes)
+    if outcome != "finished":
+        return {"rejected": "failed", "skipped": "skipped"}[outcome]
     _delete_quietly(ref.bucket, ref.key)
+    row = stored[0] if stored else None
     if row is not None and row["status"] == "enriching":
         enqueue_enrichment(session_id)
     return "stored"
+
+
+def _read_export_object(ref: S3ObjectRef, max_bytes: int) -> bytes:
+    """``storage.read_upload`` with the exports' wording: gone -> ``upload_missing``, over the limit ->
+    ``export_too_large`` (``ValueError`` from ``get_bytes``)."""
+    try:
+        return storage.read_upload(ref, max_bytes=max_bytes)
+    except storage.UploadUnavailable as gone:
+        if gone.code == "missing":
+            raise storage.UploadUnavailable("missing", "the uploaded export is gone") from None
+        raise
 
 
 def _fail(session_id: UUID, ref: S3ObjectRef, code: str, reason: str) -> str:
@@ -289,7 +321,7 @@ def enrich_one(client: TmdbClient, film: dict[str, Any]) -> dict[str, Any]:
 
     name, year = film["name"], film["year"]
     if film["same_title"] > 1:
-        return {"enrichment_status": "ambiguous", "match_confidence": 0.0, "enrichment_error":
+        return {"enrichment_status": "ambiguous", "enrichment_reason": "ambiguous", "match_confidence": 0.0, "enrichment_error":
                 f"{film['same_title']} films in this export are called {name!r} ({year or 'no year'}); the export does not say which is which"}
     match = choose(name, year, client.search_movie(name, year))
     if match.status == "not_found" and year is not None:
@@ -297,14 +329,15 @@ def enrich_one(client: TmdbClient, film: dict[str, Any]) -> dict[str, Any]:
         if retry.status != "not_found" or retry.confidence > match.confidence:
             match = retry
     if match.status != "matched":
-        return {"enrichment_status": match.status, "match_confidence": match.confidence, "enrichment_error": match.note}
+        return {"enrichment_status": match.status, "enrichment_reason": match.status, "match_confidence": match.confidence,
+                "enrichment_error": match.note}
     try:
         details = client.movie_details(match.result["id"])
     except TmdbNotFound:
-        return {"enrichment_status": "not_found", "match_confidence": match.confidence,
+        return {"enrichment_status": "not_found", "enrichment_reason": "not_found", "match_confidence": match.confidence,
                 "enrichment_error": f"TMDB movie {match.result['id']} has no details"}
-    return {"enrichment_status": "matched", "match_confidence": match.confidence, "enrichment_error": None,
-            **details_values(details)}
+    return {"enrichment_status": "matched", "enrichment_reason": None, "match_confidence": match.confidence,
+            "enrichment_error": None, **details_values(details)}
 
 
 def enrich_batch(session_id: UUID, film_ids: list[UUID], *, receive_count: int = 1, deadline: float | None = None) -> dict[str, int]:
@@ -337,37 +370,59 @@ def enrich_batch(session_id: UUID, film_ids: list[UUID], *, receive_count: int =
     key = settings.tmdb_key()
     if not key:
         for film in films:
-            repo.save_enrichment(session_id, film["id"], {"enrichment_status": "skipped", "enrichment_error": "no TMDB API key"})
-        repo.finish_enrichment_if_done(session_id)
+            repo.save_enrichment(session_id, film["id"], {"enrichment_status": "skipped", "enrichment_reason": "no_tmdb_key",
+                                                          "enrichment_error": "no TMDB API key"})
+        logger.warning("enrichment skipped: no TMDB API key", extra={"session_id": str(session_id), "films": len(films)})
+        _finish_enrichment(session_id)
         return {"done": 0, "failed": 0}
     from movies.tmdb import TmdbUnavailable
 
     client = tmdb_client(settings, key, deadline)
-    failed: list[UUID] = []
-    errors: list[str] = []
+    failed: dict[str, list[UUID]] = {}  # reason code -> films
+    errors: dict[str, str] = {}  # reason code -> first message
     done = 0
     for film in films:
         if not client.has_time():  # not even one TMDB attempt fits before the deadline
-            failed.append(film["id"])
-            errors.append("out of time: not reached in this delivery")
+            failed.setdefault("out_of_time", []).append(film["id"])
+            errors.setdefault("out_of_time", "out of time: not reached in this delivery")
             continue
         try:
             values = enrich_one(client, film)
         except TmdbUnavailable as exc:
-            failed.append(film["id"])
-            errors.append(str(exc))
+            failed.setdefault(exc.code, []).append(film["id"])
+            errors.setdefault(exc.code, str(exc))
             continue
         repo.save_enrichment(session_id, film["id"], values)
         done += 1
     final = receive_count >= settings.enrich_max_receives
-    if failed:
-        repo.note_enrichment_error(session_id, failed, errors[0], final=final)
-    repo.finish_enrichment_if_done(session_id)
+    for reason, ids in failed.items():
+        repo.note_enrichment_error(session_id, ids, errors[reason], reason=reason, final=final)
+        logger.warning("TMDB enrichment failed", extra={
+            "session_id": str(session_id), "reason": reason, "films": len(ids), "error": errors[reason],
+            "attempt": receive_count, "final": final})
+    _finish_enrichment(session_id)
     metrics.add_metric(name="FilmsEnriched", unit="Count", value=done)
-    if failed:
-        metrics.add_metric(name="FilmsEnrichmentFailed", unit="Count", value=len(failed))
-        raise EnrichmentIncomplete(f"{len(failed)} of {len(films)} films not enriched ({errors[0]}); final={final}")
+    n_failed = sum(len(ids) for ids in failed.values())
+    if n_failed:
+        metrics.add_metric(name="FilmsEnrichmentFailed", unit="Count", value=n_failed)
+        summary = ", ".join(f"{reason} {len(ids)}" for reason, ids in sorted(failed.items()))
+        raise EnrichmentIncomplete(f"{n_failed} of {len(films)} films not enriched ({summary}); final={final}")
     return {"done": done, "failed": 0}
+
+
+def _finish_enrichment(session_id: UUID) -> None:
+    """Complete the session if no film is pending; a session that completes with films left
+    without TMDB data says so in the log, with the count per reason (issue 9 item 6: a session
+    "done" with every film failed must not go unnoticed)."""
+    if not repo.finish_enrichment_if_done(session_id):
+        return
+    reasons = repo.enrichment_reasons(session_id)
+    unreached = {r: n for r, n in reasons.items() if r not in ("not_found", "ambiguous")}
+    if unreached:
+        logger.warning("session completed with films TMDB did not answer for",
+                       extra={"session_id": str(session_id), "reasons": reasons})
+    else:
+        logger.info("session enrichment done", extra={"session_id": str(session_id), "reasons": reasons})
 
 
 # ---------------------------------------------------------------- stalled sessions
@@ -474,10 +529,13 @@ def progress(row: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
 
 def status(session_id: UUID) -> dict[str, Any]:
     """``GET /api/session/{id}/status``: ``{"status", "progress", "total_movies"}`` (document 003),
-    plus ``reason`` when failed and ``enrichment`` (``running``, ``skipped``, ``done``)."""
+    plus ``reason`` when failed, ``enrichment`` (``running``, ``skipped``, ``done``) and
+    ``enrichment_reasons``: films left without TMDB data per reason code (``tmdb_unreachable``,
+    ``tmdb_http_503``, ``not_found``, ``ambiguous``, ``out_of_time``, ``enrichment_timed_out``, ...)."""
     row = _session_or_404(session_id)
     out = {"status": row["status"], "progress": progress(row, repo.enrichment_counts(session_id)),
-           "total_movies": row["total_movies"], "enrichment": row["enrichment"]}
+           "total_movies": row["total_movies"], "enrichment": row["enrichment"],
+           "enrichment_reasons": repo.enrichment_reasons(session_id)}
     if row["enrichment_note"]:
         out["enrichment_note"] = row["enrichment_note"]
     if row["status"] == "failed":
@@ -496,7 +554,8 @@ def session_details(session_id: UUID) -> dict[str, Any]:
         "total_movies": row["total_movies"],
         "total_viewings": row["total_viewings"],
         "source": row["source"],
-        "enrichment": {"status": row["enrichment"], "note": row["enrichment_note"]},
+        "enrichment": {"status": row["enrichment"], "note": row["enrichment_note"],
+                       "reasons": repo.enrichment_reasons(session_id)},
         "failure": {"code": row["failure_code"], "reason": row["failure_reason"]} if row["status"] == "failed" else None,
         "summary": row["summary"],
         "created_at": row["created_at"],
@@ -546,7 +605,8 @@ def delete(session_id: UUID) -> None:
     Raises:
         NotFound: no such session.
     """
-    row = repo.delete_session(session_id)
+    with db.transaction() as conn:
+        row = repo.delete_session(conn, session_id)
     if row is None:
         raise NotFound("session not found (unknown, deleted or expired)", code="session_not_found")
     if row["upload_key"]:
@@ -559,7 +619,8 @@ def expire(batch: int = 500) -> int:
     settings = get_settings()
     total = 0
     while True:
-        rows = repo.delete_expired(batch)
+        with db.transaction() as conn:
+            rows = repo.delete_expired(conn, batch)
         for row in rows:
             if row["upload_key"]:
                 _delete_quietly(settings.exports_bucket, row["upload_key"])

@@ -44,11 +44,23 @@ from urllib3.util.retry import Retry
 
 
 class TmdbUnavailable(Exception):
-    """TMDB could not answer after retries (network, 429, 5xx) or refused the key: try later."""
+    """TMDB could not answer after retries (network, 429, 5xx) or refused the key: try later.
+
+    ``code`` says why, stored with each film it left without data (issue 9 item 6):
+    ``tmdb_unreachable`` (no answer: refused, reset, timed out), ``tmdb_http_<status>`` (e.g.
+    ``tmdb_http_503``, ``tmdb_http_401`` for a refused key), ``tmdb_invalid_json``, ``out_of_time``.
+    """
+
+    def __init__(self, message: str, code: str = "tmdb_unavailable"):
+        super().__init__(message)
+        self.code = code
 
 
 class TmdbOutOfTime(TmdbUnavailable):
     """Less of the invocation's time is left than one more attempt (or its backoff) needs."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "out_of_time")
 
 
 class TmdbNotFound(Exception):
@@ -202,7 +214,8 @@ class TmdbClient:
             except urllib3.exceptions.HTTPError:  # retries exhausted (or an error Retry never retries)
                 if response is not None:
                     return self._answer(response)
-                raise TmdbUnavailable(f"TMDB unreachable: {type(error).__name__}".replace(self._key, "***")) from None
+                raise TmdbUnavailable(f"TMDB unreachable: {type(error).__name__}".replace(self._key, "***"),
+                                      "tmdb_unreachable") from None
             wait = (retry.get_retry_after(response) if response is not None else None) or retry.get_backoff_time()
             self._ensure_time(wait)
             if wait > 0:
@@ -213,7 +226,7 @@ class TmdbClient:
             try:
                 return json.loads(response.data)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise TmdbUnavailable(f"TMDB answered invalid JSON ({exc.__class__.__name__})") from None
+                raise TmdbUnavailable(f"TMDB answered invalid JSON ({exc.__class__.__name__})", "tmdb_invalid_json") from None
         message = ""
         try:
             message = str(json.loads(response.data).get("status_message", ""))[:200]
@@ -221,7 +234,8 @@ class TmdbClient:
             pass
         if response.status == 404:
             raise TmdbNotFound(message or "not found")
-        raise TmdbUnavailable(f"TMDB answered {response.status}: {message}".replace(self._key, "***").strip())
+        raise TmdbUnavailable(f"TMDB answered {response.status}: {message}".replace(self._key, "***").strip(),
+                              f"tmdb_http_{response.status}")
 
     def search_movie(self, title: str, year: int | None = None) -> list[dict[str, Any]]:
         """First page of ``/3/search/movie`` for ``title`` (and ``year`` when given): the results list.

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from psycopg import sql
 
 from backlot import db
@@ -32,7 +33,7 @@ SONG_COLUMNS = (
 )
 PLAYER_COLUMNS = (
     "p.id, p.name, p.status, p.current_song_id, p.last_poll, p.manager_id, p.library_size, p.token_hint, "
-    "p.token_rotated_at, p.revoked_at, p.created_by, p.created_at"
+    "p.token_rotated_at, p.revoked_at, p.created_by, p.created_at, p.venue_code"
 )
 SESSION_COLUMNS = "id, user_id, player_id, checked_in_at, expires_at, checked_out_at, status"
 VISIBLE_PLAYER = "(%(is_admin)s OR p.manager_id = %(user_id)s)"
@@ -66,19 +67,18 @@ def role_of(user_id: UUID) -> str | None:
     return row["role"] if row else None
 
 
-def set_role(user_id: UUID, role: str, granted_by: UUID) -> dict[str, Any]:
+def set_role(conn: psycopg.Connection, user_id: UUID, role: str, granted_by: UUID) -> dict[str, Any]:
     """Give ``user_id`` its one role (replacing any other), creating its user and profile rows."""
-    with db.transaction() as conn:
-        conn.execute("INSERT INTO platform.users (id) VALUES (%s) ON CONFLICT DO NOTHING", (user_id,))
-        conn.execute("INSERT INTO music.profiles (id) VALUES (%s) ON CONFLICT DO NOTHING", (user_id,))
-        return conn.execute(
-            """
-            INSERT INTO music.roles (user_id, role, granted_by) VALUES (%s, %s, %s)
-            ON CONFLICT (user_id) DO UPDATE SET role = EXCLUDED.role, granted_by = EXCLUDED.granted_by, granted_at = now()
-            RETURNING user_id, role, granted_by, granted_at
-            """,
-            (user_id, role, granted_by),
-        ).fetchone()
+    conn.execute("INSERT INTO platform.users (id) VALUES (%s) ON CONFLICT DO NOTHING", (user_id,))
+    conn.execute("INSERT INTO music.profiles (id) VALUES (%s) ON CONFLICT DO NOTHING", (user_id,))
+    return conn.execute(
+        """
+        INSERT INTO music.roles (user_id, role, granted_by) VALUES (%s, %s, %s)
+        ON CONFLICT (user_id) DO UPDATE SET role = EXCLUDED.role, granted_by = EXCLUDED.granted_by, granted_at = now()
+        RETURNING user_id, role, granted_by, granted_at
+        """,
+        (user_id, role, granted_by),
+    ).fetchone()
 
 
 def delete_role(user_id: UUID) -> bool:
@@ -198,6 +198,54 @@ def finish_upload(song_id: UUID, key: str, values: dict[str, Any]) -> bool:
         values | {"song_id": song_id, "key": key},
     )
     return cur.rowcount == 1
+
+
+def upload_in_use(key: str) -> bool:
+    """Whether a song still waits for (``processing``) or plays (legacy ``file_key``) the object at ``key``."""
+    return db.connection().execute(
+        "SELECT 1 FROM music.songs WHERE (upload_key = %(k)s AND status = 'processing') OR file_key = %(k)s LIMIT 1",
+        {"k": key},
+    ).fetchone() is not None
+
+
+#: The reason codes of a song settled by :func:`settle_stalled_uploads`.
+UPLOAD_NOT_RECEIVED = "upload_not_received"
+PROCESSING_TIMED_OUT = "processing_timed_out"
+
+
+def settle_stalled_uploads(song_id: UUID | None, *, wait_seconds: int, stall_seconds: int, limit: int = 500) -> list[dict[str, Any]]:
+    """Reject the songs whose upload never came or whose processing died (issue 9 item 5).
+
+    * ``processing``, never claimed, asked for more than ``wait_seconds`` ago (the presigned
+      POST's lifetime + the processing lease: S3 refuses the form after its lifetime, and any
+      object that did land has been claimed by then): ``rejected``, ``upload_not_received``.
+    * ``processing``, claimed more than ``stall_seconds`` ago (every delivery the queue can still
+      make is over): ``rejected``, ``processing_timed_out``.
+
+    One conditional UPDATE (``song_id`` None: every such song, at most ``limit``), so concurrent
+    readers and the sweep settle a song once. Returns the settled rows. The manager may ask for a
+    new upload at once (``start_upload`` takes any song that is not ready); a late object for the
+    old key is deleted by the processor (nobody waits for it).
+    """
+    return db.connection().execute(
+        f"""
+        UPDATE music.songs SET status = 'rejected', claimed_at = NULL, updated_at = now(),
+               reason_code = CASE WHEN claimed_at IS NULL THEN %(not_received)s ELSE %(timed_out)s END,
+               reason = CASE WHEN claimed_at IS NULL
+                             THEN 'No audio file arrived before the upload form expired; ask for a new upload.'
+                             ELSE 'Processing the audio file did not finish; ask for a new upload.' END
+         WHERE id IN (
+               SELECT id FROM music.songs
+                WHERE status = 'processing' AND (%(id)s::uuid IS NULL OR id = %(id)s::uuid)
+                  AND ((claimed_at IS NULL AND updated_at < now() - make_interval(secs => %(wait)s))
+                       OR claimed_at < now() - make_interval(secs => %(stall)s))
+                LIMIT %(limit)s FOR UPDATE SKIP LOCKED)
+           AND status = 'processing'
+        RETURNING {SONG_COLUMNS}
+        """,
+        {"id": song_id, "wait": wait_seconds, "stall": stall_seconds, "limit": limit,
+         "not_received": UPLOAD_NOT_RECEIVED, "timed_out": PROCESSING_TIMED_OUT},
+    ).fetchall()
 
 
 def upsert_imported(source: str, songs: list[dict[str, Any]], created_by: UUID) -> tuple[int, int]:
@@ -373,21 +421,20 @@ def add_to_library(player_id: UUID, song_ids: list[UUID]) -> int:
     return cur.rowcount
 
 
-def remove_from_library(player_id: UUID, song_id: UUID, keep: int) -> bool:
+def remove_from_library(conn: psycopg.Connection, player_id: UUID, song_id: UUID, keep: int) -> bool:
     """Remove a song from a library, and from the queue unless it is among the first ``keep``
     entries (what the player may already have been handed); False if absent."""
-    with db.transaction() as conn:
-        removed = conn.execute(
-            "DELETE FROM music.player_library WHERE player_id = %s AND song_id = %s", (player_id, song_id)
-        ).rowcount == 1
-        if removed:
-            conn.execute(
-                """
-                DELETE FROM music.player_queue q WHERE q.player_id = %(p)s AND q.song_id = %(s)s
-                   AND q.id NOT IN (SELECT id FROM music.player_queue WHERE player_id = %(p)s ORDER BY position LIMIT %(keep)s)
-                """,
-                {"p": player_id, "s": song_id, "keep": keep},
-            )
+    removed = conn.execute(
+        "DELETE FROM music.player_library WHERE player_id = %s AND song_id = %s", (player_id, song_id)
+    ).rowcount == 1
+    if removed:
+        conn.execute(
+            """
+            DELETE FROM music.player_queue q WHERE q.player_id = %(p)s AND q.song_id = %(s)s
+               AND q.id NOT IN (SELECT id FROM music.player_queue WHERE player_id = %(p)s ORDER BY position LIMIT %(keep)s)
+            """,
+            {"p": player_id, "s": song_id, "keep": keep},
+        )
     return removed
 
 
@@ -415,53 +462,52 @@ def set_current_song(player_id: UUID, song_id: UUID | None) -> None:
     )
 
 
-def record_played(player_id: UUID, song_id: UUID, queue_entry_id: UUID | None, played_at: datetime | None) -> dict[str, Any]:
-    """Advance the queue after a play, in one transaction under the player's row lock.
+def record_played(conn: psycopg.Connection, player_id: UUID, song_id: UUID, queue_entry_id: UUID | None, played_at: datetime | None) -> dict[str, Any]:
+    """Advance the queue after a play, in the caller's transaction, under the player's row lock.
 
     Returns ``{"status": "recorded" | "duplicate" | "not_in_queue" | "song_mismatch", "history": row}``.
     """
-    with db.transaction() as conn:
-        conn.execute("SELECT 1 FROM music.players WHERE id = %s FOR UPDATE", (player_id,))
-        if queue_entry_id is not None:
-            done = conn.execute(
-                "SELECT id, song_id, played_at, queue_entry_id FROM music.songs_playing WHERE queue_entry_id = %s AND player_id = %s",
-                (queue_entry_id, player_id),
-            ).fetchone()
-            if done:
-                return {"status": "duplicate", "history": done}
-            entry = conn.execute(
-                "SELECT id, song_id FROM music.player_queue WHERE id = %s AND player_id = %s", (queue_entry_id, player_id)
-            ).fetchone()
-        else:
-            entry = conn.execute(
-                "SELECT id, song_id FROM music.player_queue WHERE player_id = %s AND song_id = %s ORDER BY position LIMIT 1",
-                (player_id, song_id),
-            ).fetchone()
-        if entry is None:
-            return {"status": "not_in_queue", "history": None}
-        if entry["song_id"] != song_id:
-            return {"status": "song_mismatch", "history": None}
-        conn.execute("DELETE FROM music.player_queue WHERE id = %s", (entry["id"],))
-        row = conn.execute(
-            """
-            INSERT INTO music.songs_playing (player_id, song_id, queue_entry_id, played_at)
-            VALUES (%s, %s, %s, COALESCE(%s, now())) RETURNING id, song_id, played_at, queue_entry_id
-            """,
-            (player_id, song_id, entry["id"], played_at),
+    conn.execute("SELECT 1 FROM music.players WHERE id = %s FOR UPDATE", (player_id,))
+    if queue_entry_id is not None:
+        done = conn.execute(
+            "SELECT id, song_id, played_at, queue_entry_id FROM music.songs_playing WHERE queue_entry_id = %s AND player_id = %s",
+            (queue_entry_id, player_id),
         ).fetchone()
-        conn.execute(
-            """
-            UPDATE music.players SET current_song_id =
-                   (SELECT song_id FROM music.player_queue WHERE player_id = %(p)s ORDER BY position LIMIT 1)
-             WHERE id = %(p)s
-            """,
-            {"p": player_id},
-        )
-        return {"status": "recorded", "history": row}
+        if done:
+            return {"status": "duplicate", "history": done}
+        entry = conn.execute(
+            "SELECT id, song_id FROM music.player_queue WHERE id = %s AND player_id = %s", (queue_entry_id, player_id)
+        ).fetchone()
+    else:
+        entry = conn.execute(
+            "SELECT id, song_id FROM music.player_queue WHERE player_id = %s AND song_id = %s ORDER BY position LIMIT 1",
+            (player_id, song_id),
+        ).fetchone()
+    if entry is None:
+        return {"status": "not_in_queue", "history": None}
+    if entry["song_id"] != song_id:
+        return {"status": "song_mismatch", "history": None}
+    conn.execute("DELETE FROM music.player_queue WHERE id = %s", (entry["id"],))
+    row = conn.execute(
+        """
+        INSERT INTO music.songs_playing (player_id, song_id, queue_entry_id, played_at)
+        VALUES (%s, %s, %s, COALESCE(%s, now())) RETURNING id, song_id, played_at, queue_entry_id
+        """,
+        (player_id, song_id, entry["id"], played_at),
+    ).fetchone()
+    conn.execute(
+        """
+        UPDATE music.players SET current_song_id =
+               (SELECT song_id FROM music.player_queue WHERE player_id = %(p)s ORDER BY position LIMIT 1)
+         WHERE id = %(p)s
+        """,
+        {"p": player_id},
+    )
+    return {"status": "recorded", "history": row}
 
 
 # ---------------------------------------------------------------- queue refill
-def refill_queue(player_id: UUID, *, length: int, keep: int, replan: bool, window_minutes: int, wait: bool = True) -> dict[str, Any]:
+def refill_queue(conn: psycopg.Connection, player_id: UUID, *, length: int, keep: int, replan: bool, window_minutes: int, wait: bool = True) -> dict[str, Any]:
     """Bring a player's queue to ``length`` entries with ``recommend_with_penalty``.
 
     Under the player's row lock, so two refills of one player run one after the other and the
@@ -472,55 +518,54 @@ def refill_queue(player_id: UUID, *, length: int, keep: int, replan: bool, windo
 
     Returns ``{"added": n, "removed": n, "skipped": bool, "target_source": str | None}``.
     """
-    with db.transaction() as conn:
-        lock = "FOR UPDATE" if wait else "FOR UPDATE SKIP LOCKED"
-        player = conn.execute(
-            f"SELECT id, revoked_at FROM music.players WHERE id = %s {lock}", (player_id,)
-        ).fetchone()
-        if player is None or player["revoked_at"] is not None:
-            return {"added": 0, "removed": 0, "skipped": True, "target_source": None}
-        conn.execute("UPDATE music.players SET refilled_at = now() WHERE id = %s", (player_id,))
-        entries = conn.execute(
-            "SELECT id, song_id FROM music.player_queue WHERE player_id = %s ORDER BY position", (player_id,)
-        ).fetchall()
-        removed = 0
-        if replan and len(entries) > keep:
-            stale = [e["id"] for e in entries[keep:]]
-            removed = conn.execute("DELETE FROM music.player_queue WHERE id = ANY(%s)", (stale,)).rowcount
-            entries = entries[:keep]
-        need = length - len(entries)
-        if need <= 0:
-            return {"added": 0, "removed": removed, "skipped": False, "target_source": None}
-        queued = {e["song_id"] for e in entries}
-        picks = conn.execute(
-            "SELECT song_id, distance, penalty, target_source FROM music.recommend_with_penalty(%s, NULL, %s, make_interval(mins => %s))",
-            (player_id, need + len(queued), window_minutes),
-        ).fetchall()
-        picks = [p for p in picks if p["song_id"] not in queued][:need]
-        source = picks[0]["target_source"] if picks else None
-        if picks:
-            start = conn.execute(
-                "UPDATE music.players SET next_position = next_position + %s WHERE id = %s RETURNING next_position - %s AS start",
-                (len(picks), player_id, len(picks)),
-            ).fetchone()["start"]
-            with conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO music.player_queue (player_id, song_id, position, reason) VALUES (%s, %s, %s, %s)",
-                    [
-                        (player_id, p["song_id"], start + i, f"{p['target_source']}; distance {p['distance']:.4f}"
-                         + (f"; penalty {p['penalty']:.2f}" if p["penalty"] else ""))
-                        for i, p in enumerate(picks)
-                    ],
-                )
-            conn.execute(
-                """
-                UPDATE music.players SET current_song_id =
-                       (SELECT song_id FROM music.player_queue WHERE player_id = %(p)s ORDER BY position LIMIT 1)
-                 WHERE id = %(p)s AND current_song_id IS NULL
-                """,
-                {"p": player_id},
+    lock = "FOR UPDATE" if wait else "FOR UPDATE SKIP LOCKED"
+    player = conn.execute(
+        f"SELECT id, revoked_at FROM music.players WHERE id = %s {lock}", (player_id,)
+    ).fetchone()
+    if player is None or player["revoked_at"] is not None:
+        return {"added": 0, "removed": 0, "skipped": True, "target_source": None}
+    conn.execute("UPDATE music.players SET refilled_at = now() WHERE id = %s", (player_id,))
+    entries = conn.execute(
+        "SELECT id, song_id FROM music.player_queue WHERE player_id = %s ORDER BY position", (player_id,)
+    ).fetchall()
+    removed = 0
+    if replan and len(entries) > keep:
+        stale = [e["id"] for e in entries[keep:]]
+        removed = conn.execute("DELETE FROM music.player_queue WHERE id = ANY(%s)", (stale,)).rowcount
+        entries = entries[:keep]
+    need = length - len(entries)
+    if need <= 0:
+        return {"added": 0, "removed": removed, "skipped": False, "target_source": None}
+    queued = {e["song_id"] for e in entries}
+    picks = conn.execute(
+        "SELECT song_id, distance, penalty, target_source FROM music.recommend_with_penalty(%s, NULL, %s, make_interval(mins => %s))",
+        (player_id, need + len(queued), window_minutes),
+    ).fetchall()
+    picks = [p for p in picks if p["song_id"] not in queued][:need]
+    source = picks[0]["target_source"] if picks else None
+    if picks:
+        start = conn.execute(
+            "UPDATE music.players SET next_position = next_position + %s WHERE id = %s RETURNING next_position - %s AS start",
+            (len(picks), player_id, len(picks)),
+        ).fetchone()["start"]
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO music.player_queue (player_id, song_id, position, reason) VALUES (%s, %s, %s, %s)",
+                [
+                    (player_id, p["song_id"], start + i, f"{p['target_source']}; distance {p['distance']:.4f}"
+                     + (f"; penalty {p['penalty']:.2f}" if p["penalty"] else ""))
+                    for i, p in enumerate(picks)
+                ],
             )
-        return {"added": len(picks), "removed": removed, "skipped": False, "target_source": source}
+        conn.execute(
+            """
+            UPDATE music.players SET current_song_id =
+                   (SELECT song_id FROM music.player_queue WHERE player_id = %(p)s ORDER BY position LIMIT 1)
+             WHERE id = %(p)s AND current_song_id IS NULL
+            """,
+            {"p": player_id},
+        )
+    return {"added": len(picks), "removed": removed, "skipped": False, "target_source": source}
 
 
 def queue_length(player_id: UUID) -> int:
@@ -600,7 +645,7 @@ def player_exists(player_id: UUID) -> bool:
     ).fetchone() is not None
 
 
-def check_in(user_id: UUID, player_id: UUID, minutes: int) -> tuple[dict[str, Any], bool, UUID | None]:
+def check_in(conn: psycopg.Connection, user_id: UUID, player_id: UUID, minutes: int) -> tuple[dict[str, Any], bool, UUID | None]:
     """Check in at a player: extend the active session there, or close the one elsewhere and open
     one here. Returns (session, created, player left behind).
 
@@ -609,32 +654,31 @@ def check_in(user_id: UUID, player_id: UUID, minutes: int) -> tuple[dict[str, An
     both insert one and the second would break the one-active-session index. The second now waits,
     then finds the first's session and extends it (``created`` False).
     """
-    with db.transaction() as conn:
-        conn.execute("SELECT 1 FROM music.profiles WHERE id = %s FOR NO KEY UPDATE", (user_id,))
-        current = conn.execute(
-            f"SELECT {SESSION_COLUMNS} FROM music.sessions WHERE user_id = %s AND status = 'active' FOR UPDATE", (user_id,)
-        ).fetchone()
-        left = None
-        if current and current["player_id"] == player_id and current["expires_at"] > conn.execute("SELECT now() AS n").fetchone()["n"]:
-            row = conn.execute(
-                f"UPDATE music.sessions SET expires_at = now() + make_interval(mins => %s) WHERE id = %s RETURNING {SESSION_COLUMNS}",
-                (minutes, current["id"]),
-            ).fetchone()
-            return row, False, None
-        if current:
-            conn.execute(
-                "UPDATE music.sessions SET status = 'inactive', checked_out_at = LEAST(now(), expires_at) WHERE id = %s",
-                (current["id"],),
-            )
-            left = current["player_id"] if current["player_id"] != player_id else None
+    conn.execute("SELECT 1 FROM music.profiles WHERE id = %s FOR NO KEY UPDATE", (user_id,))
+    current = conn.execute(
+        f"SELECT {SESSION_COLUMNS} FROM music.sessions WHERE user_id = %s AND status = 'active' FOR UPDATE", (user_id,)
+    ).fetchone()
+    left = None
+    if current and current["player_id"] == player_id and current["expires_at"] > conn.execute("SELECT now() AS n").fetchone()["n"]:
         row = conn.execute(
-            f"""
-            INSERT INTO music.sessions (user_id, player_id, expires_at)
-            VALUES (%s, %s, now() + make_interval(mins => %s)) RETURNING {SESSION_COLUMNS}
-            """,
-            (user_id, player_id, minutes),
+            f"UPDATE music.sessions SET expires_at = now() + make_interval(mins => %s) WHERE id = %s RETURNING {SESSION_COLUMNS}",
+            (minutes, current["id"]),
         ).fetchone()
-        return row, True, left
+        return row, False, None
+    if current:
+        conn.execute(
+            "UPDATE music.sessions SET status = 'inactive', checked_out_at = LEAST(now(), expires_at) WHERE id = %s",
+            (current["id"],),
+        )
+        left = current["player_id"] if current["player_id"] != player_id else None
+    row = conn.execute(
+        f"""
+        INSERT INTO music.sessions (user_id, player_id, expires_at)
+        VALUES (%s, %s, now() + make_interval(mins => %s)) RETURNING {SESSION_COLUMNS}
+        """,
+        (user_id, player_id, minutes),
+    ).fetchone()
+    return row, True, left
 
 
 def current_session(user_id: UUID) -> dict[str, Any] | None:
@@ -676,6 +720,56 @@ def lock_preference(user_id: UUID) -> list[float]:
     return db.connection().execute(
         "SELECT preference_vector::real[] AS v FROM music.profiles WHERE id = %s FOR UPDATE", (user_id,)
     ).fetchone()["v"]
+
+
+def seconds_until_next_vote(user_id: UUID, interval_seconds: float) -> float:
+    """How long the listener must wait before voting again (0: now). Read under the profile's row
+    lock (:func:`lock_preference`), so two votes of one listener cannot both pass."""
+    row = db.connection().execute(
+        """
+        SELECT extract(epoch FROM (max(vote_time) + make_interval(secs => %s) - clock_timestamp()))::float8 AS wait
+          FROM music.votes WHERE user_id = %s
+        """,
+        (interval_seconds, user_id),
+    ).fetchone()
+    return max(0.0, row["wait"] or 0.0)
+
+
+def claim_vote_replan(player_id: UUID, window_seconds: int) -> bool:
+    """Take the player's vote re-plan slot: True at most once per ``window_seconds`` per player
+    (one conditional UPDATE: concurrent votes cannot both win)."""
+    return db.connection().execute(
+        """
+        UPDATE music.players SET vote_replanned_at = clock_timestamp()
+         WHERE id = %s AND (vote_replanned_at IS NULL
+                            OR vote_replanned_at <= clock_timestamp() - make_interval(secs => %s))
+        """,
+        (player_id, window_seconds),
+    ).rowcount == 1
+
+
+def player_by_venue_code(code: str, online_seconds: int) -> dict[str, Any] | None:
+    """The listeners' view of the unrevoked player showing ``code``: id, name, whether it is
+    online, and what it plays now (title and artist); None when no player has it."""
+    return db.connection().execute(
+        """
+        SELECT p.id AS player_id, p.name, p.venue_code,
+               (p.last_poll IS NOT NULL AND p.last_poll > now() - make_interval(secs => %s)) AS online,
+               s.title AS now_playing_title, s.artist AS now_playing_artist
+          FROM music.players p LEFT JOIN music.songs s ON s.id = p.current_song_id
+         WHERE p.venue_code = %s AND p.revoked_at IS NULL
+        """,
+        (online_seconds, code),
+    ).fetchone()
+
+
+def new_venue_code(player_id: UUID, user_id: UUID, is_admin: bool) -> dict[str, Any] | None:
+    """Give a player the caller runs a fresh venue code (the old one stops finding it)."""
+    return db.connection().execute(
+        f"UPDATE music.players AS p SET venue_code = music.new_venue_code() WHERE p.id = %(id)s AND {VISIBLE_PLAYER} "
+        f"RETURNING {PLAYER_COLUMNS}",
+        {"id": player_id, "user_id": user_id, "is_admin": is_admin},
+    ).fetchone()
 
 
 def save_vote(user_id: UUID, song_id: UUID, session: dict[str, Any], vote_value: int, preference: list[float]) -> dict[str, Any]:

@@ -143,3 +143,39 @@ class PlayedReport(_Strict):
         if value is not None and value.tzinfo is None:
             raise ValueError("must carry a UTC offset (ISO 8601, e.g. 2024-01-15T14:00:00Z)")
         return value
+
+
+# ---------------------------------------------------------------- venues (issue 9 item 6)
+class Problem(BaseModel):
+    """RFC 9457 problem details, as the music API sends them (``application/problem+json``)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[dict[str, str]] | None = None
+    request_id: str | None = None
+
+
+class NowPlaying(BaseModel):
+    title: str
+    artist: str | None = None
+
+
+class VenuePublic(BaseModel):
+    """What a listener learns from a venue code: enough to check in (``player_id``) and to see it
+    is the right room; never the manager, the token, the queue or the listeners."""
+
+    player_id: UUID
+    name: str
+    venue_code: str = Field(description="8 characters, A-Z and 2-9 without I and O")
+    online: bool
+    now_playing: NowPlaying | None
+
+
+class VenueCodeRotated(BaseModel):
+    """A player's new venue code (the old one finds nothing any more)."""
+
+    player_id: UUID
+    venue_code: str

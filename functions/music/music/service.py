@@ -8,6 +8,7 @@ the caller's reach is reported as not found, so its existence does not leak.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -16,7 +17,7 @@ from uuid import UUID
 
 from backlot import db, storage
 from backlot.auth import Principal
-from backlot.errors import BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized
+from backlot.errors import BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unauthorized
 from backlot.observability import logger
 from backlot.pagination import decode_cursor, page
 
@@ -85,7 +86,8 @@ def me(who: Principal) -> dict[str, Any]:
 def set_role(who: Principal, user_id: UUID, role_name: str) -> dict[str, Any]:
     """Give a user the ``admin`` or ``manager`` role (one per user). Raises Forbidden unless admin."""
     _admin(who)
-    return repo.set_role(user_id, role_name, who.user_id)
+    with db.transaction() as conn:
+        return repo.set_role(conn, user_id, role_name, who.user_id)
 
 
 def delete_role(who: Principal, user_id: UUID) -> None:
@@ -131,6 +133,8 @@ def get_song(who: Principal, song_id: UUID) -> dict[str, Any]:
     """One song; listeners see ready songs only. Raises NotFound."""
     staff = role(who) in ("admin", "manager")
     row = repo.get_song(song_id)
+    if row is not None and row["status"] == "processing":
+        row = next(iter(settle_stalled_uploads(song_id)), row)
     if row is None or (not staff and row["status"] != "ready"):
         raise NotFound("song not found", code="song_not_found")
     return song_view(row, staff=staff)
@@ -153,14 +157,36 @@ def update_song(who: Principal, song_id: UUID, body: SongUpdate) -> dict[str, An
 def list_songs(who: Principal, status: str | None, cursor: str | None, limit: int) -> dict[str, Any]:
     """``{"songs", "next_cursor"}``; listeners see ready songs only."""
     staff = role(who) in ("admin", "manager")
+    if staff:
+        settle_stalled_uploads(None)
     rows = repo.list_songs(ready_only=not staff, status=status, after=decode_cursor(cursor), limit=limit)
     items, next_cursor = page(rows, limit, "created_at")
     return {"songs": [song_view(r, staff=staff) for r in items], "next_cursor": next_cursor}
 
 
+def settle_stalled_uploads(song_id: UUID | None) -> list[dict[str, Any]]:
+    """Reject the songs whose upload never arrived (``upload_not_received``) or whose processing
+    died (``processing_timed_out``); see :func:`music.repository.settle_stalled_uploads`. Run
+    when a song or the staff's song list is read, and by the scheduled refill job."""
+    settings = get_settings()
+    rows = repo.settle_stalled_uploads(
+        song_id, wait_seconds=settings.presign_expiry_seconds + settings.processing_lease_seconds,
+        stall_seconds=settings.processing_stall_seconds,
+    )
+    for row in rows:
+        logger.warning("stalled song upload settled", extra={"song_id": str(row["id"]), "code": row["reason_code"]})
+    return rows
+
+
 def request_upload(who: Principal, song_id: UUID, body: SongUploadRequest) -> dict[str, Any]:
     """A presigned POST for the song's audio. Once the file lands, the processor reads it and the
     song becomes ``ready`` (duration and BPM from the file) or ``rejected`` with a reason.
+
+    One upload, one object (issue 9 item 5): every call makes a new key
+    ``uploads/<song>/<upload>``; the policy accepts at most the declared ``size_bytes`` and
+    lives ``presign_expiry_seconds``. The processor copies verified audio out of ``uploads/``, so
+    a second submission of the same form is deleted at once (see ``music.audio.service``); an
+    upload that never arrives is settled as ``rejected`` / ``upload_not_received``.
 
     Raises:
         PayloadTooLarge: ``size_bytes`` over ``max_upload_bytes``.
@@ -177,7 +203,8 @@ def request_upload(who: Principal, song_id: UUID, body: SongUploadRequest) -> di
     row = repo.start_upload(song_id, key, body.content_type)
     if row is None:
         raise Conflict("the song already has its audio; create a new song for other audio", code="song_has_audio")
-    post = storage.presigned_post(settings.songs_bucket, key, content_type=body.content_type, max_bytes=settings.max_upload_bytes)
+    post = storage.presigned_post(settings.songs_bucket, key, content_type=body.content_type, max_bytes=body.size_bytes,
+                                  expires_in=settings.presign_expiry_seconds)
     return {
         "song": song_view(row, staff=True),
         "upload": {"url": post.url, "fields": post.fields, "max_bytes": post.max_bytes, "expires_in": post.expires_in},
@@ -358,7 +385,9 @@ def remove_library(who: Principal, player_id: UUID, song_id: UUID) -> None:
     too, unless it is among the entries a poll hands out (the player may be playing it or have
     it loaded). Raises NotFound."""
     _visible_player(who, player_id)
-    if not repo.remove_from_library(player_id, song_id, get_settings().queue_keep):
+    with db.transaction() as conn:
+        removed = repo.remove_from_library(conn, player_id, song_id, get_settings().queue_keep)
+    if not removed:
         raise NotFound("the song is not in this player's library", code="not_in_library")
     _refill(player_id, replan=True)
 
@@ -366,10 +395,11 @@ def remove_library(who: Principal, player_id: UUID, song_id: UUID) -> None:
 # ---------------------------------------------------------------- the queue
 def _refill(player_id: UUID, *, replan: bool) -> dict[str, Any]:
     settings = get_settings()
-    return repo.refill_queue(
-        player_id, length=settings.queue_length, keep=settings.queue_keep, replan=replan,
-        window_minutes=settings.penalty_window_minutes,
-    )
+    with db.transaction() as conn:
+        return repo.refill_queue(
+            conn, player_id, length=settings.queue_length, keep=settings.queue_keep, replan=replan,
+            window_minutes=settings.penalty_window_minutes,
+        )
 
 
 def refill_if_low(player_id: UUID) -> None:
@@ -398,9 +428,10 @@ def refill_all(remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
 
     Returns:
         counts: ``players`` started, ``refilled``, ``added`` entries, ``sessions_expired``,
-        ``players_offline``, and ``out_of_time`` (the run stopped before every player).
+        ``players_offline``, ``songs_settled`` (uploads never received or stalled), and ``out_of_time`` (the run stopped before every player).
     """
     settings = get_settings()
+    stalled = len(settle_stalled_uploads(None))
     expired = repo.expire_sessions()
     offline = repo.mark_offline(settings.online_seconds)
     players = refilled = added = 0
@@ -411,10 +442,11 @@ def refill_all(remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
             break
         players += 1
         try:
-            result = repo.refill_queue(
-                player_id, length=settings.queue_length, keep=settings.queue_keep, replan=True,
-                window_minutes=settings.penalty_window_minutes, wait=False,
-            )
+            with db.transaction() as conn:
+                result = repo.refill_queue(
+                    conn, player_id, length=settings.queue_length, keep=settings.queue_keep, replan=True,
+                    window_minutes=settings.penalty_window_minutes, wait=False,
+                )
         except Exception:  # one player's failure must not starve the others
             logger.exception("refill failed", extra={"player_id": str(player_id)})
             try:
@@ -426,7 +458,7 @@ def refill_all(remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
             refilled += 1
             added += result["added"]
     return {"players": players, "refilled": refilled, "added": added, "sessions_expired": expired,
-            "players_offline": offline, "out_of_time": out_of_time}
+            "players_offline": offline, "out_of_time": out_of_time, "songs_settled": stalled}
 
 
 def recommendations(who: Principal, player_id: UUID, limit: int) -> dict[str, Any]:
@@ -470,6 +502,7 @@ def poll(player_id: UUID, status: str) -> dict[str, Any]:
     return {
         "player_id": player_id,
         "name": player["name"],
+        "venue_code": player.get("venue_code"),
         "status": status,
         **plan,
         "poll_after_seconds": get_settings().poll_interval_seconds,
@@ -490,7 +523,8 @@ def played(player_id: UUID, body: PlayedReport) -> dict[str, Any]:
         if body.played_at > now + timedelta(minutes=5) or body.played_at < now - timedelta(days=1):
             raise BadRequest("played_at must be within the last day", code="validation_error",
                              fields=[{"field": "played_at", "message": "not within the last day"}])
-    result = repo.record_played(player_id, body.song_id, body.queue_entry_id, body.played_at)
+    with db.transaction() as conn:
+        result = repo.record_played(conn, player_id, body.song_id, body.queue_entry_id, body.played_at)
     if result["status"] == "not_in_queue":
         raise NotFound("that song is not in this player's queue", code="not_in_queue")
     if result["status"] == "song_mismatch":
@@ -515,10 +549,47 @@ def check_in(who: Principal, body: CheckIn) -> tuple[dict[str, Any], bool]:
     """
     if not repo.player_exists(body.player_id):
         raise NotFound("player not found", code="player_not_found")
-    session, created, left = repo.check_in(who.user_id, body.player_id, get_settings().session_minutes)
+    with db.transaction() as conn:
+        session, created, left = repo.check_in(conn, who.user_id, body.player_id, get_settings().session_minutes)
     for player_id in {body.player_id, left} - {None}:
         _refill(player_id, replan=True)
     return session, created
+
+
+VENUE_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def normalise_venue_code(code: str) -> str | None:
+    """``abcd-efgh`` / ``ABCD EFGH`` -> ``ABCDEFGH``; None when it cannot be a venue code."""
+    cleaned = "".join(ch for ch in code.upper() if ch not in " -")
+    if len(cleaned) != 8 or any(ch not in VENUE_CODE_ALPHABET for ch in cleaned):
+        return None
+    return cleaned
+
+
+def find_venue(who: Principal, code: str) -> dict[str, Any]:
+    """A listener finds the player of the venue they are in by the code it shows (issue 9 item 6):
+    ``{"player_id", "name", "venue_code", "online", "now_playing"}``; then checks in with
+    ``player_id``. No list of players is public (see README, "Finding a venue").
+
+    Raises:
+        NotFound: (``venue_not_found``) no unrevoked player shows this code (or it is malformed).
+    """
+    normal = normalise_venue_code(code)
+    row = repo.player_by_venue_code(normal, _online_seconds()) if normal else None
+    if row is None:
+        raise NotFound("no venue has this code", code="venue_not_found")
+    title, artist = row.pop("now_playing_title"), row.pop("now_playing_artist")
+    return row | {"now_playing": {"title": title, "artist": artist} if title else None}
+
+
+def rotate_venue_code(who: Principal, player_id: UUID) -> dict[str, Any]:
+    """A new venue code for a player the caller runs (managers, admins); the old code stops
+    finding the player at once (e.g. after it was posted online). Raises Forbidden, NotFound."""
+    _, is_admin = _visible_player(who, player_id)
+    if repo.new_venue_code(player_id, who.user_id, is_admin) is None:
+        raise NotFound("player not found", code="player_not_found")
+    return get_player(who, player_id)
 
 
 def current_session(who: Principal) -> dict[str, Any]:
@@ -547,7 +618,13 @@ def vote(who: Principal, body: VoteCreate) -> dict[str, Any]:
     """Vote 1..5 on a song: stores the vote and moves the listener's preference vector
     (``music.domain.preference``), then re-plans the queue of the player the listener is at.
 
+    Rate limits (issue 9 item 6): one vote per listener per ``vote_interval_seconds`` (checked
+    under the listener's profile row lock, so concurrent votes cannot both pass), and at most one
+    vote-driven re-plan per player per ``vote_replan_seconds`` (a vote inside the window still
+    counts: the next re-plan reads every listener's vector).
+
     Raises:
+        TooManyRequests: (``voting_too_fast``) 429 with ``Retry-After`` in whole seconds.
         Forbidden: (``no_active_session`` / ``session_expired``) not checked in anywhere.
         NotFound: (``song_not_found``) no such song, or not one the listener's player may play.
         Conflict: (``song_has_no_embedding``) the song has no vector to learn from.
@@ -565,7 +642,12 @@ def vote(who: Principal, body: VoteCreate) -> dict[str, Any]:
         if song["embedding"] is None:
             raise Conflict("this song has no embedding yet, so a vote cannot say anything about taste", code="song_has_no_embedding")
         current = repo.lock_preference(who.user_id)
+        wait = repo.seconds_until_next_vote(who.user_id, settings.vote_interval_seconds)
+        if wait > 0:
+            raise TooManyRequests(f"one vote per {settings.vote_interval_seconds:g} s; try again in {math.ceil(wait)} s",
+                                  retry_after=math.ceil(wait), code="voting_too_fast")
         moved = preference.updated_preference(current, song["embedding"], body.vote_value, learning_rate=settings.learning_rate)
         saved = repo.save_vote(who.user_id, body.song_id, session, body.vote_value, moved)
-    _refill(session["player_id"], replan=True)
+    if repo.claim_vote_replan(session["player_id"], settings.vote_replan_seconds):
+        _refill(session["player_id"], replan=True)
     return saved | {"preference_vector": moved}

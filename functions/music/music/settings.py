@@ -19,6 +19,12 @@ class MusicSettings(BaseSettings):
     max_upload_bytes: largest audio file a presigned POST accepts (bytes).
     url_expiry_seconds: lifetime of the presigned GET URLs handed to players and managers.
     processing_lease_seconds: how long one delivery of an upload event owns the song's processing.
+    presign_expiry_seconds: lifetime of a presigned upload POST. A song whose upload has not been
+        claimed ``presign_expiry_seconds + processing_lease_seconds`` after it was asked for is
+        ``rejected`` with ``upload_not_received`` (issue 9 item 5).
+    processing_stall_seconds: a song claimed longer ago than this is ``rejected`` with
+        ``processing_timed_out``: more than the audio queue's 3 deliveries x 720 s visibility
+        timeout, so no delivery can still finish it.
     session_minutes: how long a check-in lasts before it expires (a repeat check-in extends it).
     queue_length: how many entries a refill keeps in a player's queue (now + next + later).
     queue_low_water: a queue shorter than this is refilled at once (poll, played, votes).
@@ -33,6 +39,12 @@ class MusicSettings(BaseSettings):
     penalty_window_minutes: songs played at a player within this window are penalised.
     learning_rate: the step of the preference update (``music.domain.preference``).
     poll_interval_seconds: what the poll response tells players to wait before polling again.
+    vote_interval_seconds: a listener votes at most once per this many seconds; a faster vote is
+        a 429 with ``Retry-After`` (issue 9 item 6).
+    vote_replan_seconds: votes re-plan a player's queue at most once per this many seconds; a
+        vote inside the window is stored and moves the listener's vector at once, and counts in
+        the next re-plan (the next vote after the window, a check-in, or the scheduled refill
+        within a minute).
     max_import_bytes: largest features CSV accepted by the import endpoint (bytes).
     """
 
@@ -42,6 +54,8 @@ class MusicSettings(BaseSettings):
     max_upload_bytes: int = 200 * 1024 * 1024
     url_expiry_seconds: int = 3600
     processing_lease_seconds: int = 300
+    presign_expiry_seconds: int = Field(default=900, ge=1, le=3600)
+    processing_stall_seconds: int = Field(default=2400, ge=60)
     session_minutes: int = 180
     queue_length: int = 5
     queue_low_water: int = 3
@@ -52,6 +66,8 @@ class MusicSettings(BaseSettings):
     penalty_window_minutes: int = 180
     learning_rate: float = 0.5
     poll_interval_seconds: int = 15
+    vote_interval_seconds: float = Field(default=2.0, ge=0)
+    vote_replan_seconds: int = Field(default=10, ge=0)
     max_import_bytes: int = 2_000_000
 
     @model_validator(mode="after")

@@ -107,3 +107,24 @@ def test_a_parse_that_keeps_failing_fails_the_session_and_reaches_the_dlq(api: M
     time.sleep(1.1)
     parse_queue.drain()
     assert sqs.receive_message(QueueUrl=movies_env["exports_dlq"], WaitTimeSeconds=1).get("Messages")
+
+
+def test_a_reused_form_changes_nothing_and_its_object_is_deleted_at_once(api: MoviesApi, parse_queue: QueueDriver) -> None:
+    """Issue 9 item 5: the presigned form stays valid after the parse; submitting it again must
+    neither re-parse nor leave an object behind. The policy bounds the declared size."""
+    import base64
+    import json
+
+    ask = api.post("/api/uploads", {"filename": "diary.csv", "content_type": "text/csv", "size_bytes": len(SMALL)})
+    upload = ask.body["upload"]
+    policy = json.loads(base64.b64decode(upload["fields"]["policy"]))
+    assert ["content-length-range", 1, len(SMALL)] in policy["conditions"]
+    session = ask.body["session_id"]
+    assert httpx.post(upload["url"], data=upload["fields"], files={"file": ("diary.csv", SMALL, "text/csv")}).status_code == 204
+    parse_queue.drain()
+    done = api.get(f"/api/session/{session}/status").body
+    other = SMALL.replace(b"\n", b"\n", 1)[: len(SMALL) - 1]
+    assert httpx.post(upload["url"], data=upload["fields"], files={"file": ("diary.csv", other, "text/csv")}).status_code == 204
+    parse_queue.drain()
+    assert api.get(f"/api/session/{session}/status").body == done
+    assert leftover_uploads(session) == 0

@@ -87,7 +87,10 @@ class PlayerClient:
 def music_env(database_url: str, aws_endpoint: str) -> dict[str, str]:
     """The songs bucket and the audio queue as the music template declares them (uploads/ → SQS)."""
     os.environ.update({"SONGS_BUCKET": SONGS, "API_BASE_PATH": "/music", "POWERTOOLS_TRACE_DISABLED": "true",
-                       "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_SERVICE_NAME": "music"})
+                       "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_SERVICE_NAME": "music",
+                       # the queue tests vote in quick succession; tests/integration/music/test_venues_and_votes.py
+                       # turns the vote limits on
+                       "VOTE_INTERVAL_SECONDS": "0", "VOTE_REPLAN_SECONDS": "0"})
     s3, sqs = boto3.client("s3"), boto3.client("sqs")
     dlq = sqs.create_queue(QueueName="music-audio-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

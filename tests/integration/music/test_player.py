@@ -308,10 +308,10 @@ def test_a_player_whose_refill_fails_goes_to_the_back(api: MusicApi, device: Pla
     before = {p["id"]: player_row(p["id"])["refilled_at"] for p in (broken, fine)}
     real = repository.refill_queue
 
-    def refill(player_id, **kw):  # noqa: ANN001, ANN003, ANN202
+    def refill(conn, player_id, **kw):  # noqa: ANN001, ANN003, ANN202 - the repository takes the service's connection
         if str(player_id) == broken["id"]:
             raise RuntimeError("boom")
-        return real(player_id, **kw)
+        return real(conn, player_id, **kw)
 
     monkeypatch.setattr(repository, "refill_queue", refill)
     result = service.refill_all()

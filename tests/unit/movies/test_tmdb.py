@@ -83,18 +83,29 @@ def test_5xx_gives_up_after_retries_and_never_leaks_the_key(fake: FakeTmdb) -> N
     with pytest.raises(TmdbUnavailable) as caught:
         client(fake, retries=1).search_movie("Dune")
     assert fake.statuses() == [500, 500] and fake.api_key not in str(caught.value)
+    assert caught.value.code == "tmdb_http_500"  # issue 9: the reason a film keeps
+
+
+def test_the_reason_code_names_the_status(fake: FakeTmdb) -> None:
+    fake.fail_titles.add("Dune")
+    fake.fail_status = 503
+    with pytest.raises(TmdbUnavailable) as caught:
+        client(fake, retries=0).search_movie("Dune")
+    assert caught.value.code == "tmdb_http_503"
 
 
 def test_bad_key_is_unavailable_without_the_key_in_the_message(fake: FakeTmdb) -> None:
     with pytest.raises(TmdbUnavailable) as caught:
         client(fake, key="wrong-secret-key").search_movie("Dune")
     assert "401" in str(caught.value) and "wrong-secret-key" not in str(caught.value)
+    assert caught.value.code == "tmdb_http_401"
 
 
 def test_unreachable_server() -> None:
     tmdb = TmdbClient("k", base_url="http://127.0.0.1:9", retries=0, timeout_s=0.5, limiter=RateLimiter(1000))
-    with pytest.raises(TmdbUnavailable):
+    with pytest.raises(TmdbUnavailable) as caught:
         tmdb.search_movie("Dune")
+    assert caught.value.code == "tmdb_unreachable"
 
 
 # ---------------------------------------------------------------- the invocation's deadline

@@ -43,3 +43,13 @@ def test_a_replan_keeps_at_least_what_a_poll_hands_out() -> None:
         MusicSettings(songs_bucket="b", queue_keep=POLL_ENTRIES - 1)
     with pytest.raises(ValidationError, match="queue_length"):
         MusicSettings(songs_bucket="b", queue_length=2)
+
+
+def test_venue_codes_are_read_the_way_people_type_them() -> None:
+    """Issue 9 item 6: case, spaces and dashes do not matter; anything else is not a code."""
+    from music.service import VENUE_CODE_ALPHABET, normalise_venue_code
+
+    assert normalise_venue_code("abcd-2345") == "ABCD2345" and normalise_venue_code(" AbCd 2345 ") == "ABCD2345"
+    for bad in ("ABCD234", "ABCD23456", "ABCD234O", "ABCD2341", "ABCD234!", "", "ÀBCD2345"):
+        assert normalise_venue_code(bad) is None, bad
+    assert len(VENUE_CODE_ALPHABET) == 32 and not set("IO01") & set(VENUE_CODE_ALPHABET)

@@ -72,3 +72,16 @@ class UnsupportedMediaType(DomainError):
 
     status = 415
     code = "unsupported_media_type"
+
+
+class TooManyRequests(DomainError):
+    """429: the caller is going too fast; ``retry_after`` whole seconds go out as ``Retry-After``
+    (RFC 9110 section 10.2.3; RFC 6585 section 4)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None):
+        super().__init__(detail, code=code)
+        self.retry_after = max(1, int(retry_after))
+        self.headers = {"Retry-After": str(self.retry_after)}

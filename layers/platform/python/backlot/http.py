@@ -116,7 +116,9 @@ def create_app(*, title: str, routers: Sequence[APIRouter], error_format: ErrorF
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return respond(request, exc.status, exc.code, exc.detail, exc.fields)
+        response = respond(request, exc.status, exc.code, exc.detail, exc.fields)
+        response.headers.update(getattr(exc, "headers", None) or {})  # e.g. Retry-After of a 429
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
