@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from backlot.observability import logger, metrics
 from backlot.tracing import tracer
+from backlot.jobs import scheduled_job_handler
 from backlot.queues import process_sqs_batch, s3_objects_in_sqs_record, sqs_lambda_handler
 
 from movies import service
@@ -82,19 +83,16 @@ def enrich_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return process_sqs_batch(event, context, make_enrich_record(context))
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context
-def settle_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
+def settle_stalled_sessions(context: Any) -> dict[str, int]:
     """SettleStalledSessionsFunction (``rate(15 minutes)``): finish sessions whose parse or
-    enrichment stalled (``service.settle_stalled_sessions``). The event's content does not matter."""
+    enrichment stalled (``service.settle_stalled_sessions``)."""
     return service.settle_stalled_sessions()
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context
-def expire_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """ExpireSessionsFunction (nightly, ``cron(0 3 * * ? *)``): delete expired sessions.
-
-    The Scheduler event's content does not matter (its ``detail`` is the string ``"{}"``).
-    """
+def expire_sessions(context: Any) -> dict[str, Any]:
+    """ExpireSessionsFunction (nightly, ``cron(0 3 * * ? *)``): delete expired sessions."""
     return {"deleted": service.expire()}
+
+
+settle_handler = scheduled_job_handler(settle_stalled_sessions)
+expire_handler = scheduled_job_handler(expire_sessions)

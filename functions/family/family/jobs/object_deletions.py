@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from backlot.jobs import scheduled_job_handler
 from backlot.observability import logger, metrics
-from backlot.tracing import tracer
 
 from family import service
 
 
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
-@logger.inject_lambda_context
-def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
-    """Scheduler event in (ignored), ``{"done", "failed"}`` out."""
+def finish_object_deletions(context: Any) -> dict[str, int]:
+    """One sweep: ``{"done", "failed"}`` counts of recorded S3 deletions."""
     result = service.finish_object_deletions()
     if result["failed"]:
         logger.warning("S3 deletions still failing; the next run retries", extra=result)
@@ -28,3 +25,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
         logger.info("S3 deletions finished", extra=result)
     metrics.add_metric(name="ObjectDeletionsFinished", unit="Count", value=result["done"])
     return result
+
+
+handler = scheduled_job_handler(finish_object_deletions)

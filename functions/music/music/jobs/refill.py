@@ -12,22 +12,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from backlot.jobs import remaining_ms, scheduled_job_handler
 from backlot.observability import logger, metrics
-from backlot.tracing import tracer
 
 from music import service
 
 
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
-@logger.inject_lambda_context
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Scheduler event in (its ``detail`` is the string ``"{}"``, ignored), counts out."""
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    result = service.refill_all(remaining_ms=remaining if callable(remaining) else None)
+def refill_queues(context: Any) -> dict[str, Any]:
+    """One run over the players seen recently, within the time left: counts out."""
+    result = service.refill_all(remaining_ms=remaining_ms(context))
     if result["out_of_time"]:
         logger.warning("queue refill stopped before every player; the rest come first next run", extra=result)
     else:
         logger.info("queues refilled", extra=result)
     metrics.add_metric(name="QueueEntriesAdded", unit="Count", value=result["added"])
     return result
+
+
+handler = scheduled_job_handler(refill_queues)
