@@ -10,7 +10,7 @@ from backlot.uploads import ClaimedUploadSteps, UploadRejected, process_claimed_
 REF = S3ObjectRef(bucket="b", key="uploads/x/y", size=3, etag=None, sequencer=None, event_name="ObjectCreated:Post")
 
 
-def steps(log: list, *, claim=True, data=b"abc", process=None, finish=None, codes=None) -> ClaimedUploadSteps:
+def steps(log: list, *, claim=True, data=b"abc", process=None, finish=None, codes=None, max_bytes_of=None) -> ClaimedUploadSteps:
     def read(ref, max_bytes):
         log.append(("read", max_bytes))
         if isinstance(data, Exception):
@@ -29,6 +29,7 @@ def steps(log: list, *, claim=True, data=b"abc", process=None, finish=None, code
         unclaimed=lambda ref: log.append(("unclaimed", ref.key)),
         read=read,
         unavailable_codes=codes or {},
+        max_bytes_of=max_bytes_of,
     )
 
 
@@ -65,3 +66,19 @@ def test_a_transient_failure_releases_the_lease_and_raises() -> None:
     with pytest.raises(ConnectionError):
         process_claimed_upload(REF, steps(log, finish=boom), max_bytes=10)
     assert log[-1] == ("release", "ConnectionError")
+
+
+@pytest.mark.parametrize(("declared", "read_bound"), [(4, 4), (50, 10), (None, 10), (0, 10)])
+def test_the_claim_bounds_the_read_never_above_max_bytes(declared, read_bound) -> None:
+    """``max_bytes_of`` (family: the size the client declared) lowers the read bound, never raises
+    it; None or 0 means no bound of its own."""
+    log: list = []
+    claimed: list = []
+
+    def declared_size(claim):
+        claimed.append(claim)
+        return declared
+
+    assert process_claimed_upload(REF, steps(log, max_bytes_of=declared_size), max_bytes=10) == "finished"
+    assert claimed == [{"id": 1}]
+    assert log[0] == ("read", read_bound)

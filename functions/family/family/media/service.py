@@ -1,5 +1,9 @@
 """Media processing use case: one uploaded original → clean copy, preview, thumbnail, row ready.
 
+The flow (lease, read, process, finish or reject, release on a transient failure) is the
+platform's :func:`backlot.uploads.process_claimed_upload`; this module gives family's steps and
+maps the platform's outcome to its own (``deleted`` when a step found the item gone).
+
 The type is sniffed from the bytes: photos go through ``family.media.processing.process_image``,
 MP4/QuickTime videos through ``family.media.video.process_video`` (clean copy ``file.mp4``, the
 poster frame as the preview, its thumbnail, and ``duration_seconds``).
@@ -23,10 +27,10 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from backlot import db, storage
 from backlot.observability import logger, metrics
 from backlot.storage import S3ObjectRef
+from backlot.uploads import ClaimedUploadSteps, UploadRejected, process_claimed_upload
 
 from family import repository as repo
 from family.media import keys as media_keys
@@ -35,53 +39,83 @@ from family.media.processing import MediaRejected, process_image, sniff_mime_typ
 from family.media.video import VIDEO_MIME_TYPES, process_video
 from family.settings import get_settings
 
+#: The platform's outcome -> this module's, unless a step found the item gone (``deleted``).
+_OUTCOMES = {"finished": "ready", "rejected": "rejected", "skipped": "skipped"}
+
 
 def process_object(ref: S3ObjectRef) -> str:
     """Process one uploaded original. Returns what happened: ``ready``, ``rejected``, ``skipped``,
-    or ``deleted`` (the item was deleted before or while it was processed; its objects are removed).
+    or ``deleted`` (the item was deleted before or while it was processed, or the original is a
+    resubmission of a processed item's form; its objects are removed).
 
     Raises:
         botocore.exceptions.ClientError, psycopg.Error: transient failures, to be retried.
         RuntimeError: no usable ffmpeg for a video (an installation problem): retried, then
             the message rests in the dead-letter queue and the item stays pending.
     """
-    conn = db.connection()
     settings = get_settings()
     if ref.bucket != settings.uploads_bucket:
         logger.warning("event for another bucket ignored", extra={"bucket": ref.bucket, "key": ref.key})
         return "skipped"
-    item = repo.claim_media(conn, ref.key, settings.processing_lease_seconds)
-    if item is None:
-        status = repo.media_status(conn, ref.key)
-        if status is None:
-            return _remove_orphan(ref)
-        if status != "pending":
-            return _remove_resubmitted(ref, status)
-        logger.info("nothing to do (claimed by another delivery)", extra={"key": ref.key})
-        return "skipped"
-    try:
-        try:
+    run = _MediaRun(ref)
+    outcome = process_claimed_upload(ref, run.steps(), max_bytes=settings.max_presigned_upload_bytes)
+    return "deleted" if run.deleted else _OUTCOMES[outcome]
+
+
+class _MediaRun:
+    """Family's steps for one original (``ref``). ``deleted`` records that a step found the item
+    gone, or the original unwanted, and removed the objects: the platform's outcome cannot say so.
+    Every repository call is its own statement: no S3 call runs inside a database transaction."""
+
+    def __init__(self, ref: S3ObjectRef):
+        self.ref = ref
+        self.conn = db.connection()
+        self.settings = get_settings()
+        self.deleted = False
+
+    def steps(self) -> ClaimedUploadSteps[dict[str, Any], Any]:
+        return ClaimedUploadSteps(
+            claim=self.claim, process=self.process, finish=self.finish, reject=self.reject,
+            release=self.release, unclaimed=self.unclaimed,
             # the declared size (presigned uploads; the real size of multipart ones) bounds what is
             # read, as the POST policy does on S3 (the emulator does not check policies)
-            declared = item["file_size_bytes"] or settings.max_presigned_upload_bytes
-            data = storage.read_upload(ref, max_bytes=min(declared, settings.max_presigned_upload_bytes))
-        except storage.UploadUnavailable as gone:
-            return _reject(item, ref, MediaRejected(gone.code, gone.reason))
+            max_bytes_of=lambda item: item["file_size_bytes"],
+        )
+
+    def claim(self, ref: S3ObjectRef) -> dict[str, Any] | None:
+        return repo.claim_media(self.conn, ref.key, self.settings.processing_lease_seconds)
+
+    def unclaimed(self, ref: S3ObjectRef) -> None:
+        status = repo.media_status(self.conn, ref.key)
+        if status is None:
+            self.deleted = True
+            _remove_orphan(ref)
+        elif status != "pending":
+            self.deleted = True
+            _remove_resubmitted(ref, status)
+        else:
+            logger.info("nothing to do (claimed by another delivery)", extra={"key": ref.key})
+
+    def process(self, item: dict[str, Any], data: bytes) -> tuple[Any, bytes, int | None]:
+        """``(processed image or video, preview JPEG, whole seconds or None)``."""
         try:
             if sniff_mime_type(data) in VIDEO_MIME_TYPES:
-                result = process_video(data, max_bytes=settings.max_presigned_upload_bytes)
-                preview, duration = result.poster, _whole_seconds(result.duration_seconds)
-            else:
-                result = process_image(data)
-                preview, duration = result.preview, None
+                result = process_video(data, max_bytes=self.settings.max_presigned_upload_bytes)
+                return result, result.poster, _whole_seconds(result.duration_seconds)
+            result = process_image(data)
+            return result, result.preview, None
         except MediaRejected as rejected:
-            return _reject(item, ref, rejected)
+            raise UploadRejected(rejected.code, rejected.reason) from None
+
+    def finish(self, item: dict[str, Any], processed: tuple[Any, bytes, int | None]) -> None:
+        result, preview, duration = processed
+        media_bucket = self.settings.media_bucket
         keys = output_keys(item, result.clean_mime_type)
-        storage.put_bytes(settings.media_bucket, keys["file_key"], result.clean, content_type=result.clean_mime_type)
-        storage.put_bytes(settings.media_bucket, keys["preview_key"], preview, content_type="image/jpeg")
-        storage.put_bytes(settings.media_bucket, keys["thumbnail_key"], result.thumbnail, content_type="image/jpeg")
+        storage.put_bytes(media_bucket, keys["file_key"], result.clean, content_type=result.clean_mime_type)
+        storage.put_bytes(media_bucket, keys["preview_key"], preview, content_type="image/jpeg")
+        storage.put_bytes(media_bucket, keys["thumbnail_key"], result.thumbnail, content_type="image/jpeg")
         recorded = repo.finish_media(
-            conn,
+            self.conn,
             item["id"],
             keys
             | {
@@ -94,15 +128,33 @@ def process_object(ref: S3ObjectRef) -> str:
                 "file_size_bytes": len(result.clean),
             },
         )
-    except Exception:
-        repo.release_media(conn, item["id"])
-        raise
-    if not recorded:
-        return _remove_deleted(item, ref, list(keys.values()))
-    storage.delete(ref.bucket, ref.key)
-    metrics.add_metric(name="MediaReady", unit="Count", value=1)
-    logger.info("media ready", extra={"media_id": str(item["id"]), "mime_type": result.mime_type})
-    return "ready"
+        if not recorded:
+            self._remove_deleted(item, list(keys.values()))
+            return
+        storage.delete(self.ref.bucket, self.ref.key)
+        metrics.add_metric(name="MediaReady", unit="Count", value=1)
+        logger.info("media ready", extra={"media_id": str(item["id"]), "mime_type": result.mime_type})
+
+    def reject(self, item: dict[str, Any], rejected: UploadRejected) -> None:
+        recorded = repo.finish_media(self.conn, item["id"], {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code})
+        if not recorded:
+            self._remove_deleted(item, [])
+            return
+        storage.delete(self.ref.bucket, self.ref.key)
+        metrics.add_metric(name="MediaRejected", unit="Count", value=1)
+        logger.info("media rejected", extra={"media_id": str(item["id"]), "code": rejected.code, "reason": rejected.reason})
+
+    def release(self, item: dict[str, Any], exc: BaseException) -> None:
+        repo.release_media(self.conn, item["id"])
+
+    def _remove_deleted(self, item: dict[str, Any], written: list[str]) -> None:
+        """The item was deleted while it was processed: remove what this run wrote, anything else
+        under its output folder, and the original, so the delete leaves nothing behind."""
+        self.deleted = True
+        media_keys.delete_objects(self.settings.media_bucket, self.ref.bucket, item["household_id"], item["id"],
+                                  extra_media_keys=written, original=self.ref.key)
+        metrics.add_metric(name="MediaDeletedWhileProcessing", unit="Count", value=1)
+        logger.info("media deleted while it was processed; its objects are removed", extra={"media_id": str(item["id"])})
 
 
 def _whole_seconds(seconds: float) -> int:
@@ -110,29 +162,7 @@ def _whole_seconds(seconds: float) -> int:
     return max(1, int(seconds + 0.5))
 
 
-def _reject(item: dict[str, Any], ref: S3ObjectRef, rejected: MediaRejected) -> str:
-    conn = db.connection()
-    recorded = repo.finish_media(conn, item["id"], {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code})
-    if not recorded:
-        return _remove_deleted(item, ref, [])
-    storage.delete(ref.bucket, ref.key)
-    metrics.add_metric(name="MediaRejected", unit="Count", value=1)
-    logger.info("media rejected", extra={"media_id": str(item["id"]), "code": rejected.code, "reason": rejected.reason})
-    return "rejected"
-
-
-def _remove_deleted(item: dict[str, Any], ref: S3ObjectRef, written: list[str]) -> str:
-    """The item was deleted while it was processed: remove what this run wrote, anything else under
-    its output folder, and the original, so the delete leaves nothing behind."""
-    settings = get_settings()
-    media_keys.delete_objects(settings.media_bucket, ref.bucket, item["household_id"], item["id"],
-                              extra_media_keys=written, original=ref.key)
-    metrics.add_metric(name="MediaDeletedWhileProcessing", unit="Count", value=1)
-    logger.info("media deleted while it was processed; its objects are removed", extra={"media_id": str(item["id"])})
-    return "deleted"
-
-
-def _remove_resubmitted(ref: S3ObjectRef, status: str) -> str:
+def _remove_resubmitted(ref: S3ObjectRef, status: str) -> None:
     """An original whose item is already ``ready`` or ``rejected``: the presigned POST form was
     submitted again while it was still valid (or its event was redelivered after the delete of a
     processed original). An item is processed once; nothing else may keep the file (it may carry
@@ -140,10 +170,9 @@ def _remove_resubmitted(ref: S3ObjectRef, status: str) -> str:
     storage.delete(ref.bucket, ref.key)
     metrics.add_metric(name="MediaResubmissionDeleted", unit="Count", value=1)
     logger.info("original of an item already processed deleted", extra={"key": ref.key, "status": status})
-    return "deleted"
 
 
-def _remove_orphan(ref: S3ObjectRef) -> str:
+def _remove_orphan(ref: S3ObjectRef) -> None:
     """An original that no item names: its item was deleted (before the file arrived, or before
     this redelivered event). Nothing may keep it (it carries the family's location): delete it,
     and anything a run interrupted after the delete left under its output folder."""
@@ -154,4 +183,3 @@ def _remove_orphan(ref: S3ObjectRef) -> str:
     else:
         media_keys.delete_objects(settings.media_bucket, ref.bucket, *ids, original=ref.key)
     logger.info("original of no media item deleted", extra={"key": ref.key})
-    return "deleted"

@@ -6,7 +6,8 @@ issue 9 item 7):
 
 1. **claim** the row waiting for this object with a lease (one conditional UPDATE), so a
    duplicate event, or a second delivery while the first is still working, does nothing;
-2. **read** the object (bounded: never more than ``max_bytes``);
+2. **read** the object (bounded: never more than ``max_bytes``, nor than the claim's own bound
+   when the product gives ``max_bytes_of``, e.g. the size the client declared);
 3. **process** the bytes (the product's check: audio, ZIP/CSV, image);
 4. **finish** (record the result) or **reject** (record why; retrying cannot help: not audio,
    too large, gone) -- and in both cases the event is done, it is not retried;
@@ -81,6 +82,9 @@ class ClaimedUploadSteps(Generic[ClaimT, ResultT]):
             :class:`~backlot.storage.UploadUnavailable` becomes a rejection.
         unavailable_codes: renames ``UploadUnavailable`` codes (``missing``, ``too_large``) to
             the product's own rejection codes.
+        max_bytes_of: ``claim -> int | None``: this claim's own read bound (family: the size the
+            client declared); ``read`` gets ``min(bound, max_bytes)``, and ``max_bytes`` when the
+            bound is None or 0. Default: no bound of its own, ``read`` gets ``max_bytes``.
     """
 
     claim: Callable[[S3ObjectRef], ClaimT | None]
@@ -91,6 +95,7 @@ class ClaimedUploadSteps(Generic[ClaimT, ResultT]):
     unclaimed: Callable[[S3ObjectRef], None] = _nothing
     read: Callable[[S3ObjectRef, int], bytes] = _read
     unavailable_codes: Mapping[str, str] = field(default_factory=dict)
+    max_bytes_of: Callable[[ClaimT], int | None] | None = None
 
 
 def process_claimed_upload(ref: S3ObjectRef, steps: ClaimedUploadSteps[ClaimT, ResultT], *, max_bytes: int) -> Outcome:
@@ -109,7 +114,8 @@ def process_claimed_upload(ref: S3ObjectRef, steps: ClaimedUploadSteps[ClaimT, R
         return "skipped"
     try:
         try:
-            data = steps.read(ref, max_bytes)
+            bound = steps.max_bytes_of(claim) if steps.max_bytes_of is not None else None
+            data = steps.read(ref, min(bound or max_bytes, max_bytes))
             result = steps.process(claim, data)
         except storage.UploadUnavailable as gone:
             steps.reject(claim, UploadRejected(steps.unavailable_codes.get(gone.code, gone.code), gone.reason))
