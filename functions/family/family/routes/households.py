@@ -11,22 +11,24 @@ from backlot.auth import Principal
 from backlot.http import CurrentPrincipal
 
 from family import service
-from family.schemas import HouseholdCreate, MemberAdd
+from family.http_api import API
+from family.schemas import HouseholdCreate, HouseholdList, HouseholdPublic, MemberAdd, MemberPublic
 
 router = APIRouter(prefix="/api/v1")
 
 
-@router.post("/households/", status_code=status.HTTP_201_CREATED)
+@router.post("/households/", status_code=status.HTTP_201_CREATED, response_model=HouseholdPublic)
 def create_household(body: HouseholdCreate, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     return service.create_household(who, body)
 
 
-@router.get("/households/")
+@router.get("/households/", response_model=HouseholdList)
 def list_households(who: Principal = CurrentPrincipal) -> dict[str, Any]:
     return service.list_households(who)
 
 
-@router.post("/households/{household_id}/members/", status_code=status.HTTP_201_CREATED)
+@router.post("/households/{household_id}/members/", status_code=status.HTTP_201_CREATED, response_model=MemberPublic,
+             responses={200: {"model": MemberPublic, "description": "already a member: nothing changed"}} | API.errors(404))
 def add_household_member(household_id: UUID, body: MemberAdd, response: Response, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     member, created = service.add_member(who, household_id, body.user_id)
     if not created:
@@ -34,7 +36,8 @@ def add_household_member(household_id: UUID, body: MemberAdd, response: Response
     return member
 
 
-@router.delete("/households/{household_id}/members/{user_id}/", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/households/{household_id}/members/{user_id}/", status_code=status.HTTP_204_NO_CONTENT,
+               responses=API.errors(403, 404, 409))
 def remove_household_member(household_id: UUID, user_id: UUID, who: Principal = CurrentPrincipal) -> Response:
     service.remove_member(who, household_id, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
