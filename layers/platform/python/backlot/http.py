@@ -308,7 +308,9 @@ class ProductApi:
         ``application/problem+json`` (FastAPI would say ``application/json``), the request
         validation error included (FastAPI's ``HTTPValidationError`` is not what is sent); every
         route behind an authorizer also documents the authorizer's own refusals
-        (:class:`GatewayMessage`, ``application/json``); ``servers`` is the base path.
+        (:class:`GatewayMessage`, ``application/json``, beside the problem the app answers when
+        it refuses, e.g. a player revoked after the authorizer let it in); ``servers`` is the
+        base path.
         """
         doc = get_openapi(title=self.title, version=app.version, openapi_version="3.1.0", description=self.description,
                           routes=app.routes, servers=[{"url": self.base_path}])
@@ -332,8 +334,8 @@ class ProductApi:
                 for requirement in operation.get("security", []):
                     for scheme in requirement:
                         for status in self.gateway_statuses.get(scheme, ()):
-                            response = responses.setdefault(str(status), {"description": HTTPStatus(status).phrase, "content": {}})
-                            response.setdefault("content", {}).update(gateway)
+                            response = responses.setdefault(str(status), {"description": HTTPStatus(status).phrase})
+                            response["content"] = {**response.get("content", problem), **gateway}
                 operation["responses"] = dict(sorted(responses.items()))
         return doc
 
