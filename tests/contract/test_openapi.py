@@ -99,7 +99,10 @@ def test_the_schema_holds_the_rules_the_server_enforces() -> None:
     assert next(s for s in create["place"]["anyOf"] if s.get("type") == "string")["pattern"] == "^[^\\u0000]*$"
     music = openapi.document("music")["components"]["schemas"]
     embedding = next(s for s in music["SongCreate"]["properties"]["embedding"]["anyOf"] if s.get("type") == "array")
-    assert embedding["items"] == {"type": "number"} and embedding["minItems"] == embedding["maxItems"] == 5
+    assert all(kind["type"] == "number" for kind in embedding["items"]["anyOf"]) and embedding["minItems"] == embedding["maxItems"] == 5
+    assert embedding["not"] == {"items": {"const": 0}}  # the zero vector has no direction
+    instant = family["MerryMomentCreate"]["properties"]["occurred_at"]
+    assert instant["format"] == "date-time" and instant["pattern"] == "^(19[0-9]{2}|2[0-9]{3})-"
     cursor = next(p for p in openapi.document("movies")["paths"]["/api/session/{session_id}/movies"]["get"]["parameters"] if p["name"] == "cursor")
     assert next(s for s in cursor["schema"]["anyOf"] if s.get("type") == "string")["pattern"] == "^[A-Za-z0-9_-]+$"
 

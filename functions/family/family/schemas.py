@@ -13,8 +13,9 @@ Times: an ISO 8601 instant *with* a UTC offset (``Z`` or ``+02:00``, as ARCHITEC
 document's examples send them), between :data:`EARLIEST` and :data:`LATEST`. A naive time is
 refused (422) rather than guessed in some time zone. ``time_of_day`` and ``day_of_week`` are read
 in the household's ``time_zone`` when it has one (clients that send ``Z`` need it), else in the
-offset sent. The range keeps every stored instant one that PostgreSQL and
-Python both read back in UTC (year 1 at ``+14:00`` is year 0 in UTC, which Python cannot load).
+offset sent. The range (the year as written, 1900 to 2999, which the schema's pattern says) keeps
+every stored instant one that PostgreSQL and Python both read back in UTC (year 1 at ``+14:00`` is
+year 0 in UTC, which Python cannot load).
 """
 
 from __future__ import annotations
@@ -40,13 +41,18 @@ LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
 
 
 def _in_range(value: datetime) -> datetime:
-    if not EARLIEST <= value < LATEST:
-        raise ValueError("must be between 1900-01-01T00:00:00Z and 2999-12-31T23:59:59Z")
+    if not EARLIEST.year <= value.year < LATEST.year:
+        raise ValueError("must be in the years 1900 to 2999 (as written, in its own offset)")
     return value
 
 
-#: An instant with a UTC offset, within [EARLIEST, LATEST) (see the module docstring).
-Instant = Annotated[AwareDatetime, AfterValidator(_in_range)]
+#: The schema of :data:`Instant`: RFC 3339 ``date-time`` (which requires the offset) whose year,
+#: as written, is 1900..2999.
+INSTANT_SCHEMA = {"type": "string", "format": "date-time", "pattern": "^(19[0-9]{2}|2[0-9]{3})-"}
+
+#: An instant with a UTC offset, its year as written within [1900, 2999] (see the module
+#: docstring): in UTC that is 1899-12-31 to 3000-01-01, which PostgreSQL and Python both load.
+Instant = Annotated[AwareDatetime, AfterValidator(_in_range), WithJsonSchema(INSTANT_SCHEMA)]
 
 
 Tag = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")]

@@ -13,14 +13,35 @@ from enum import Enum
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, Field, StrictFloat, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, StrictFloat, WithJsonSchema, field_validator
 
 from backlot.models import PresignedUpload, PublicModel, RequestModel
 
-from music.domain.features import NUL, storable_embedding
+from music.domain.features import MAX_COMPONENT, MIN_COMPONENT, NUL, storable_embedding
 
-#: A song's vector(5): five JSON numbers (``true`` is not a number here, though Python's bool is an int).
-Embedding = Annotated[list[StrictFloat], Field(min_length=5, max_length=5)]
+#: One component as pgvector keeps it (:func:`music.domain.features.storable_embedding`): 0, or a
+#: magnitude in [MIN_COMPONENT, MAX_COMPONENT].
+_COMPONENT_SCHEMA = {"anyOf": [
+    {"type": "number", "const": 0},
+    {"type": "number", "minimum": MIN_COMPONENT, "maximum": MAX_COMPONENT},
+    {"type": "number", "minimum": -MAX_COMPONENT, "maximum": -MIN_COMPONENT},
+]}
+
+#: A song's vector(5): five JSON numbers (``true`` is not a number here, though Python's bool is an
+#: int), each storable, not all zero (the zero vector has no direction).
+Embedding = Annotated[
+    list[StrictFloat],
+    Field(min_length=5, max_length=5),
+    WithJsonSchema({"type": "array", "items": _COMPONENT_SCHEMA, "minItems": 5, "maxItems": 5,
+                    "not": {"items": {"const": 0}}}),
+]
+
+
+def _a_number(value: object) -> object:
+    """Refuse what lax validation would turn into an int but JSON does not call a number."""
+    if isinstance(value, (bool, str)):
+        raise ValueError("must be a JSON number")
+    return value
 
 
 def no_nul(value: str | None) -> str | None:
@@ -406,10 +427,11 @@ class CheckIn(_Strict):
 
 
 class VoteCreate(_Strict):
-    """``POST /api/votes/`` (interface of issue 3): ``vote_value`` 1..5 as the document's column."""
+    """``POST /api/votes/`` (interface of issue 3): ``vote_value`` 1..5 as the document's column
+    (a JSON integer: ``3`` or ``3.0``, never ``true``)."""
 
     song_id: UUID
-    vote_value: int = Field(ge=1, le=5, strict=True)
+    vote_value: Annotated[int, BeforeValidator(_a_number)] = Field(ge=1, le=5)
 
 
 class PlayedReport(_Strict):

@@ -29,9 +29,9 @@ router = APIRouter(prefix="/api/v1")
 def upload_media(
     file: Annotated[UploadFile, File()],
     household_id: Annotated[UUID, Form()],
-    merry_moment_id: Annotated[UUID | None, Form()] = None,
-    experience_id: Annotated[UUID | None, Form()] = None,
-    caption: Annotated[str | None, Form(max_length=2000, pattern=NO_NUL_PATTERN), AfterValidator(no_nul)] = None,
+    merry_moment_id: Annotated[UUID, Form()] = None,  # type: ignore[assignment] - optional, not null: a form has no null
+    experience_id: Annotated[UUID, Form()] = None,  # type: ignore[assignment]
+    caption: Annotated[str, Form(max_length=2000, pattern=NO_NUL_PATTERN), AfterValidator(no_nul)] = None,  # type: ignore[assignment]
     who: Principal = CurrentPrincipal,
 ) -> dict[str, Any]:
     data = file.file.read()
