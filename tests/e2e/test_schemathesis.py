@@ -145,6 +145,8 @@ def test_schemathesis_finds_no_disagreement(dev_server: Any) -> None:
 
     report, all_failures = [], []
     for product, headers_for in (("family", family_headers), ("music", music_headers), ("movies", movies_headers)):
+        page = httpx.get(f"{dev_server.url}/{product}/docs", timeout=60)  # the interactive docs, served by backlot dev
+        assert page.status_code == 200 and "swagger-ui" in page.text and f"/{product}/openapi.json" in page.text
         started = time.monotonic()
         operations, requests, failures = _run_product(dev_server.url, product, headers_for, ids[product])
         seconds = time.monotonic() - started
