@@ -8,7 +8,7 @@ requests every run; no shrinking, to bound the time). So that the requests reach
 the 404s, a few real resources are made first (a household with an experience, a moment and a
 pending media item; a player and a song; a movies session) and every generated case names them
 where it names an id of that kind (path, query or body), except for the operations that would
-destroy them (``DELETE``, token rotation, revocation), which keep their random ids. Auth: a ``backlot token`` bearer for people
+destroy them (``DELETE``, token and venue code rotation, revocation), which keep their random ids. Auth: a ``backlot token`` bearer for people
 (an admin for music, so staff routes run their logic rather than answering 403), and a real
 player's device token for music's ``/api/player/*`` routes. Each response must pass:
 
@@ -53,7 +53,7 @@ def _player(url: str, admin_token: str) -> tuple[str, str]:
 def _aim(case: Any, ids: dict[str, str]) -> Any:
     """Name the real resources (``ids``) in ``case`` wherever it names an id of their kind."""
     label = case.operation.label
-    if case.operation.method.upper() == "DELETE" or label.endswith(("/token/", "/revoke/")):
+    if case.operation.method.upper() == "DELETE" or label.endswith(("/token/", "/revoke/", "/venue-code/")):
         return case
     for name, value in ids.items():
         if name in (case.path_parameters or {}):
@@ -69,8 +69,14 @@ def _aim(case: Any, ids: dict[str, str]) -> Any:
     return case
 
 
-def _family_ids(url: str, token: str) -> dict[str, str]:
+def _family_ids(url: str, token: str, other: str) -> dict[str, str]:
     client = httpx.Client(base_url=f"{url}/family/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    me = client.get("/me/").json()["user_id"]
+    # an invitation to the caller (from another user's household), for the invitation routes
+    inviter = httpx.Client(base_url=f"{url}/family/api/v1", headers={"Authorization": f"Bearer {other}"}, timeout=60)
+    elsewhere = inviter.post("/households/", json={"name": "Schemathesis neighbours"}).json()["id"]
+    invited = inviter.post(f"/households/{elsewhere}/members/", json={"user_id": me})
+    assert invited.status_code == 201, invited.text
     household = client.post("/households/", json={"name": "Schemathesis home", "time_zone": "Europe/Paris"}).json()["id"]
     experience = client.post("/experiences/", json={"household_id": household, "activity_name": "Park Picnic",
                                                     "start_at": "2024-01-15T14:00:00Z", "weather": "sunny"}).json()["id"]
@@ -79,13 +85,15 @@ def _family_ids(url: str, token: str) -> dict[str, str]:
     media = client.post("/media/uploads/", json={"household_id": household, "content_type": "image/jpeg",
                                                  "size_bytes": 1000}).json()["media"]["id"]
     return {"household_id": household, "experience_id": experience, "moment_id": moment, "merry_moment_id": moment,
-            "media_id": media}
+            "media_id": media, "invitation_id": invited.json()["id"], "user_id": me}
 
 
 def _music_ids(url: str, admin: str, player_id: str) -> dict[str, str]:
     client = httpx.Client(base_url=f"{url}/music/api", headers={"Authorization": f"Bearer {admin}"}, timeout=60)
     song = client.post("/songs/", json={"title": "Schemathesis Song", "embedding": [0.5, 0.5, 0.5, 0.5, 0.5]}).json()["id"]
-    return {"player_id": player_id, "song_id": song}
+    venue = client.get(f"/players/{player_id}/").json()["venue_code"]
+    assert venue, "the player shows no venue code"
+    return {"player_id": player_id, "song_id": song, "code": venue}
 
 
 def _movies_ids(url: str) -> dict[str, str]:
@@ -130,7 +138,8 @@ def test_schemathesis_finds_no_disagreement(dev_server: Any) -> None:
     people = dev_server.token("schemathesis-person")
     admin = dev_server.token("schemathesis-admin", groups=["admin"])
     player_id, player = _player(dev_server.url, admin)
-    ids = {"family": _family_ids(dev_server.url, people), "music": _music_ids(dev_server.url, admin, player_id),
+    inviter = dev_server.token("schemathesis-inviter")
+    ids = {"family": _family_ids(dev_server.url, people, inviter), "music": _music_ids(dev_server.url, admin, player_id),
            "movies": _movies_ids(dev_server.url)}
 
     def family_headers(operation: Any) -> dict[str, str]:
