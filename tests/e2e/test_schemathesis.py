@@ -32,7 +32,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 MAX_EXAMPLES = 25
-"""Generated requests per operation (56 operations: ~1,300 requests, about 2 minutes with the server start)."""
+"""Generated requests per operation (63 operations: ~1,500 requests, about 2 minutes with the server start)."""
 
 
 def _checks() -> list[Any]:
