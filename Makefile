@@ -19,7 +19,7 @@ STAMP  := $(VENV)/.installed-stamp
 # The one lock file: every package of the venv and of the Lambda dependencies layer, pinned.
 LOCK   := requirements.lock
 
-.PHONY: install dev test test-fast bench lint build clean lock
+.PHONY: install dev test test-fast bench lint build clean lock openapi
 
 # The venv holds exactly the lock's versions (`pip install -r`), then the project itself without
 # resolving anything again (`--no-deps`). A venv of another Python version is made anew.
@@ -43,6 +43,9 @@ test: install ## unit, contract, integration and end-to-end tests
 
 test-fast: install ## unit and contract tests only
 	$(BIN)/python -m pytest -q tests/unit tests/contract
+
+openapi: install ## write openapi/<product>.json from the products' apps (tests/contract/test_openapi.py fails on drift)
+	$(BIN)/backlot openapi
 
 bench: install ## every benchmark; each result is one line `BENCH <name> key=value ...`
 	@set -e; for f in tests/bench/bench_*.py; do echo "# $$f"; $(BIN)/python $$f; done

@@ -74,10 +74,12 @@ class DevServer:
 def _env_vars_file(state: Path, fake: FakeTmdb) -> Path:
     """The ``--env-vars`` file: the fake's origin and key for ``TMDB_FUNCTIONS`` only. The rate is
     raised (the fake does not limit) and retries cut to one, so a film the fake always fails gives
-    up in about a second per delivery."""
+    up in about a second per delivery. Music's votes re-plan the queue at every vote (the walk-through
+    checks that the queue follows the votes at once); the one-vote-per-2-s limit stays as deployed."""
     tmdb = {"TMDB_API_KEY": fake.api_key, "TMDB_BASE_URL": fake.url, "TMDB_REQUESTS_PER_SECOND": "1000", "TMDB_RETRIES": "1"}
     path = state / "env-vars.json"
-    path.write_text(json.dumps({function: tmdb for function in TMDB_FUNCTIONS}))
+    path.write_text(json.dumps({function: tmdb for function in TMDB_FUNCTIONS}
+                               | {"MusicStack/VoteFunction": {"VOTE_REPLAN_SECONDS": "0"}}))
     return path
 
 

@@ -1,24 +1,26 @@
 """The family HTTP API's identity, shared by every entry module and the whole-product app:
-title, base path and error format.
+title, base path, error codes and OpenAPI description.
 
-Document 000's views answer errors as ``{"error": "<message>"}``; ``code``, ``fields`` and the
-request id are additions. Validation errors are 400s, as in the document's Django views.
+Errors are RFC 9457 problem details (``application/problem+json``) with a stable ``code`` from
+``family.errors.Code``. Document 000's Django views answered ``{"error": "<message>"}``; the
+problem's ``detail`` is that message (issue 9: one error shape for family, music and movies).
 """
 
 from __future__ import annotations
 
-from backlot.http import ErrorFormat, ProductApi
+from backlot.http import ProductApi
 
+from family.errors import Code
 
-def _error_body(status: int, code: str, detail: str, fields: list, request_id: str | None) -> dict:
-    body: dict = {"error": detail, "code": code}
-    if fields:
-        body["fields"] = fields
-    if request_id:
-        body["request_id"] = request_id
-    return body
-
-
-FAMILY_ERRORS = ErrorFormat(media_type="application/json", body=_error_body, validation_status=400)
-
-API = ProductApi(title="backlot family API", base_path="/family", error_format=FAMILY_ERRORS)
+API = ProductApi(
+    title="backlot family API",
+    base_path="/family",
+    codes=Code,
+    description=(
+        "Households, experiences, reviews, merry moments, media and learning-weighted suggestions "
+        "(design document 000). Every route needs a bearer JWT (locally: `backlot token NAME`). "
+        "Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`; "
+        "a request that does not match this schema is a 422, one that matches it but breaks a rule "
+        "needing the data is a 400."
+    ),
+)

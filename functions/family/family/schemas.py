@@ -1,31 +1,39 @@
 """Request and response bodies of the family API (design document 000, section 3).
 
-Field names and shapes are the document's; additions are marked. Unknown fields are refused so a
-typo is a clear 400 rather than silently ignored. ``created_by`` and ``reviewed_by`` are accepted
+Field names and shapes are the document's; additions are marked. Requests: unknown fields are
+refused so a typo is a clear 422 rather than silently ignored (``backlot.models.RequestModel``).
+Responses are allow-lists (``XPublic``, ``XPage``; ``backlot.models.PublicModel``): a column the
+service's row holds and the model does not name never leaves the API. ``created_by`` and ``reviewed_by`` are accepted
 for compatibility with the document's clients but always set from the caller's identity.
 
-Text: no string may contain NUL (``\x00``), which PostgreSQL ``text`` cannot store; it is a 400
+Text: no string may contain NUL (``\x00``), which PostgreSQL ``text`` cannot store; it is a 422
 naming the field.
 
 Times: an ISO 8601 instant *with* a UTC offset (``Z`` or ``+02:00``, as ARCHITECTURE.md and the
 document's examples send them), between :data:`EARLIEST` and :data:`LATEST`. A naive time is
-refused (400) rather than guessed in some time zone. ``time_of_day`` and ``day_of_week`` are read
+refused (422) rather than guessed in some time zone. ``time_of_day`` and ``day_of_week`` are read
 in the household's ``time_zone`` when it has one (clients that send ``Z`` need it), else in the
-offset sent. The range keeps every stored instant one that PostgreSQL and
-Python both read back in UTC (year 1 at ``+14:00`` is year 0 in UTC, which Python cannot load).
+offset sent. The range (the year as written, 1900 to 2999, which the schema's pattern says) keeps
+every stored instant one that PostgreSQL and Python both read back in UTC (year 1 at ``+14:00`` is
+year 0 in UTC, which Python cannot load).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Annotated, Any
+from functools import cache
+from importlib import resources
+from typing import Annotated, Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema, field_validator
 
-from family.domain.catalog import WEATHERS
+from backlot.models import PresignedUpload, PublicModel, RequestModel
+from backlot.models import no_nul as no_nul  # noqa: PLC0414 - the routes' name for it
+
+from family.domain.catalog import DAYS_OF_WEEK, TIMES_OF_DAY, WEATHERS
 
 ShortText = Annotated[str, Field(max_length=2000)]
 EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
@@ -33,21 +41,18 @@ LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
 
 
 def _in_range(value: datetime) -> datetime:
-    if not EARLIEST <= value < LATEST:
-        raise ValueError("must be between 1900-01-01T00:00:00Z and 2999-12-31T23:59:59Z")
+    if not EARLIEST.year <= value.year < LATEST.year:
+        raise ValueError("must be in the years 1900 to 2999 (as written, in its own offset)")
     return value
 
 
-#: An instant with a UTC offset, within [EARLIEST, LATEST) (see the module docstring).
-Instant = Annotated[AwareDatetime, AfterValidator(_in_range)]
+#: The schema of :data:`Instant`: RFC 3339 ``date-time`` (which requires the offset) whose year,
+#: as written, is 1900..2999.
+INSTANT_SCHEMA = {"type": "string", "format": "date-time", "pattern": "^(19[0-9]{2}|2[0-9]{3})-"}
 
-
-def no_nul(value: Any) -> Any:
-    """Refuse NUL in a string or in the strings of a list (PostgreSQL text cannot hold it)."""
-    items = value if isinstance(value, (list, tuple)) else (value,)
-    if any(isinstance(item, str) and "\x00" in item for item in items):
-        raise ValueError("must not contain NUL (\\u0000) characters")
-    return value
+#: An instant with a UTC offset, its year as written within [1900, 2999] (see the module
+#: docstring): in UTC that is 1899-12-31 to 3000-01-01, which PostgreSQL and Python both load.
+Instant = Annotated[AwareDatetime, AfterValidator(_in_range), WithJsonSchema(INSTANT_SCHEMA)]
 
 
 Tag = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
@@ -74,10 +79,16 @@ class Effort(str, Enum):
     hard = "hard"
 
 
-def _check_weather(value: str | None) -> str | None:
-    if value is not None and value not in WEATHERS:
-        raise ValueError(f"must be one of {', '.join(WEATHERS)}")
-    return value
+#: A weather of the learning context (``family.domain.catalog.WEATHERS``).
+Weather = Literal[WEATHERS]  # type: ignore[valid-type]
+TimeOfDay = Literal[TIMES_OF_DAY]  # type: ignore[valid-type]
+DayOfWeek = Literal[DAYS_OF_WEEK]  # type: ignore[valid-type]
+
+
+@cache
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA zone names of the ``tzdata`` package (the database Lambda's ``zoneinfo`` reads)."""
+    return tuple(sorted(resources.files("tzdata").joinpath("zones").read_text().split()))
 
 
 #: Names ``zoneinfo`` loads that are not time zones: the host's own zone and tzcode's rules file,
@@ -91,7 +102,7 @@ def _check_time_zone(value: str | None) -> str | None:
     if value is None:
         return None
     message = "must be an IANA time zone name such as America/Los_Angeles"
-    if value in _NOT_ZONES or value.startswith(("posix/", "right/")):
+    if value in _NOT_ZONES or value.startswith(("posix/", "right/")) or value not in time_zone_names():
         raise ValueError(message)
     try:
         ZoneInfo(value)
@@ -100,13 +111,196 @@ def _check_time_zone(value: str | None) -> str | None:
     return value
 
 
-class _Strict(BaseModel):
-    # defer_build: a model's validator is built when first needed (FastAPI builds the request
-    # models of the routes it defines at import), so an entry module does not pay for the other
-    # resources' models at cold start.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+#: An IANA time zone name of the ``tzdata`` package; the schema lists them.
+TimeZone = Annotated[str, WithJsonSchema({"type": "string", "enum": list(time_zone_names())})]
 
-    _no_nul = field_validator("*")(no_nul)
+
+class _Strict(RequestModel):
+    """Base of the family request bodies (``backlot.models.RequestModel``)."""
+
+
+# ---------------------------------------------------------------- responses (allow-lists)
+class Me(PublicModel):
+    """``GET /api/v1/me/``: the caller's user id (what others pass to add them) and groups."""
+
+    user_id: UUID
+    email: str | None
+    groups: list[str]
+
+
+class HouseholdPublic(PublicModel):
+    """A household as its members see it; ``role`` is the caller's, ``member_ids`` every member's."""
+
+    id: UUID
+    name: str
+    time_zone: str | None = None
+    created_by: UUID
+    created_at: datetime
+    last_activity_at: datetime | None = None
+    role: Literal["owner", "member"]
+    member_ids: list[UUID]
+
+
+class HouseholdList(PublicModel):
+    """``GET /api/v1/households/``: a page, oldest first; ``next_cursor`` is None on the last page."""
+
+    households: list[HouseholdPublic]
+    next_cursor: str | None
+
+
+class MemberPublic(PublicModel):
+    """A membership: ``POST /api/v1/households/{id}/members/`` (201 added, 200 already a member)."""
+
+    household_id: UUID
+    user_id: UUID
+
+
+class ExperiencePublic(PublicModel):
+    """Document 000 ``Experience``; additions: ``weather``, ``time_of_day``, ``day_of_week`` (read in
+    the household's time zone), ``tags``."""
+
+    id: UUID
+    household_id: UUID
+    activity_name: str | None
+    suggestion_id: str | None
+    participant_ids: list[str]
+    start_at: datetime | None
+    end_at: datetime | None
+    place: str | None
+    place_address: str | None
+    place_lat: float | None
+    place_lng: float | None
+    status: ExperienceStatus
+    prep_notes: str | None
+    needs_adult: bool
+    cost_estimate: float | None
+    weather: Weather | None
+    time_of_day: TimeOfDay | None
+    day_of_week: DayOfWeek | None
+    tags: list[str]
+    created_by: UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ExperiencePage(PublicModel):
+    """A page of experiences, newest first; ``next_cursor`` is None on the last page."""
+
+    experiences: list[ExperiencePublic]
+    next_cursor: str | None
+
+
+class ReviewPublic(PublicModel):
+    """Document 000 ``ExperienceReview``."""
+
+    id: UUID
+    experience_id: UUID
+    household_id: UUID
+    rating: int = Field(ge=1, le=5)
+    effort_felt: Effort | None
+    cleanup_felt: Effort | None
+    note: str | None
+    reviewed_by: UUID
+    created_at: datetime
+    #: issue 9: the merry moment made with the review (``ReviewCreate.merry_moment``), if any;
+    #: ``merry_moment`` is given in the answer to the POST that made it.
+    merry_moment_id: UUID | None = None
+    merry_moment: MerryMomentPublic | None = None
+
+
+class ReviewPage(PublicModel):
+    reviews: list[ReviewPublic]
+    next_cursor: str | None
+
+
+class MerryMomentPublic(PublicModel):
+    """Document 000 ``MerryMoment``; ``media_ids`` also holds the media uploaded into it."""
+
+    id: UUID
+    household_id: UUID
+    experience_id: UUID | None
+    title: str
+    description: str | None
+    participant_ids: list[str]
+    occurred_at: datetime
+    place: str | None
+    media_ids: list[UUID]
+    created_by: UUID | None
+    is_manual: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class MerryMomentPage(PublicModel):
+    moments: list[MerryMomentPublic]
+    next_cursor: str | None
+
+
+class MediaPublic(PublicModel):
+    """A photo or video (document 000 ``MediaItem`` and additions): ``status`` with ``reason`` and
+    ``reason_code`` when rejected; presigned GET URLs of the clean copy, preview and thumbnail once
+    ready. The original and the bucket keys are never shown (this list is what leaves the API)."""
+
+    id: UUID
+    household_id: UUID
+    merry_moment_id: UUID | None
+    experience_id: UUID | None
+    status: MediaStatus
+    reason: str | None
+    reason_code: str | None
+    declared_type: str | None
+    source_mime_type: str | None
+    mime_type: str | None
+    file_size_bytes: int | None
+    width_px: int | None
+    height_px: int | None
+    duration_seconds: int | None
+    caption: str | None
+    uploaded_by: UUID | None
+    processed_at: datetime | None
+    created_at: datetime
+    file_url: str | None
+    preview_url: str | None
+    thumbnail_url: str | None
+
+
+class MediaPage(PublicModel):
+    media: list[MediaPublic]
+    next_cursor: str | None
+
+
+class MediaUploadPublic(PublicModel):
+    """``POST /api/v1/media/uploads/``: the pending item and the presigned POST to send its file with."""
+
+    media: MediaPublic
+    upload: PresignedUpload
+
+
+class SuggestionContext(PublicModel):
+    weather: Weather | None
+    time_of_day: TimeOfDay | None
+    day_of_week: DayOfWeek | None
+    participant_count: int | None
+    tags: list[str]
+
+
+class Suggestion(PublicModel):
+    """One ranked suggestion (``family.domain.learning.Suggestion``): ``score`` higher first."""
+
+    suggestion_id: str | None
+    activity_name: str
+    score: float
+    tried: bool
+    reviews: int
+    why: list[str]
+
+
+class SuggestionList(PublicModel):
+    """``GET /api/v1/suggestions/``."""
+
+    household_id: UUID
+    context: SuggestionContext
+    suggestions: list[Suggestion]
 
 
 class HouseholdCreate(_Strict):
@@ -116,7 +310,7 @@ class HouseholdCreate(_Strict):
     and day of week are read in it (see the module docstring)."""
 
     name: str = Field(min_length=1, max_length=200)
-    time_zone: str | None = Field(default=None, min_length=1, max_length=64)
+    time_zone: TimeZone | None = Field(default=None, min_length=1, max_length=64)
 
     _time_zone = field_validator("time_zone")(_check_time_zone)
 
@@ -145,32 +339,29 @@ class ExperienceCreate(_Strict):
     needs_adult: bool = False
     cost_estimate: float | None = Field(default=None, ge=0, le=99_999_999)
     created_by: str | None = None
-    weather: str | None = None
+    weather: Weather | None = None
     tags: list[Tag] = Field(default_factory=list, max_length=20)
-
-    _weather = field_validator("weather")(_check_weather)
 
 
 class ExperienceUpdate(_Strict):
     """Document 000 ``ExperienceUpdate`` (PATCH: only the fields sent change), plus the other
-    editable fields of ``ExperienceCreate``."""
+    editable fields of ``ExperienceCreate``. ``participant_ids``, ``status``, ``needs_adult`` and
+    ``tags`` may be left out but not set to null."""
 
     activity_name: str | None = Field(default=None, max_length=200)
-    participant_ids: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=50)
+    participant_ids: list[Annotated[str, Field(max_length=100)]] = Field(default=None, max_length=50)  # type: ignore[assignment] - not null; absent = unchanged
     start_at: Instant | None = None
     end_at: Instant | None = None
     place: str | None = Field(default=None, max_length=500)
     place_address: str | None = Field(default=None, max_length=1000)
     place_lat: float | None = Field(default=None, ge=-90, le=90)
     place_lng: float | None = Field(default=None, ge=-180, le=180)
-    status: ExperienceStatus | None = None
+    status: ExperienceStatus = None  # type: ignore[assignment] - not null; absent = unchanged
     prep_notes: ShortText | None = None
-    needs_adult: bool | None = None
+    needs_adult: bool = None  # type: ignore[assignment]
     cost_estimate: float | None = Field(default=None, ge=0, le=99_999_999)
-    weather: str | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=20)
-
-    _weather = field_validator("weather")(_check_weather)
+    weather: Weather | None = None
+    tags: list[Tag] = Field(default=None, max_length=20)  # type: ignore[assignment]
 
 
 class ReviewCreate(_Strict):
@@ -216,22 +407,7 @@ class MediaUploadRequest(_Strict):
 
 
 # ---------------------------------------------------------------- issue 9 (family9): households by
-# invitation, a review's merry moment. Models of the new routes; the error body until the product's
-# enumeration lands (branch ``contracts``).
-class FamilyError(BaseModel):
-    """The family error body (``family.http_api``): ``{"error", "code", "fields"?, "request_id"?}``."""
-
-    error: str
-    code: str
-    fields: list[dict[str, Any]] | None = None
-    request_id: str | None = None
-
-
-def errors(**described: str) -> dict[int | str, dict[str, Any]]:
-    """``responses=`` of a route: ``errors(**{"403": "why"})`` documents each status with :class:`FamilyError`."""
-    return {int(status): {"model": FamilyError, "description": text} for status, text in described.items()}
-
-
+# invitation, a review's merry moment.
 class ReviewMoment(_Strict):
     """The merry moment a review creates (``ReviewCreate.merry_moment``): document 000's
     ``MerryMomentCreate`` without ``household_id`` and ``experience_id`` (the review's);
@@ -252,7 +428,7 @@ class InvitationStatus(str, Enum):
     declined = "declined"
 
 
-class Invitation(BaseModel):
+class Invitation(PublicModel):
     """An invitation to a household (addition, issue 9): made by an owner for a user id; only the
     invited user's acceptance makes a membership."""
 
@@ -266,7 +442,7 @@ class Invitation(BaseModel):
     responded_at: datetime | None
 
 
-class InvitationPage(BaseModel):
+class InvitationPage(PublicModel):
     """``GET /api/v1/invitations/``: the caller's pending invitations, oldest first."""
 
     invitations: list[Invitation]
@@ -285,7 +461,9 @@ class MemberRoleUpdate(_Strict):
     role: MemberRole
 
 
-class Membership(BaseModel):
+class Membership(PublicModel):
+    """A membership and its role (``PATCH /api/v1/households/{id}/members/{user_id}/``)."""
+
     household_id: UUID
     user_id: UUID
     role: MemberRole

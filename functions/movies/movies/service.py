@@ -15,7 +15,6 @@ Errors are domain errors (``backlot.errors``). An unknown, deleted or expired se
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import uuid
@@ -29,6 +28,7 @@ from botocore.exceptions import ClientError
 from backlot import db, storage
 from backlot.errors import BadRequest, DomainError, NotFound, PayloadTooLarge, UnsupportedMediaType
 from backlot.observability import logger, metrics
+from backlot.pagination import decode_position, encode_position
 from backlot.storage import S3ObjectRef
 from backlot.uploads import ClaimedUploadSteps, UploadRejected, process_claimed_upload
 
@@ -565,28 +565,12 @@ def session_details(session_id: UUID) -> dict[str, Any]:
     }
 
 
-def _encode_cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"p{position}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("p") or not (raw[1:].isascii() and raw[1:].isdigit()) or len(raw) > 11:
-            raise ValueError(raw)
-        return int(raw[1:])
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest("cursor is not valid; use next_cursor from the previous page", code="invalid_cursor") from exc
-
-
 def list_movies(session_id: UUID, cursor: str | None, limit: int) -> dict[str, Any]:
     """``GET /api/session/{id}/movies``: one page of films in export order, keyset-paged."""
     row = _session_or_404(session_id)
-    rows = repo.list_films(session_id, _decode_cursor(cursor), limit)
+    rows = repo.list_films(session_id, decode_position(cursor), limit)
     items = rows[:limit]
-    next_cursor = _encode_cursor(items[-1]["position"]) if len(rows) > limit and items else None
+    next_cursor = encode_position(items[-1]["position"]) if len(rows) > limit and items else None
     movies = [{k: v for k, v in r.items() if k != "position"} for r in items]
     return {"session_id": session_id, "status": row["status"], "total_movies": row["total_movies"], "movies": movies,
             "next_cursor": next_cursor}

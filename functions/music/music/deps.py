@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from backlot.auth import Principal
 from backlot.errors import Unauthorized
 from backlot.http import principal
+
+from music.errors import Code
+
+#: A player's device token (``blp_...``), checked by the Lambda REQUEST authorizer (401 without
+#: one, 403 for a wrong or revoked one). Declared for the OpenAPI document only.
+player_token = HTTPBearer(auto_error=False, scheme_name="player",
+                          description="A player's device token (`blp_...`), from `POST /api/players/` or its rotation.")
 
 from music import service
 
@@ -24,7 +33,8 @@ def person(request: Request) -> Principal:
     return who
 
 
-def player_id(request: Request) -> UUID:
+def player_id(request: Request,
+              _token: Annotated[HTTPAuthorizationCredentials | None, Security(player_token)] = None) -> UUID:
     """FastAPI dependency: the player the Lambda authorizer identified (``context.player_id``).
 
     Raises:
@@ -35,7 +45,7 @@ def player_id(request: Request) -> UUID:
     try:
         return UUID(str(context["player_id"]))
     except (KeyError, ValueError) as exc:
-        raise Unauthorized("a player token is required", code="player_token_required") from exc
+        raise Unauthorized("a player token is required", code=Code.player_token_required) from exc
 
 
 Person = Depends(person)

@@ -7,6 +7,7 @@
     backlot user-id USER                             print the user id the platform gives USER
     backlot migrate                                  apply migrations
     backlot routes                                   list the routes read from the templates
+    backlot openapi [--check]                        write (or check) openapi/<product>.json from the apps
     backlot reset                                    remove the local database and S3 together
 
 The repo root is found from the working directory (or ``BACKLOT_ROOT``); state lives in
@@ -172,6 +173,22 @@ def _positive(kind: type) -> Callable[[str], float]:
     return parse
 
 
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from backlot_local import openapi
+
+    root = find_root()
+    if args.check:
+        stale = [p for p in openapi.PRODUCTS
+                 if not openapi.path_of(root, p).exists()
+                 or openapi.path_of(root, p).read_text() != openapi.dumps(openapi.document(p))]
+        for product in stale:
+            _err(f"backlot openapi: {openapi.path_of(root, product)} differs from the {product} app; run make openapi")
+        return 1 if stale else 0
+    for path in openapi.write(root):
+        print(f"wrote {path.relative_to(root)}")
+    return 0
+
+
 def cmd_reset(args: argparse.Namespace) -> int:
     from backlot_local.services import StateInUse, reset
 
@@ -230,6 +247,10 @@ def parser() -> argparse.ArgumentParser:
 
     routes = commands.add_parser("routes", help="list the routes read from the templates")
     routes.set_defaults(run=cmd_routes)
+
+    openapi = commands.add_parser("openapi", help="write openapi/<product>.json from the products' apps")
+    openapi.add_argument("--check", action="store_true", help="only check that the committed documents match the apps")
+    openapi.set_defaults(run=cmd_openapi)
 
     reset = commands.add_parser("reset", help="remove the local database and S3 objects together (backlot dev must not run)")
     reset.set_defaults(run=cmd_reset)

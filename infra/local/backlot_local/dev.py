@@ -31,6 +31,7 @@ from pathlib import Path
 from backlot_local.database import migrate
 from backlot_local.emulator import provision
 from backlot_local.gateway import Gateway
+from backlot_local.openapi import Docs
 from backlot_local.routing import Router
 from backlot_local.schedules import Scheduler
 from backlot_local.services import DEV_FILE, LocalServices
@@ -135,9 +136,11 @@ class DevServer:
             provision(app, endpoint, log=self.log)
             pool = WorkerPool(services.overrides(), max_workers=self.max_workers, idle_timeout_s=self.idle_timeout_s, log=self.log)
             self.log(f"[lambda] at most {self.max_workers} execution environments at once; idle ones stop after {self.idle_timeout_s:g} s")
-            gateway = Gateway(app, pool.invoke, load_keys(self.state), port=self.port, log=self.log)
+            gateway = Gateway(app, pool.invoke, load_keys(self.state), port=self.port, log=self.log, docs=Docs())
             for line in describe_routes(app):
                 self.log(f"[route] {line}")
+            for product in Docs().products:
+                self.log(f"[docs] GET /{product}/openapi.json, GET /{product}/docs (served by backlot dev itself)")
             for source in app.sqs_sources:
                 queue = app.queue_by_arn(source.queue_arn)
                 if queue is None:

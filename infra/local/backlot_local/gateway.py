@@ -13,6 +13,10 @@ For each request (API Gateway developer guide, "Working with HTTP APIs"):
    timeout (``TimeoutInMillis``) is a 503 ``{"message":"Service Unavailable"}``;
 6. the response carries ``apigw-requestid`` like API Gateway's.
 
+Before routing, ``GET /<product>/openapi.json`` and ``GET /<product>/docs`` are answered by the
+gateway itself (:mod:`backlot_local.openapi`): on AWS no route serves them, the committed
+``openapi/<product>.json`` are the contract.
+
 On an API with ``CorsConfiguration``, preflight requests are answered by the gateway itself (no route
 or authorizer involved) and every response carries the API's CORS headers instead of the function's.
 
@@ -49,6 +53,7 @@ from backlot_local.apigw import (
     request_context,
     response_from_result,
 )
+from backlot_local.openapi import Docs
 from backlot_local.authorizers import AuthDecision, authorize_jwt, lambda_authorizer_decision, route_arn
 from backlot_local.routing import RouteMatch, Router
 from backlot_local.template import Application, Function, JwtAuthorizerConfig, LambdaAuthorizerConfig
@@ -70,8 +75,10 @@ class Gateway:
         port: the port served (for ``x-forwarded-port``).
     """
 
-    def __init__(self, app: Application, invoke: Invoke, keys: LocalKeys, *, port: int = 3000, log: Callable[[str], None] = print, threads: int = 32):
+    def __init__(self, app: Application, invoke: Invoke, keys: LocalKeys, *, port: int = 3000, log: Callable[[str], None] = print,
+                 threads: int = 32, docs: Docs | None = None):
         self.app, self.invoke, self.keys, self.port, self.log = app, invoke, keys, port, log
+        self.docs = docs
         self.router = Router(app)
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="gateway")
 
@@ -97,6 +104,14 @@ class Gateway:
     def _handle(self, request: HttpRequest, request_id: str) -> tuple[HttpResponse, str, str]:
         if len(request.body) > MAX_REQUEST_BYTES:
             return message_response(413, "Request Entity Too Large"), "", " (over 10 MB)"
+        if self.docs is not None:
+            try:
+                found = self.docs.answer(request.method, request.raw_path)
+            except Exception as exc:  # noqa: BLE001 - a product that does not import: say so, serve the rest
+                return message_response(500, f"the OpenAPI document could not be generated: {exc}"), "", " (docs)"
+            if found is not None:
+                status, content_type, body = found
+                return HttpResponse(status, [("content-type", content_type)], body), "", " (docs, served by backlot dev)"
         match = self.router.match(request.method, request.raw_path)
         if match is None:
             return message_response(404, "Not Found"), "", " (no route)"

@@ -65,20 +65,20 @@ def test_experience_crud_as_in_the_document(api: FamilyApi, home: tuple[str, str
 def test_validation_errors_name_the_field(api: FamilyApi, home: tuple[str, str]) -> None:
     user, household = home
     bad = api.post("/api/v1/experiences/", {"household_id": household, "status": "someday", "place_lat": 123}, user=user)
-    assert bad.status == 400
-    fields = {f["field"] for f in bad.body["fields"]}
+    assert bad.status == 422
+    fields = {f["field"] for f in bad.body["errors"]}
     assert {"status", "place_lat"} <= fields and bad.body["code"] == "validation_error"
-    assert api.post("/api/v1/experiences/", {"household_id": "not-a-uuid"}, user=user).status == 400
-    assert api.post("/api/v1/experiences/", {"household_id": household, "colour": "red"}, user=user).status == 400
+    assert api.post("/api/v1/experiences/", {"household_id": "not-a-uuid"}, user=user).status == 422
+    assert api.post("/api/v1/experiences/", {"household_id": household, "colour": "red"}, user=user).status == 422
     order = api.post("/api/v1/experiences/", {"household_id": household, "start_at": "2024-01-15T14:00:00Z",
                                               "end_at": "2024-01-15T13:00:00Z"}, user=user)
-    assert order.status == 400 and order.body["fields"][0]["field"] == "end_at"
+    assert order.status == 400 and order.body["errors"][0]["field"] == "end_at"
     exp = make_experience(api, user, household)
     for rating in (0, 6, "five"):
         res = api.post(f"/api/v1/experiences/{exp['id']}/reviews/", {"household_id": household, "rating": rating}, user=user)
-        assert res.status == 400 and res.body["fields"][0]["field"] == "rating"
+        assert res.status == 422 and res.body["errors"][0]["field"] == "rating"
     assert api.get(f"/api/v1/experiences/{exp['id']}/reviews/", user=user).body["reviews"] == []
-    assert api.get("/api/v1/experiences/", query={"cursor": "garbage!"}, user=user).status == 400
+    assert api.get("/api/v1/experiences/", query={"cursor": "garbage!"}, user=user).status == 422
 
 
 def test_missing_identity_is_401(api: FamilyApi) -> None:
@@ -100,7 +100,7 @@ def test_reviews_once_per_member(api: FamilyApi, home: tuple[str, str]) -> None:
     for change in ({"rating": 1}, {"effort_felt": "hard"}, {"cleanup_felt": None}, {"note": "Meh."}):
         other = api.post(f"/api/v1/experiences/{exp['id']}/reviews/", body | change, user=user)
         assert other.status == 409 and other.body["code"] == "review_exists", (change, other.body)
-        assert "already reviewed" in other.body["error"]
+        assert "already reviewed" in other.body["detail"]
     assert api.get("/api/v1/suggestions/", query={"household_id": household, "limit": "50"}, user=user).body["suggestions"] == suggested
     reviews = api.get(f"/api/v1/experiences/{exp['id']}/reviews/", user=user).body["reviews"]
     assert [(r["id"], r["rating"]) for r in reviews] == [(first.body["id"], 5)]
@@ -129,7 +129,7 @@ def test_household_time_zone_sets_the_local_time_of_day(api: FamilyApi) -> None:
     for bad in ("Mars/Olympus", "America", "america/los_angeles", "../../etc/passwd", "/etc/localtime", "localtime",
                 "posixrules", "zone.tab", "", "UTC\x00", 12, "x" * 65):
         res = api.post("/api/v1/households/", {"name": "Bad", "time_zone": bad}, user=user)
-        assert res.status == 400 and res.body["fields"][0]["field"] == "time_zone", (bad, res.body)
+        assert res.status == 422 and res.body["errors"][0]["field"] == "time_zone", (bad, res.body)
     assert [h["name"] for h in api.get("/api/v1/households/", user=user).body["households"]] == ["SF", "Plain"]
 
 
@@ -148,7 +148,7 @@ def test_merry_moments_and_last_activity(api: FamilyApi, home: tuple[str, str]) 
     bad_media = api.post("/api/v1/merry-moments/", {"household_id": household, "title": "x", "occurred_at": "2024-01-15T14:00:00Z",
                                                     "media_ids": [str(uuid.uuid4())]}, user=user)
     assert bad_media.status == 400 and bad_media.body["code"] == "unknown_media"
-    assert api.post("/api/v1/merry-moments/", {"household_id": household, "title": ""}, user=user).status == 400
+    assert api.post("/api/v1/merry-moments/", {"household_id": household, "title": ""}, user=user).status == 422
 
 
 def test_a_moments_media_ids_include_media_uploaded_into_it(api: FamilyApi, home: tuple[str, str], database_url: str) -> None:
@@ -193,4 +193,4 @@ def test_keyset_pagination_walks_every_row_once(api: FamilyApi, home: tuple[str,
         if not cursor:
             break
     assert pages == 3 and len(seen) == 7 and set(seen) == made
-    assert api.get("/api/v1/experiences/", query={"limit": "1000"}, user=user).status == 400
+    assert api.get("/api/v1/experiences/", query={"limit": "1000"}, user=user).status == 422

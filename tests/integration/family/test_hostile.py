@@ -81,11 +81,14 @@ def error_shape_problems(res: Response) -> list[str]:
     if not 400 <= res.status < 500:
         problems.append(f"status {res.status}")
     body = res.body
-    if not isinstance(body, dict) or not isinstance(body.get("error"), str) or not isinstance(body.get("code"), str):
-        problems.append(f"not the family error shape: {str(body)[:200]}")
-    elif "fields" in body and not (isinstance(body["fields"], list)
-                                   and all(isinstance(f, dict) and {"field", "message"} <= f.keys() for f in body["fields"])):
-        problems.append(f"bad fields: {body['fields']}")
+    if res.headers.get("content-type") != "application/problem+json":
+        problems.append(f"content type {res.headers.get('content-type')}, not application/problem+json")
+    if (not isinstance(body, dict) or not isinstance(body.get("detail"), str) or not isinstance(body.get("code"), str)
+            or body.get("status") != res.status):
+        problems.append(f"not the problem shape (RFC 9457): {str(body)[:200]}")
+    elif "errors" in body and not (isinstance(body["errors"], list)
+                                   and all(isinstance(f, dict) and {"field", "message"} <= f.keys() for f in body["errors"])):
+        problems.append(f"bad errors: {body['errors']}")
     return problems
 
 
@@ -431,15 +434,15 @@ def test_unusual_but_valid_text_round_trips(api: FamilyApi, world: dict) -> None
 def test_naive_and_out_of_range_times_are_refused_with_the_field(api: FamilyApi, world: dict) -> None:
     a, home, exp = world["alice"], world["home"], world["exp"]
     naive = api.post("/api/v1/experiences/", {"household_id": home, "start_at": "2024-01-15T14:00:00"}, user=a)
-    assert naive.status == 400 and naive.body["fields"][0]["field"] == "start_at", naive.body
-    assert "offset" in naive.body["fields"][0]["message"] or "timezone" in naive.body["fields"][0]["message"]
+    assert naive.status == 422 and naive.body["errors"][0]["field"] == "start_at", naive.body
+    assert "offset" in naive.body["errors"][0]["message"] or "timezone" in naive.body["errors"][0]["message"]
     moment = api.post("/api/v1/merry-moments/", {"household_id": home, "title": "t", "occurred_at": "2024-01-15T14:00:00"}, user=a)
-    assert moment.status == 400 and moment.body["fields"][0]["field"] == "occurred_at"
+    assert moment.status == 422 and moment.body["errors"][0]["field"] == "occurred_at"
     for when in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:00:00-14:00"):
         for res in (api.post("/api/v1/experiences/", {"household_id": home, "start_at": when}, user=a),
                     api.patch(f"/api/v1/experiences/{exp}/", {"end_at": when}, user=a),
                     api.post("/api/v1/merry-moments/", {"household_id": home, "title": "t", "occurred_at": when}, user=a)):
-            assert res.status == 400, res.body
+            assert res.status == 422, res.body
     # nothing stored that a later read cannot load
     assert api.get("/api/v1/experiences/", query={"household_id": home}, user=a).status == 200
     assert api.get("/api/v1/merry-moments/", query={"household_id": home}, user=a).status == 200

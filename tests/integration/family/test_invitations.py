@@ -169,7 +169,7 @@ def test_participants_must_be_members(api: FamilyApi) -> None:
     for body in ({"participant_ids": [ids[0], outsider, "member1"]},):
         res = api.post("/api/v1/experiences/", {"household_id": home, "activity_name": "Zoo"} | body, user=owner)
         assert res.status == 400 and res.body["code"] == "unknown_participants", res.body
-        assert outsider in res.body["error"] and "member1" in res.body["error"] and ids[0] not in res.body["error"]
+        assert outsider in res.body["detail"] and "member1" in res.body["detail"] and ids[0] not in res.body["detail"]
     patched = api.patch(f"/api/v1/experiences/{ok.body['id']}/", {"participant_ids": [outsider]}, user=owner)
     assert patched.status == 400 and patched.body["code"] == "unknown_participants"
     assert api.get(f"/api/v1/experiences/{ok.body['id']}/", user=owner).body["participant_ids"] == ids

@@ -139,7 +139,7 @@ def test_broken_files_are_rejected_with_a_reason(api: FamilyApi, media_queue: Me
             broken[path.name] = res.body["id"]
         else:
             assert res.status in (413, 415), res.body  # refused at the door, with a reason
-            assert res.body["error"]
+            assert res.body["detail"]
     media_queue.drain()
     for name, media_id in broken.items():
         item = api.get(f"/api/v1/media/{media_id}/", user=user).body

@@ -108,4 +108,4 @@ def test_bad_context_is_refused(api: FamilyApi) -> None:
     user = new_user()
     household = api.household(user)
     res = api.get("/api/v1/suggestions/", query={"household_id": household, "weather": "sideways"}, user=user)
-    assert res.status == 400 and res.body["fields"][0]["field"] == "weather"
+    assert res.status == 422 and res.body["errors"][0]["field"] == "weather"

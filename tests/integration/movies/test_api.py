@@ -80,7 +80,8 @@ def test_movies_page_through_every_film_once(api: MoviesApi, letterboxd: Path) -
     assert ("Never Hike in the Snow", None) in by_name  # diary-only, no year, no URI
     castles = [m for m in seen if m["name"] == "The Haunted Castle" and m["year"] == 1897]
     assert len(castles) == 2 and all(m["viewing_count"] == 1 and m["rewatch_count"] == 0 for m in castles)
-    assert api.get(f"/api/session/{session}/movies", query={"cursor": "nonsense!"}).status == 400
+    assert api.get(f"/api/session/{session}/movies", query={"cursor": "nonsense!"}).status == 422  # not the cursor alphabet
+    assert api.get(f"/api/session/{session}/movies", query={"cursor": "nonsense"}).status == 400  # not a cursor made here
 
 
 def test_small_upload_merges_and_rates(api: MoviesApi) -> None:

@@ -57,7 +57,7 @@ def test_family_writes_and_reads_through_its_service_as_its_role(database_url: s
     with logged_in_as(database_url, "backlot_family"):
         ensure_user(who)  # what the HTTP layer does for every caller: an upsert of platform.users
         created = service.create_household(who, HouseholdCreate(name="Role test"))
-        listed = service.list_households(who)["households"]
+        listed = service.list_households(who, None, 50)["households"]
     assert created["id"] in {h["id"] for h in listed}
 
 

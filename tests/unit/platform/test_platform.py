@@ -75,3 +75,31 @@ def test_settings_fail_fast_without_a_database(monkeypatch: pytest.MonkeyPatch) 
         monkeypatch.delenv(var, raising=False)
     with pytest.raises(ValidationError, match="DATABASE_URL"):
         Settings()
+
+
+def test_position_cursors_round_trip_and_refuse_what_this_api_did_not_make() -> None:
+    """Movies' list pages by position; its cursor lives in backlot.pagination with the others."""
+    assert pagination.decode_position(pagination.encode_position(1234)) == 1234
+    assert pagination.decode_position(None) is None
+    naive = pagination._b64(f"2024-01-01T00:00:00|{uuid.uuid4()}")
+    for bad in ("nonsense", pagination._b64("p-1"), pagination._b64("p" + "9" * 20), naive):
+        with pytest.raises(BadRequest) as caught:
+            pagination.decode_position(bad) if bad != naive else pagination.decode_cursor(bad)
+        assert caught.value.code == "invalid_cursor"
+
+
+def test_problems_are_rfc9457_with_the_product_code() -> None:
+    """One error shape for family, music and movies: problem+json, code from the enumeration."""
+    from fastapi.testclient import TestClient
+
+    from family.api import app as family
+    from movies.api import app as movies
+
+    response = TestClient(movies).get("/api/session/not-a-uuid/status")
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "about:blank" and body["status"] == 422 and body["code"] == "validation_error"
+    assert body["errors"][0]["field"] == "session_id"
+    unauthenticated = TestClient(family).get("/api/v1/me/")  # family too (it answered {"error": ...} before)
+    assert unauthenticated.status_code == 401 and unauthenticated.headers["content-type"] == "application/problem+json"
+    assert unauthenticated.json()["code"] == "unauthorized" and "error" not in unauthenticated.json()

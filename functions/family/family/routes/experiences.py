@@ -8,21 +8,23 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 
 from backlot.auth import Principal
-from backlot.http import CurrentPrincipal, Cursor, Limit
-from backlot.pagination import DEFAULT_LIMIT
+from backlot.http import CurrentPrincipal
+from backlot.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 from family import service
-from family.schemas import ExperienceCreate, ExperienceStatus, ExperienceUpdate
+from family.http_api import API
+from family.schemas import ExperienceCreate, ExperiencePage, ExperiencePublic, ExperienceStatus, ExperienceUpdate
 
 router = APIRouter(prefix="/api/v1")
 
 
-@router.post("/experiences/", status_code=status.HTTP_201_CREATED)
+@router.post("/experiences/", status_code=status.HTTP_201_CREATED, response_model=ExperiencePublic,
+             responses=API.errors(400, 404))
 def create_experience(body: ExperienceCreate, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     return service.create_experience(who, body)
 
 
-@router.get("/experiences/")
+@router.get("/experiences/", response_model=ExperiencePage, responses=API.errors(400))
 def list_experiences(
     household_id: UUID | None = None,
     status: ExperienceStatus | None = None,
@@ -33,17 +35,17 @@ def list_experiences(
     return service.list_experiences(who, household_id, status.value if status else None, cursor, limit)
 
 
-@router.get("/experiences/{experience_id}/")
+@router.get("/experiences/{experience_id}/", response_model=ExperiencePublic, responses=API.errors(404))
 def get_experience(experience_id: UUID, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     return service.get_experience(who, experience_id)
 
 
-@router.patch("/experiences/{experience_id}/")
+@router.patch("/experiences/{experience_id}/", response_model=ExperiencePublic, responses=API.errors(400, 404))
 def update_experience(experience_id: UUID, body: ExperienceUpdate, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     return service.update_experience(who, experience_id, body)
 
 
-@router.delete("/experiences/{experience_id}/", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/experiences/{experience_id}/", status_code=status.HTTP_204_NO_CONTENT, responses=API.errors(404))
 def delete_experience(experience_id: UUID, who: Principal = CurrentPrincipal) -> Response:
     service.delete_experience(who, experience_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -10,37 +10,40 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 
 from backlot.auth import Principal
-from backlot.http import CurrentPrincipal, Cursor, Limit
-from backlot.pagination import DEFAULT_LIMIT
+from backlot.http import CurrentPrincipal
+from backlot.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 from family import service
+from family.http_api import API
 from family.schemas import (
     HouseholdCreate,
+    HouseholdList,
+    HouseholdPublic,
     Invitation,
     MemberAdd,
     Membership,
     MemberRoleUpdate,
-    errors,
 )
 
 router = APIRouter(prefix="/api/v1")
 
 
-@router.post("/households/", status_code=status.HTTP_201_CREATED)
+@router.post("/households/", status_code=status.HTTP_201_CREATED, response_model=HouseholdPublic)
 def create_household(body: HouseholdCreate, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     return service.create_household(who, body)
 
 
-@router.get("/households/")
+@router.get("/households/", response_model=HouseholdList, responses=API.errors(400))
 def list_households(cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT, who: Principal = CurrentPrincipal) -> dict[str, Any]:
+    """The caller's households, keyset-paged on ``(created_at, id)``; ``next_cursor`` is None on the
+    last page. 400 ``invalid_cursor`` for a cursor this API did not make."""
     return service.list_households(who, cursor, limit)
 
 
 @router.post(
     "/households/{household_id}/members/", status_code=status.HTTP_201_CREATED, response_model=Invitation,
-    responses={200: {"model": Invitation, "description": "the user's pending invitation, already made"},
-               **errors(**{"403": "owner_required: only owners invite", "404": "household_not_found",
-                           "409": "already_member"})},
+    responses={200: {"model": Invitation, "description": "the user's pending invitation, already made"}}
+    | API.errors(403, 404, 409),
 )
 def add_household_member(household_id: UUID, body: MemberAdd, response: Response, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """Invite ``user_id`` to the household (owners only). The user becomes a member only by
@@ -54,15 +57,15 @@ def add_household_member(household_id: UUID, body: MemberAdd, response: Response
 
 @router.patch(
     "/households/{household_id}/members/{user_id}/", response_model=Membership,
-    responses=errors(**{"403": "owner_required", "404": "household_not_found, member_not_found",
-                        "409": "last_owner: demoting the only owner"}),
+    responses=API.errors(403, 404, 409),
 )
 def update_household_member(household_id: UUID, user_id: UUID, body: MemberRoleUpdate, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """An owner promotes a member to ``owner`` (or demotes an owner while another remains)."""
     return service.set_member_role(who, household_id, user_id, body.role.value)
 
 
-@router.delete("/households/{household_id}/members/{user_id}/", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/households/{household_id}/members/{user_id}/", status_code=status.HTTP_204_NO_CONTENT,
+               responses=API.errors(403, 404, 409))
 def remove_household_member(household_id: UUID, user_id: UUID, who: Principal = CurrentPrincipal) -> Response:
     service.remove_member(who, household_id, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -70,7 +73,7 @@ def remove_household_member(household_id: UUID, user_id: UUID, who: Principal = 
 
 @router.delete(
     "/households/{household_id}/", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
-    responses=errors(**{"403": "owner_required", "404": "household_not_found"}),
+    responses=API.errors(403, 404),
 )
 def delete_household(household_id: UUID, who: Principal = CurrentPrincipal) -> Response:
     """An owner deletes the household with everything in it: its rows, then every file of its media."""

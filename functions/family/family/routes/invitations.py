@@ -9,16 +9,17 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from backlot.auth import Principal
-from backlot.http import CurrentPrincipal, Cursor, Limit
-from backlot.pagination import DEFAULT_LIMIT
+from backlot.http import CurrentPrincipal
+from backlot.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 from family import service
-from family.schemas import Invitation, InvitationPage, errors
+from family.http_api import API
+from family.schemas import Invitation, InvitationPage
 
 router = APIRouter(prefix="/api/v1")
 
 
-@router.get("/invitations/", response_model=InvitationPage, responses=errors(**{"400": "invalid_cursor"}))
+@router.get("/invitations/", response_model=InvitationPage, responses=API.errors(400))
 def list_invitations(cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """The caller's pending invitations, oldest first, keyset-paged (``next_cursor``)."""
     return service.list_invitations(who, cursor, limit)
@@ -26,7 +27,7 @@ def list_invitations(cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT, who: P
 
 @router.post(
     "/invitations/{invitation_id}/accept/", response_model=Invitation,
-    responses=errors(**{"404": "invitation_not_found", "409": "invitation_answered: declined already"}),
+    responses=API.errors(404, 409),
 )
 def accept_invitation(invitation_id: UUID, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """Accept an invitation sent to the caller: the caller becomes a ``member``. Again: 200, no change."""
@@ -35,7 +36,7 @@ def accept_invitation(invitation_id: UUID, who: Principal = CurrentPrincipal) ->
 
 @router.post(
     "/invitations/{invitation_id}/decline/", response_model=Invitation,
-    responses=errors(**{"404": "invitation_not_found", "409": "invitation_answered: accepted already"}),
+    responses=API.errors(404, 409),
 )
 def decline_invitation(invitation_id: UUID, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """Decline an invitation sent to the caller. Again: 200, no change."""

@@ -13,22 +13,25 @@ from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from pydantic import AfterValidator
 
 from backlot.auth import Principal
-from backlot.http import CurrentPrincipal, Cursor, Limit
-from backlot.pagination import DEFAULT_LIMIT
+from backlot.http import CurrentPrincipal
+from backlot.models import NO_NUL_PATTERN
+from backlot.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 from family import service
-from family.schemas import MediaStatus, MediaUploadRequest, no_nul
+from family.http_api import API
+from family.schemas import MediaPage, MediaPublic, MediaStatus, MediaUploadPublic, MediaUploadRequest, no_nul
 
 router = APIRouter(prefix="/api/v1")
 
 
-@router.post("/media/upload/", status_code=status.HTTP_201_CREATED)
+@router.post("/media/upload/", status_code=status.HTTP_201_CREATED, response_model=MediaPublic,
+             responses=API.errors(400, 404, 413, 415))
 def upload_media(
     file: Annotated[UploadFile, File()],
     household_id: Annotated[UUID, Form()],
-    merry_moment_id: Annotated[UUID | None, Form()] = None,
-    experience_id: Annotated[UUID | None, Form()] = None,
-    caption: Annotated[str | None, Form(max_length=2000), AfterValidator(no_nul)] = None,
+    merry_moment_id: Annotated[UUID, Form()] = None,  # type: ignore[assignment] - optional, not null: a form has no null
+    experience_id: Annotated[UUID, Form()] = None,  # type: ignore[assignment]
+    caption: Annotated[str, Form(max_length=2000, pattern=NO_NUL_PATTERN), AfterValidator(no_nul)] = None,  # type: ignore[assignment]
     who: Principal = CurrentPrincipal,
 ) -> dict[str, Any]:
     data = file.file.read()
@@ -43,12 +46,13 @@ def upload_media(
     )
 
 
-@router.post("/media/uploads/", status_code=status.HTTP_201_CREATED)
+@router.post("/media/uploads/", status_code=status.HTTP_201_CREATED, response_model=MediaUploadPublic,
+             responses=API.errors(400, 404, 413, 415))
 def create_media_upload(body: MediaUploadRequest, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     return service.request_upload(who, body)
 
 
-@router.get("/media/")
+@router.get("/media/", response_model=MediaPage, responses=API.errors(400, 404))
 def list_media(
     household_id: UUID,
     merry_moment_id: UUID | None = None,
@@ -63,12 +67,12 @@ def list_media(
                               status=status.value if status else None, cursor=cursor, limit=limit)
 
 
-@router.get("/media/{media_id}/")
+@router.get("/media/{media_id}/", response_model=MediaPublic, responses=API.errors(404))
 def get_media(media_id: UUID, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     return service.get_media(who, media_id)
 
 
-@router.delete("/media/{media_id}/", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/media/{media_id}/", status_code=status.HTTP_204_NO_CONTENT, responses=API.errors(404))
 def delete_media(media_id: UUID, who: Principal = CurrentPrincipal) -> Response:
     """Delete the item, its row and all its files (addition); 404 if not in the caller's households."""
     service.delete_media(who, media_id)

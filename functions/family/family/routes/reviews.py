@@ -8,16 +8,19 @@ from uuid import UUID
 from fastapi import APIRouter, Response, status
 
 from backlot.auth import Principal
-from backlot.http import CurrentPrincipal, Cursor, Limit
-from backlot.pagination import DEFAULT_LIMIT
+from backlot.http import CurrentPrincipal
+from backlot.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 from family import service
-from family.schemas import ReviewCreate
+from family.http_api import API
+from family.schemas import ReviewCreate, ReviewPage, ReviewPublic
 
 router = APIRouter(prefix="/api/v1")
 
 
-@router.post("/experiences/{experience_id}/reviews/", status_code=status.HTTP_201_CREATED)
+@router.post("/experiences/{experience_id}/reviews/", status_code=status.HTTP_201_CREATED, response_model=ReviewPublic,
+             responses={200: {"model": ReviewPublic, "description": "the same review again: the existing one"}}
+             | API.errors(400, 404, 409))
 def create_review(experience_id: UUID, body: ReviewCreate, response: Response, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     review, created = service.create_review(who, experience_id, body)
     if not created:
@@ -25,6 +28,6 @@ def create_review(experience_id: UUID, body: ReviewCreate, response: Response, w
     return review
 
 
-@router.get("/experiences/{experience_id}/reviews/")
+@router.get("/experiences/{experience_id}/reviews/", response_model=ReviewPage, responses=API.errors(400, 404))
 def list_reviews(experience_id: UUID, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     return service.list_reviews(who, experience_id, cursor, limit)

@@ -12,12 +12,14 @@ from backlot.errors import BadRequest
 
 from music import service
 from music.deps import Player
-from music.schemas import PlayedReport, PlayerReportedStatus
+from music.errors import Code
+from music.http_api import API
+from music.schemas import PlayedReport, PlayedResult, PlayerReportedStatus, Poll
 
 router = APIRouter(prefix="/api/player")
 
 
-@router.get("/poll")
+@router.get("/poll", response_model=Poll, responses=API.errors(400))
 def player_poll(
     request: Request,
     status_: Annotated[PlayerReportedStatus, Query(alias="status")] = PlayerReportedStatus.online,
@@ -30,12 +32,12 @@ def player_poll(
     if extra:
         raise BadRequest(
             f"unknown query parameter(s): {', '.join(extra)}; a player polls its own queue, named by its token",
-            code="unknown_parameter", fields=[{"field": name, "message": "not accepted"} for name in extra],
+            code=Code.unknown_parameter, fields=[{"field": name, "message": "not accepted"} for name in extra],
         )
     return service.poll(me, status_.value)
 
 
-@router.post("/played")
+@router.post("/played", response_model=PlayedResult, responses=API.errors(400, 404, 409))
 def player_played(body: PlayedReport, me: UUID = Player) -> dict[str, Any]:
     """The player reports a song played: history written, queue advanced."""
     return service.played(me, body)

@@ -17,21 +17,16 @@ from backlot.auth import Principal
 
 from music import service
 from music.deps import Person
-from music.schemas import Problem, VenueCodeRotated, VenuePublic
+from music.http_api import API
+from music.schemas import VenueCodeRotated, VenuePublic
 
 router = APIRouter(prefix="/api")
-
-PROBLEM = "application/problem+json"
-
-
-def _problem(description: str) -> dict:
-    return {"model": Problem, "description": description, "content": {PROBLEM: {}}}
 
 
 @router.get(
     "/venues/{code}/",
     response_model=VenuePublic,
-    responses={401: _problem("not signed in"), 404: _problem("no venue shows this code (`venue_not_found`)")},
+    responses=API.errors(404),
 )
 def find_venue(code: Annotated[str, Path(min_length=1, max_length=20)], who: Principal = Person) -> VenuePublic:
     """The player showing venue code ``code`` (case and dashes ignored): its ``player_id`` (to
@@ -42,8 +37,7 @@ def find_venue(code: Annotated[str, Path(min_length=1, max_length=20)], who: Pri
 @router.post(
     "/players/{player_id}/venue-code/",
     response_model=VenueCodeRotated,
-    responses={401: _problem("not signed in"), 403: _problem("not a manager or admin (`staff_only`)"),
-               404: _problem("no such player among the caller's (`player_not_found`)")},
+    responses=API.errors(403, 404),
 )
 def rotate_venue_code(player_id: UUID, who: Principal = Person) -> VenueCodeRotated:
     """Give the player a new venue code (managers of the player, admins); the old code stops

@@ -12,9 +12,15 @@ Tracing: API functions use Lambda active tracing (``Tracing: Active``: Lambda re
 invocation without an SDK) and import no X-Ray SDK, which alone costs ~137 ms of cold start
 (docs/decisions.md, 2026-12-05). Queue and schedule consumers trace with ``backlot.tracing``.
 
-Error bodies: a product whose design document gives an error shape passes an :class:`ErrorFormat`
-for it; the default is RFC 9457 ``application/problem+json`` with a stable ``code``.
-Unexpected exceptions become a 500 carrying only the request id; the stack goes to the log.
+Error bodies: RFC 9457 ``application/problem+json`` (``backlot.errors.Problem``) with a stable
+``code`` from the product's enumeration (``ProductApi.codes``); a product whose design document
+fixes another shape (wellness, styles) passes an :class:`ErrorFormat` for it. A request that does
+not match the schema is a 422 for every product (:data:`VALIDATION_STATUS`). Unexpected exceptions
+become a 500 carrying only the request id; the stack goes to the log.
+
+OpenAPI: :meth:`ProductApi.openapi` writes the document of the whole-product app as the server
+really answers (problem+json errors, the authorizers' own refusals, the base path as ``servers``);
+``backlot openapi`` commits it as ``openapi/<product>.json``.
 """
 
 from __future__ import annotations
@@ -22,48 +28,52 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
+from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.logging import correlation_paths
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Request, Security
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from mangum import Mangum
+from pydantic import BaseModel, Field, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from backlot import db
 from backlot.auth import Principal, ensure_user, principal_from_event
-from backlot.errors import DomainError
+from backlot.errors import PROBLEM_MEDIA_TYPE, DomainError, PlatformCode, Problem
 from backlot.observability import logger, metrics
-from backlot.pagination import MAX_LIMIT
+from backlot.pagination import Cursor, Limit  # noqa: F401 - the names routes used to import from here
 
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-"""Query parameter ``limit`` of a keyset-paged list: 1..``MAX_LIMIT`` rows."""
-Cursor = Annotated[str | None, Query(max_length=200)]
-"""Query parameter ``cursor`` of a keyset-paged list (opaque, see ``backlot.pagination``)."""
+VALIDATION_STATUS = 422
+"""Every product answers a request that does not match its schema (a missing or unknown field, a
+wrong type, a value out of range) with 422 Unprocessable Content (RFC 9110 section 15.5.21), as
+FastAPI documents it; a request that matches the schema but breaks a rule needing the data is a
+400 (``backlot.errors.BadRequest``)."""
 
 
 @dataclass(frozen=True)
 class ErrorFormat:
-    """How a product writes error bodies.
+    """How a product writes error bodies (for a design document that fixes its own shape).
 
     Attributes:
         media_type: the response's Content-Type.
         body: ``(status, code, detail, fields, request_id) -> dict``.
-        validation_status: status for request validation failures (RFC 9110 allows 400 or 422).
+        validation_status: status for request validation failures.
     """
 
     media_type: str
     body: Callable[[int, str, str, list[dict[str, Any]], str | None], dict[str, Any]]
-    validation_status: int = 422
+    validation_status: int = VALIDATION_STATUS
 
 
 def _problem(status: int, code: str, detail: str, fields: list[dict[str, Any]], request_id: str | None) -> dict[str, Any]:
-    from http import HTTPStatus
-
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
@@ -78,7 +88,21 @@ def _problem(status: int, code: str, detail: str, fields: list[dict[str, Any]], 
     return body
 
 
-PROBLEM_JSON = ErrorFormat(media_type="application/problem+json", body=_problem)
+PROBLEM_JSON = ErrorFormat(media_type=PROBLEM_MEDIA_TYPE, body=_problem)
+"""RFC 9457 problem details, the default error shape (``backlot.errors.Problem``)."""
+
+
+class GatewayMessage(BaseModel):
+    """API Gateway's own answer when its authorizer refuses a request (``{"message": "Unauthorized"}``),
+    before any function runs."""
+
+    message: str
+
+
+#: The JWT the HTTP API's JWT authorizer verifies (Cognito; ``backlot token NAME`` locally). The
+#: authorizer checks it; this only declares it in the OpenAPI document (it never refuses).
+bearer_jwt = HTTPBearer(auto_error=False, scheme_name="jwt", bearerFormat="JWT",
+                        description="A Cognito ID token (locally: `backlot token NAME`).")
 
 
 def _request_id(request: Request) -> str | None:
@@ -90,26 +114,35 @@ def _validation_fields(exc: RequestValidationError) -> list[dict[str, Any]]:
     fields = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
-        fields.append({"field": ".".join(loc) or "body", "message": err.get("msg", "invalid")})
+        fields.append({"field": ".".join(loc) or "body", "message": str(err.get("msg", "invalid"))})
     return fields
 
 
-def create_app(*, title: str, routers: Sequence[APIRouter], error_format: ErrorFormat = PROBLEM_JSON) -> FastAPI:
+def create_app(*, title: str, routers: Sequence[APIRouter], error_format: ErrorFormat = PROBLEM_JSON,
+               openapi: Callable[[FastAPI], dict[str, Any]] | None = None) -> FastAPI:
     """Build the FastAPI app of one product (or one function) with the shared error mapping.
 
     Args:
         title: shown in the OpenAPI document.
         routers: the product's routers, paths as in its design document (without the base path).
         error_format: the product's error body shape.
+        openapi: builds the app's OpenAPI document (``ProductApi.openapi``); FastAPI's otherwise.
     """
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     for router in routers:
         app.include_router(router)
     serve_without_trailing_slash(app, routers)
+    if openapi is not None:
+        def _openapi() -> dict[str, Any]:
+            if app.openapi_schema is None:
+                app.openapi_schema = openapi(app)
+            return app.openapi_schema
+
+        app.openapi = _openapi  # type: ignore[method-assign]
 
     def respond(request: Request, status: int, code: str, detail: str, fields: list[dict[str, Any]]) -> JSONResponse:
         return JSONResponse(
-            error_format.body(status, code, detail, fields, _request_id(request)),
+            error_format.body(status, str(code), detail, fields, _request_id(request)),
             status_code=status,
             media_type=error_format.media_type,
         )
@@ -124,18 +157,18 @@ def create_app(*, title: str, routers: Sequence[APIRouter], error_format: ErrorF
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         fields = _validation_fields(exc)
         summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-        return respond(request, error_format.validation_status, "validation_error", f"invalid request: {summary}", fields)
+        return respond(request, error_format.validation_status, PlatformCode.validation_error, f"invalid request: {summary}", fields)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {404: PlatformCode.not_found, 405: PlatformCode.method_not_allowed}.get(exc.status_code, PlatformCode.http_error)
         return respond(request, exc.status_code, code, str(exc.detail), [])
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unexpected error", extra={"path": request.url.path})
         request_id = _request_id(request)
-        return respond(request, 500, "internal_error", f"internal error; quote request id {request_id}", [])
+        return respond(request, 500, PlatformCode.internal_error, f"internal error; quote request id {request_id}", [])
 
     return app
 
@@ -176,7 +209,11 @@ def lambda_handler(app: FastAPI, *, base_path: str = "") -> Callable[[dict[str, 
     Args:
         base_path: the custom-domain API mapping key (e.g. ``/family``), stripped from the path.
     """
-    asgi = Mangum(app, lifespan="off", api_gateway_base_path=base_path or "/")
+    from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
+
+    # problem+json is text: sent as it is, not base64-encoded (Mangum encodes types it does not know)
+    asgi = Mangum(app, lifespan="off", api_gateway_base_path=base_path or "/",
+                  text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, PROBLEM_MEDIA_TYPE])
 
     @metrics.log_metrics
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
@@ -204,6 +241,10 @@ def one_route(router: APIRouter, name: str) -> APIRouter:
     return APIRouter(routes=found)
 
 
+def _gateway_statuses() -> dict[str, tuple[int, ...]]:
+    return {"jwt": (401,)}
+
+
 @dataclass(frozen=True)
 class ProductApi:
     """One product's HTTP API: what every app of it shares (one home per product).
@@ -211,16 +252,41 @@ class ProductApi:
     Attributes:
         title: the OpenAPI title.
         base_path: the custom-domain API mapping key (``/family``); ``API_BASE_PATH`` overrides it.
+        codes: the product's error code enumeration (``<product>/errors.py``): the ``code`` of
+            its problem model (:attr:`problem`) in the OpenAPI document.
+        description: the OpenAPI description (how to authenticate, what errors look like).
         error_format: the product's error body shape (default RFC 9457 problem+json).
+        gateway_statuses: per security scheme, the statuses API Gateway's authorizer answers by
+            itself (``{"message": ...}``, ``application/json``), documented on every route using it.
     """
 
     title: str
     base_path: str
+    codes: type[StrEnum] = PlatformCode
+    description: str = ""
     error_format: ErrorFormat = PROBLEM_JSON
+    gateway_statuses: dict[str, tuple[int, ...]] = field(default_factory=_gateway_statuses)
+
+    @property
+    def problem(self) -> type[Problem]:
+        """The product's problem model: :class:`backlot.errors.Problem` with ``code`` its enumeration."""
+        found = _PROBLEMS.get(self.codes)
+        if found is None:
+            name = self.base_path.strip("/").capitalize() + "Problem"
+            found = create_model(name, __base__=Problem, __doc__=Problem.__doc__,
+                                 code=(self.codes, Field(description="stable machine-readable code")))
+            _PROBLEMS[self.codes] = found
+        return found
+
+    def errors(self, *statuses: int) -> dict[int | str, dict[str, Any]]:
+        """``responses=`` of a route: each status documented with the product's problem model
+        (``application/problem+json``; :meth:`openapi` sets the media type). 422 needs no mention:
+        FastAPI documents it on every route that takes parameters or a body."""
+        return {status: {"model": self.problem, "description": HTTPStatus(status).phrase} for status in statuses}
 
     def app(self, routers: Sequence[APIRouter]) -> FastAPI:
-        """The app serving ``routers`` with the product's error format."""
-        return create_app(title=self.title, routers=routers, error_format=self.error_format)
+        """The app serving ``routers`` with the product's error format and OpenAPI document."""
+        return create_app(title=self.title, routers=routers, error_format=self.error_format, openapi=self.openapi)
 
     def handler(self, app: FastAPI) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
         """``app`` as a Lambda handler for the product's HTTP API events."""
@@ -237,9 +303,55 @@ class ProductApi:
         """
         return self.app([one_route(router, name)])
 
+    def openapi(self, app: FastAPI) -> dict[str, Any]:
+        """The OpenAPI 3.1 document of ``app``, saying what the server really does.
 
-def principal(request: Request) -> Principal:
+        FastAPI's document, then: every 4xx/5xx response is the product's problem model as
+        ``application/problem+json`` (FastAPI would say ``application/json``), the request
+        validation error included (FastAPI's ``HTTPValidationError`` is not what is sent); every
+        route behind an authorizer also documents the authorizer's own refusals
+        (:class:`GatewayMessage`, ``application/json``, beside the problem the app answers when
+        it refuses, e.g. a player revoked after the authorizer let it in); ``servers`` is the
+        base path.
+        """
+        doc = get_openapi(title=self.title, version=app.version, openapi_version="3.1.0", description=self.description,
+                          routes=app.routes, servers=[{"url": self.base_path}])
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        for model in (self.problem, GatewayMessage):
+            found = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
+            schemas.update(found.pop("$defs", {}))
+            schemas[model.__name__] = found
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        problem = {self.error_format.media_type: {"schema": {"$ref": f"#/components/schemas/{self.problem.__name__}"}}}
+        gateway = {"application/json": {"schema": {"$ref": "#/components/schemas/GatewayMessage"}}}
+        for operations in doc.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, response in responses.items():
+                    if status[0] in "45":
+                        response["content"] = dict(problem)
+                        if status == str(self.error_format.validation_status) and response.get("description") == "Validation Error":
+                            response["description"] = "The request does not match the schema (`validation_error`; `errors` lists the fields)."
+                for requirement in operation.get("security", []):
+                    for scheme in requirement:
+                        for status in self.gateway_statuses.get(scheme, ()):
+                            response = responses.setdefault(str(status), {"description": HTTPStatus(status).phrase})
+                            response["content"] = {**response.get("content", problem), **gateway}
+                operation["responses"] = dict(sorted(responses.items()))
+        return doc
+
+
+_PROBLEMS: dict[type[StrEnum], type[Problem]] = {}
+
+
+def principal(
+    request: Request,
+    _token: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_jwt)] = None,
+) -> Principal:
     """FastAPI dependency: the caller, from the JWT authorizer's claims; records first sight.
+
+    ``_token`` only declares the bearer JWT in the OpenAPI document: the authorizer has verified it.
 
     Raises:
         Unauthorized: the event carries no verified subject.

@@ -1,0 +1,78 @@
+"""Shapes every product's API shares: the strict request model base and the presigned upload.
+
+Request models (:class:`RequestModel`) refuse unknown fields (a typo is a clear 422, not silently
+ignored), strip surrounding whitespace, and refuse NUL (``\\u0000``) in any string, nested ones
+included: PostgreSQL ``text`` cannot store it. The OpenAPI document says so: every string of a
+request model without a pattern, format or enumeration of its own carries :data:`NO_NUL_PATTERN`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+NUL = "\x00"
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+"""A JSON Schema (ECMA-262) pattern: no NUL character anywhere in the string."""
+
+
+def no_nul(value: Any) -> Any:
+    """Refuse NUL in a string, or in any string inside lists, tuples or dicts of ``value``."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                raise ValueError("must not contain NUL (\\u0000) characters")
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+    return value
+
+
+def _say_no_nul(schema: Any) -> None:
+    if isinstance(schema, dict):
+        if schema.get("type") == "string" and not ({"pattern", "format", "enum", "const"} & schema.keys()):
+            schema["pattern"] = NO_NUL_PATTERN
+        for key, sub in schema.items():
+            if key in ("properties", "$defs"):
+                for each in sub.values():
+                    _say_no_nul(each)
+            elif key in ("items", "additionalProperties"):
+                _say_no_nul(sub)
+            elif key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+                for each in sub:
+                    _say_no_nul(each)
+
+
+class RequestModel(BaseModel):
+    """Base of every request body: strict (see the module docstring)."""
+
+    # defer_build: a model's validator is built when first needed (FastAPI builds the request
+    # models of the routes it defines at import), so an entry module does not pay for the other
+    # resources' models at cold start.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True,
+                              json_schema_extra=lambda schema, cls: _say_no_nul(schema))
+
+    _no_nul = field_validator("*")(no_nul)
+
+
+class PublicModel(BaseModel):
+    """Base of every response body: built from an allow-list, its own fields (anything else the
+    service's row holds is dropped, so a new column never leaks by default)."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True, from_attributes=True)
+
+
+class PresignedUpload(PublicModel):
+    """A presigned S3 POST (S3 API reference, "POST Object"; "Browser-based uploads using POST"):
+    POST ``fields`` then the file (form field ``file``, last) to ``url`` as ``multipart/form-data``
+    before ``expires_in`` seconds pass; the policy bounds the size to ``max_bytes`` and pins the type."""
+
+    url: str
+    fields: dict[str, str]
+    max_bytes: int = Field(ge=1)
+    expires_in: int = Field(ge=1, description="seconds")
