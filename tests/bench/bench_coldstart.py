@@ -16,7 +16,7 @@ importing from the same built layer. Each figure is the median of ``--runs`` fre
 
 The build: ``sam build`` into ``.aws-sam/bench`` (own cache folder) with the layer's wheels for
 this host's CPU (``PLATFORM``), the only difference from the deployed build, since an arm64 wheel
-cannot load on x86_64 (``PLATFORM``/``PLATFORMS`` of ``layers/dependencies/Makefile``); skipped
+cannot load on x86_64 (``PLATFORM``/``PLATFORMS`` of ``layers/wheels.mk``); skipped
 while the build is newer than every source file (``--rebuild``).
 
 Prints the built sizes first, ``BENCH layers <Layer>_bytes=... largest_function=<Stack/Function>
