@@ -8,7 +8,7 @@ its routers (models, images, webhooks) to the list.
 from __future__ import annotations
 
 from styles.http_api import API
-from styles.routes import health, notifications, tokens
+from styles.routes import auth, health, notifications, tokens
 
-app = API.app([health.router, tokens.router, notifications.router])
+app = API.app([health.router, auth.router, tokens.router, notifications.router])
 handler = API.handler(app)

@@ -114,3 +114,36 @@ class UserPublic(PublicModel):
     provider: str | None = None
     artist: ArtistProfile | None = None
     created_at: datetime
+
+
+class TokenSet(PublicModel):
+    """The user pool's tokens (Amazon Cognito "Token endpoint" answer): send ``id_token`` as
+    ``Authorization: Bearer``; ``refresh_token`` renews them and is what logout revokes;
+    ``expires_in`` in seconds."""
+
+    id_token: str
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str
+
+
+class SignInPublic(PublicModel):
+    """``GET /api/auth/google/callback``: the user (made on first sign-in, with the welcome tokens),
+    their tokens, and whether this sign-in made them."""
+
+    user: UserPublic
+    tokens: TokenSet
+    is_new_user: bool
+
+
+class LogoutRequest(RequestModel):
+    """``POST /api/auth/logout``: the refresh token to revoke (optional: without one, nothing is revoked)."""
+
+    refresh_token: str | None = Field(default=None, min_length=1, max_length=8192)
+
+
+class LoggedOut(PublicModel):
+    """``POST /api/auth/logout``: done (also when the token was already revoked)."""
+
+    logged_out: bool

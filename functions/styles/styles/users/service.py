@@ -80,4 +80,10 @@ def me(identity: Identity) -> dict[str, Any]:
         row = repository.get_user(conn, user_id=identity.user_id)
     _seen.add(identity.user_id)
     assert row is not None
-    return row
+    return public(row)
+
+
+def public(row: dict[str, Any]) -> dict[str, Any]:
+    """A ``repository.get_user`` row in ``UserPublic``'s shape (the artist profile nested)."""
+    artist = {"bio": row["bio"], "website_url": row["website_url"]} if row.get("is_artist") else None
+    return {**row, "artist": artist}
