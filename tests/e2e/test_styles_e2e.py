@@ -44,12 +44,26 @@ def test_tokens_and_notifications_for_a_signed_in_user(dev_server) -> None:
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
 
 
-def test_google_login_redirects_to_the_hosted_ui(dev_server) -> None:
-    response = httpx.get(f"{dev_server.url}/styles/api/auth/google/login", timeout=60)
+def test_google_sign_in_through_the_hosted_ui_and_logout(dev_server, fake_cognito) -> None:
+    """The whole flow against the fake pool: login 302, (the hosted UI and Google), callback with
+    the browser's cookie, the new user with 100 tokens, the ID token accepted, logout revoking."""
+    browser = httpx.Client(base_url=f"{dev_server.url}/styles/api", timeout=60)
+    response = browser.get("/auth/google/login")
     assert response.status_code == 302
-    params = parse_qs(urlsplit(response.headers["location"]).query)
-    assert params["identity_provider"] == ["Google"] and params["code_challenge_method"] == ["S256"]
-    assert "styles_oauth=" in response.headers["set-cookie"]
+    location = urlsplit(response.headers["location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == fake_cognito.url + "/oauth2/authorize"
+    params = {k: v[0] for k, v in parse_qs(location.query).items()}
+    assert params["identity_provider"] == "Google" and params["code_challenge_method"] == "S256"
+    code = fake_cognito.authorize(params, fake_cognito.google_user("Lin"))
+    # The cookie is Secure: browsers send it to http://127.0.0.1 (a secure context), Python's cookie jar does not.
+    cookie = response.cookies["styles_oauth"]
+    signed = browser.get("/auth/google/callback", params={"code": code, "state": params["state"]},
+                         headers={"Cookie": f"styles_oauth={cookie}"})
+    assert signed.status_code == 200, signed.text
+    data = signed.json()["data"]
+    assert data["is_new_user"] is True and data["user"]["token_balance"] == 100
+    out = browser.post("/auth/logout", json={"refresh_token": data["tokens"]["refresh_token"]})
+    assert out.status_code == 200 and data["tokens"]["refresh_token"] in fake_cognito.revoked
     forged = httpx.get(f"{dev_server.url}/styles/api/auth/google/callback", params={"code": "x", "state": "forged"},
                        timeout=60)
     assert forged.status_code == 400 and forged.json()["error"]["code"] == "invalid_state"
