@@ -267,3 +267,23 @@ def test_notify_once_per_dedupe_key() -> None:
         plain = notify(conn, user_id=user, type="info", title="t", message="m", link=None)
         rows = conn.execute("SELECT id FROM styles.notifications WHERE user_id = %s", (user,)).fetchall()
     assert first is not None and again is None and plain is not None and len(rows) == 2
+
+
+def test_the_nightly_sweep_deletes_only_expired_idempotency_keys() -> None:
+    from backlot import db
+
+    from styles.idempotency import idempotent
+    from styles.idempotency_expiry import handler
+    from tests.support.apigw import LambdaContext
+
+    user = new_user()
+    with db.transaction() as conn:
+        for key in ("old", "new"):
+            idempotent(conn, user_id=user, key=key, request_hash="h", compute=lambda c: {"ok": True})
+        conn.execute("UPDATE styles.idempotency_keys SET created_at = now() - interval '25 hours' WHERE user_id = %s AND key = 'old'",
+                     (user,))
+    summary = handler({"detail": "{}"}, LambdaContext())
+    assert summary["deleted"] >= 1
+    with db.transaction() as conn:
+        left = [r["key"] for r in conn.execute("SELECT key FROM styles.idempotency_keys WHERE user_id = %s", (user,))]
+    assert left == ["new"]
