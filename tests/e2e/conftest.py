@@ -12,6 +12,9 @@ what they need). ``dev_server`` is given ``--env-vars`` (a JSON file in its stat
 local``'s format) pointing two movies functions at it: ``ParseExportFunction`` (it decides whether
 a presigned upload's session is enriched) and ``EnrichFilmsFunction``. ``UploadFunction`` (the
 direct multipart upload) gets no key, so a direct upload still completes with enrichment skipped.
+
+``fake_cognito`` (session-scoped) is ``tests/support/fake_cognito.py``: styles' sign-in functions
+(login, callback, logout) get its origin as ``COGNITO_DOMAIN_URL`` and its app client id.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.fake_cognito import FakeCognito
 from tests.support.fake_tmdb import FakeTmdb
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +42,8 @@ READY = "backlot dev ready on "
 START_TIMEOUT_S = 120
 #: The functions that talk to the fake TMDB (``Stack/LogicalId``, as ``--env-vars`` accepts).
 TMDB_FUNCTIONS = ("MoviesStack/ParseExportFunction", "MoviesStack/EnrichFilmsFunction")
+#: The functions that talk to the user pool's OAuth endpoints (the fake Cognito).
+COGNITO_FUNCTIONS = ("StylesStack/GoogleLoginFunction", "StylesStack/GoogleCallbackFunction", "StylesStack/LogoutFunction")
 
 
 def _free_port() -> int:
@@ -71,14 +77,16 @@ class DevServer:
         return "".join(self.output)
 
 
-def _env_vars_file(state: Path, fake: FakeTmdb) -> Path:
+def _env_vars_file(state: Path, fake: FakeTmdb, cognito: FakeCognito | None = None) -> Path:
     """The ``--env-vars`` file: the fake's origin and key for ``TMDB_FUNCTIONS`` only. The rate is
     raised (the fake does not limit) and retries cut to one, so a film the fake always fails gives
     up in about a second per delivery. Music's votes re-plan the queue at every vote (the walk-through
     checks that the queue follows the votes at once); the one-vote-per-2-s limit stays as deployed."""
     tmdb = {"TMDB_API_KEY": fake.api_key, "TMDB_BASE_URL": fake.url, "TMDB_REQUESTS_PER_SECOND": "1000", "TMDB_RETRIES": "1"}
     path = state / "env-vars.json"
+    pool = {"COGNITO_DOMAIN_URL": cognito.url, "USER_POOL_CLIENT_ID": cognito.client_id} if cognito else {}
     path.write_text(json.dumps({function: tmdb for function in TMDB_FUNCTIONS}
+                               | {function: pool for function in COGNITO_FUNCTIONS if pool}
                                | {"MusicStack/VoteFunction": {"VOTE_REPLAN_SECONDS": "0"}}))
     return path
 
@@ -139,7 +147,15 @@ def fake_tmdb():
 
 
 @pytest.fixture(scope="session")
-def dev_server(fake_tmdb: FakeTmdb):
+def fake_cognito():
+    """The fake user pool OAuth endpoints (``tests/support/fake_cognito.py``) for the whole session:
+    styles' sign-in functions are pointed at it (token exchange, revocation)."""
+    with FakeCognito() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def dev_server(fake_tmdb: FakeTmdb, fake_cognito: FakeCognito):
     """``backlot dev`` on a free port with a private state folder, for the whole session, with the
     movies' parse and enrich functions pointed at ``fake_tmdb`` (see the module docstring).
 
@@ -149,7 +165,7 @@ def dev_server(fake_tmdb: FakeTmdb):
     """
     state = Path(tempfile.mkdtemp(prefix="backlot-e2e-state-"))
     try:
-        server = _start(state, _env_vars_file(state, fake_tmdb))
+        server = _start(state, _env_vars_file(state, fake_tmdb, fake_cognito))
     except BaseException:
         shutil.rmtree(state, ignore_errors=True)
         raise

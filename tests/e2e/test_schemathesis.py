@@ -140,7 +140,7 @@ def test_schemathesis_finds_no_disagreement(dev_server: Any) -> None:
     player_id, player = _player(dev_server.url, admin)
     inviter = dev_server.token("schemathesis-inviter")
     ids = {"family": _family_ids(dev_server.url, people, inviter), "music": _music_ids(dev_server.url, admin, player_id),
-           "movies": _movies_ids(dev_server.url)}
+           "movies": _movies_ids(dev_server.url), "styles": {}}
 
     def family_headers(operation: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {people}"}
@@ -152,8 +152,12 @@ def test_schemathesis_finds_no_disagreement(dev_server: Any) -> None:
     def movies_headers(operation: Any) -> dict[str, str]:
         return {}
 
+    def styles_headers(operation: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {people}"}  # harmless on its open routes (health, sign-in)
+
     report, all_failures = [], []
-    for product, headers_for in (("family", family_headers), ("music", music_headers), ("movies", movies_headers)):
+    for product, headers_for in (("family", family_headers), ("music", music_headers), ("movies", movies_headers),
+                                 ("styles", styles_headers)):
         page = httpx.get(f"{dev_server.url}/{product}/docs", timeout=60)  # the interactive docs, served by backlot dev
         assert page.status_code == 200 and "swagger-ui" in page.text and f"/{product}/openapi.json" in page.text
         started = time.monotonic()
