@@ -257,6 +257,9 @@ class ProductApi:
         error_format: the product's error body shape (default RFC 9457 problem+json).
         gateway_statuses: per security scheme, the statuses API Gateway's authorizer answers by
             itself (``{"message": ...}``, ``application/json``), documented on every route using it.
+        error_model: the model of :attr:`error_format`'s bodies, for a product whose design document
+            fixes its own error shape (styles); its ``code`` must be :attr:`codes`. None: the RFC 9457
+            problem model built from :attr:`codes`.
     """
 
     title: str
@@ -265,10 +268,14 @@ class ProductApi:
     description: str = ""
     error_format: ErrorFormat = PROBLEM_JSON
     gateway_statuses: dict[str, tuple[int, ...]] = field(default_factory=_gateway_statuses)
+    error_model: type[BaseModel] | None = None
 
     @property
-    def problem(self) -> type[Problem]:
-        """The product's problem model: :class:`backlot.errors.Problem` with ``code`` its enumeration."""
+    def problem(self) -> type[BaseModel]:
+        """The product's error model: :attr:`error_model` when given, else :class:`backlot.errors.Problem`
+        with ``code`` its enumeration."""
+        if self.error_model is not None:
+            return self.error_model
         found = _PROBLEMS.get(self.codes)
         if found is None:
             name = self.base_path.strip("/").capitalize() + "Problem"
@@ -337,6 +344,9 @@ class ProductApi:
                         for status in self.gateway_statuses.get(scheme, ()):
                             response = responses.setdefault(str(status), {"description": HTTPStatus(status).phrase})
                             response["content"] = {**response.get("content", problem), **gateway}
+                            if self.error_format.media_type in gateway:  # both JSON: either body may come
+                                refs = [problem[self.error_format.media_type]["schema"], gateway["application/json"]["schema"]]
+                                response["content"]["application/json"] = {"schema": {"anyOf": refs}}
                 operation["responses"] = dict(sorted(responses.items()))
         return doc
 

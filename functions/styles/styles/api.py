@@ -1,0 +1,14 @@
+"""The whole styles HTTP API in one app: for tests, the local runtime and the OpenAPI document.
+
+On AWS each HTTP function runs its own entry module (``styles.handlers.<name>``) holding only its
+route; this app holds them all, with the same error format (``styles.http_api``). Branch sgen adds
+its routers (models, images, webhooks) to the list.
+"""
+
+from __future__ import annotations
+
+from styles.http_api import API
+from styles.routes import health
+
+app = API.app([health.router])
+handler = API.handler(app)

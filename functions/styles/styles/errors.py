@@ -1,0 +1,61 @@
+"""The styles API's error codes: the ``error.code`` of every error body (one enumeration, ``Code``;
+the platform's own codes included, ``backlot.errors.PlatformCode``). Design document 004,
+M2-API-Foundation: errors are ``{"success": false, "error": {"code", "message"}}``; its
+``"ERROR_CODE"`` is a placeholder, the codes here are the platform's snake_case. A new code is added
+here before it is raised (``tests/contract/test_openapi.py`` checks).
+
+Domain errors raised by the token service live here too, so every caller (routes, the generation
+flow of the style models) maps them the same way.
+"""
+
+from __future__ import annotations
+
+from backlot.errors import Conflict, DomainError, PlatformCode, product_codes
+
+Code = product_codes(
+    "StylesCode",
+    "database_unavailable",
+    # tokens (document 004, M2-Token-Service / M2-Token-API)
+    "insufficient_tokens", "invalid_amount", "payment_failed", "idempotency_key_reused", "idempotency_key_in_use",
+    # accounts (M1-Auth-Backend)
+    "invalid_state", "oauth_failed", "not_signed_in",
+)
+
+
+class ServiceUnavailable(DomainError):
+    """503: a dependency (the database) cannot be reached."""
+
+    status = 503
+    code = Code.database_unavailable
+
+
+class InsufficientTokens(DomainError):
+    """402 Payment Required, ``insufficient_tokens``: the balance does not cover the amount (document
+    004, M2-Token-Service "raise exception on insufficient balance"; M2-API-Foundation formats
+    ``InsufficientTokensError``). ``balance`` and ``required`` are integers, tokens."""
+
+    status = 402
+    code = Code.insufficient_tokens
+
+    def __init__(self, *, balance: int, required: int):
+        super().__init__(f"not enough tokens: balance {balance}, required {required}")
+        self.balance = balance
+        self.required = required
+
+
+class IdempotencyKeyReused(Conflict):
+    """422 ``idempotency_key_reused``: the ``Idempotency-Key`` was already used with another body
+    (IETF draft-ietf-httpapi-idempotency-key-header, section 2.7: "422 Unprocessable Content")."""
+
+    status = 422
+    code = Code.idempotency_key_reused
+
+
+class IdempotencyKeyInUse(Conflict):
+    """409 ``idempotency_key_in_use``: a request with the same key is still being processed (same
+    draft, section 2.7: "409 Conflict"); retry later."""
+
+    code = Code.idempotency_key_in_use
+
+
+__all__ = ["Code", "IdempotencyKeyInUse", "IdempotencyKeyReused", "InsufficientTokens", "PlatformCode", "ServiceUnavailable"]
