@@ -8,7 +8,7 @@ number of timed runs per round, default 5; ``--quick`` for 3; ``--rounds N``, de
 
 What is compared, on the same bytes in the same run:
 
-* ours: ``family.media.processing.process_image`` (clean copy + 1600-px preview + thumbnail);
+* ours: ``backlot.images.process_image`` (family's media processor) (clean copy + 1600-px preview + thumbnail);
 * baseline: the document's ``_generate_thumbnail`` (section 4.D), copied literally minus the
   storage upload, plus "the obvious strip": ``Image.open``, ``ImageOps.exif_transpose``, save
   without metadata (in the original format for JPEG/PNG/WebP, else JPEG, as ours does).
@@ -62,14 +62,14 @@ REPO = _repo_root()
 DATA = REPO.parent / "shared" / "data" / "images"
 REAL_SUBSETS = ("orientation", "formats")
 
-try:  # installed with `pip install -e .`, or run with PYTHONPATH=functions/family
-    import family.media.processing  # noqa: F401
+try:  # installed with `pip install -e .`, or run with PYTHONPATH=layers/platform/python
+    import backlot.images  # noqa: F401
 except ImportError:
-    sys.path.insert(0, str(REPO / "functions" / "family"))
+    sys.path.insert(0, str(REPO / "layers" / "platform" / "python"))
 
 from PIL import Image, ImageOps  # noqa: E402
 
-from family.media.processing import MediaRejected, process_image  # noqa: E402
+from backlot.images import ImageRejected as MediaRejected, process_image  # noqa: E402
 
 
 # ------------------------------------------------------------------------------------------

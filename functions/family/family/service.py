@@ -636,7 +636,7 @@ def upload_media(
             "Use POST /api/v1/media/uploads/ for larger files.",
             code="file_too_large",
         )
-    from family.media.processing import SUPPORTED_MIME_TYPES, sniff_mime_type  # Pillow: only uploads pay for it
+    from backlot.images import SUPPORTED_MIME_TYPES, sniff_mime_type  # no Pillow: type from the bytes only
     from family.media.video import VIDEO_MIME_TYPES
 
     sniffed = sniff_mime_type(data)

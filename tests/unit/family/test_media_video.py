@@ -49,17 +49,16 @@ except ImportError:  # not installed yet: use the source tree
     sys.path.insert(0, str(_repo_root() / "functions" / "family"))
     from family.media import video as V
 
-from family.media.processing import (  # noqa: E402
+from backlot.images import (  # noqa: E402
     CORRUPT,
     DECOMPRESSION_BOMB,
     NOT_AN_IMAGE,
     TOO_LARGE,
     TRUNCATED,
     UNSUPPORTED_TYPE,
-    MediaRejected,
     sniff_mime_type,
 )
-from family.media.video import ProcessedVideo, process_video  # noqa: E402
+from family.media.video import MediaRejected, ProcessedVideo, process_video  # noqa: E402
 
 from tests.support.metadata import metadata_left  # noqa: E402
 

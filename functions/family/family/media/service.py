@@ -4,7 +4,7 @@ The flow (lease, read, process, finish or reject, release on a transient failure
 platform's :func:`backlot.uploads.process_claimed_upload`; this module gives family's steps and
 maps the platform's outcome to its own (``deleted`` when a step found the item gone).
 
-The type is sniffed from the bytes: photos go through ``family.media.processing.process_image``,
+The type is sniffed from the bytes: photos go through ``backlot.images.process_image``,
 MP4/QuickTime videos through ``family.media.video.process_video`` (clean copy ``file.mp4``, the
 poster frame as the preview, its thumbnail, and ``duration_seconds``).
 
@@ -28,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from backlot import db, storage
+from backlot.images import ImageRejected, process_image, sniff_mime_type
 from backlot.observability import logger, metrics
 from backlot.storage import S3ObjectRef
 from backlot.uploads import ClaimedUploadSteps, UploadRejected, process_claimed_upload
@@ -35,7 +36,6 @@ from backlot.uploads import ClaimedUploadSteps, UploadRejected, process_claimed_
 from family import repository as repo
 from family.media import keys as media_keys
 from family.media.keys import EXTENSIONS, output_keys  # noqa: F401 - part of this module's API
-from family.media.processing import MediaRejected, process_image, sniff_mime_type
 from family.media.video import VIDEO_MIME_TYPES, process_video
 from family.settings import get_settings
 
@@ -104,7 +104,7 @@ class _MediaRun:
                 return result, result.poster, _whole_seconds(result.duration_seconds)
             result = process_image(data)
             return result, result.preview, None
-        except MediaRejected as rejected:
+        except ImageRejected as rejected:  # photos and videos (family.media.video.MediaRejected)
             raise UploadRejected(rejected.code, rejected.reason) from None
 
     def finish(self, item: dict[str, Any], processed: tuple[Any, bytes, int | None]) -> None:

@@ -1,8 +1,8 @@
 """Video processing for family media: an MP4/QuickTime upload in, a metadata-free MP4, an upright
 poster frame and a thumbnail out.
 
-Like :mod:`family.media.processing` (photos), :func:`process_video` takes the bytes of an upload
-and returns a :class:`ProcessedVideo` or raises :class:`~family.media.processing.MediaRejected`
+Like :mod:`backlot.images` (photos), :func:`process_video` takes the bytes of an upload
+and returns a :class:`ProcessedVideo` or raises :class:`MediaRejected` (the platform's :class:`~backlot.images.ImageRejected`)
 with one of the same stable ``code`` values and a human ``reason``. Unlike photos, the work is
 done by the ``ffmpeg`` executable that the ``imageio-ffmpeg`` wheel ships
 (``imageio_ffmpeg.get_ffmpeg_exe()``; its ``manylinux2014_aarch64`` wheel carries an arm64
@@ -12,7 +12,7 @@ timeout, a minimal environment, and temporary files in a private directory under
 
 What it guarantees, for every accepted input:
 
-* **The type comes from the bytes** (:func:`~family.media.processing.sniff_mime_type`: an ISO
+* **The type comes from the bytes** (:func:`~backlot.images.sniff_mime_type`: an ISO
   BMFF ``ftyp`` box with a video brand, i.e. ``video/mp4`` or ``video/quicktime``), and ffmpeg
   is told which demuxer to use (``-f mov``) and may only open local files
   (``-protocol_whitelist file``), so a crafted file cannot be probed as a playlist or another
@@ -78,7 +78,7 @@ QuickTime user data atoms (``©xyz``) and metadata (``keys``, ``ilst``, the
 3GPP TS 26.244 8.2.
 
 Concurrency: each call uses its own temporary directory and processes; :func:`process_video`
-calls :func:`~family.media.processing.process_image` for the poster, so the same one-thread
+calls :func:`~backlot.images.process_image` for the poster, so the same one-thread
 rule applies.
 """
 
@@ -92,17 +92,21 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Final
 
-from family.media.processing import (
+from backlot.images import (
     CORRUPT,
     DECOMPRESSION_BOMB,
     NOT_AN_IMAGE,
     TOO_LARGE,
     TRUNCATED,
     UNSUPPORTED_TYPE,
-    MediaRejected,
+    ImageRejected,
     process_image,
     sniff_mime_type,
 )
+
+#: Family's name for the platform's rejection: photos (:mod:`backlot.images`) and videos share
+#: its class and its codes, so the media service catches one exception for both.
+MediaRejected = ImageRejected
 
 __all__ = [
     "CLEAN_MIME_TYPE",
@@ -110,6 +114,7 @@ __all__ = [
     "DEFAULT_MAX_PIXELS",
     "DEFAULT_MAX_SECONDS",
     "DEFAULT_TIMEOUT_SECONDS",
+    "MediaRejected",
     "POSTER_AT_SECONDS",
     "ProcessedVideo",
     "VIDEO_MIME_TYPES",
@@ -160,7 +165,7 @@ class ProcessedVideo:
         clean_mime_type: always ``video/mp4``.
         poster: upright JPEG of the frame at :data:`POSTER_AT_SECONDS` (the first frame for
             videos under a second), longest side at most
-            :data:`~family.media.processing.PREVIEW_MAX_SIDE` pixels, no metadata.
+            :data:`~backlot.images.PREVIEW_MAX_SIDE` pixels, no metadata.
         thumbnail: upright JPEG of the same frame that fits in 200 x 200 pixels, no metadata.
         has_audio: the clean copy has at least one audio track.
     """

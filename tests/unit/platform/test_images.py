@@ -1,4 +1,5 @@
-"""Tests for ``family.media.processing`` (issue 2, item 5 "Media").
+"""Tests for ``backlot.images`` (the platform's image pipeline, written for family's media in
+issue 2, item 5 "Media", and shared with styles' training images).
 
 Two layers:
 
@@ -22,7 +23,6 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
 import warnings
 import zlib
 from pathlib import Path
@@ -40,14 +40,9 @@ def _repo_root() -> Path:
 
 
 REPO_ROOT = _repo_root()
-try:
-    from family.media import processing as P
-except ImportError:  # not installed yet: use the source tree
-    sys.path.insert(0, str(REPO_ROOT / "functions" / "family"))
-    from family.media import processing as P
-
-from family.media.image import containers, encoding, geometry, jpeg_strips  # noqa: E402  (the parts, by concern)
-from family.media.processing import MediaRejected, ProcessedImage, process_image, sniff_mime_type  # noqa: E402
+from backlot.images import pipeline as P  # noqa: E402
+from backlot.images import containers, encoding, geometry, jpeg_strips  # noqa: E402  (the parts, by concern)
+from backlot.images.pipeline import ImageRejected, ProcessedImage, process_image, sniff_mime_type  # noqa: E402
 
 DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "images"
 EXIFTOOL = shutil.which("exiftool")
@@ -645,7 +640,7 @@ def test_png_modes_do_not_crash(mode):
 def test_png_with_a_bad_crc_is_corrupt():
     blob = bytearray(encode(scene(64, 64), "PNG"))
     blob[-5] ^= 0xFF  # IEND CRC
-    with pytest.raises(MediaRejected) as exc:
+    with pytest.raises(ImageRejected) as exc:
         process_image(bytes(blob))
     assert exc.value.code in (P.CORRUPT, P.TRUNCATED)
 
@@ -783,9 +778,9 @@ def _hostile_blob(case: str) -> bytes:
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_hostile_input_is_rejected_with_a_code(case):
-    with pytest.raises(MediaRejected) as exc:
+    with pytest.raises(ImageRejected) as exc:
         process_image(_hostile_blob(case))
-    assert type(exc.value) is MediaRejected
+    assert type(exc.value) is ImageRejected
     assert exc.value.code in HOSTILE[case][1], (exc.value.code, exc.value.reason)
     assert exc.value.reason.endswith(".") and len(exc.value.reason) > 15
 
@@ -801,7 +796,7 @@ def test_bytes_like_input_and_programming_errors():
 
 def test_max_pixels_is_enforced():
     blob = encode(scene(100, 100), "JPEG")
-    with pytest.raises(MediaRejected) as exc:
+    with pytest.raises(ImageRejected) as exc:
         process_image(blob, max_pixels=9_999)
     assert exc.value.code == P.DECOMPRESSION_BOMB
     assert process_image(blob, max_pixels=10_000).width == 100
@@ -830,7 +825,7 @@ FUZZ_SOURCES = ["jpeg", "jpeg-upright", "jpeg-progressive", "png", "webp", "tiff
 
 @pytest.mark.parametrize("source", FUZZ_SOURCES)
 def test_fuzzed_files_never_raise_anything_else(source):
-    """Truncations and byte flips: a ProcessedImage without metadata, or MediaRejected."""
+    """Truncations and byte flips: a ProcessedImage without metadata, or ImageRejected."""
     sources = _fuzz_sources()
     if source not in sources:
         pytest.skip(f"no {source} encoder here")
@@ -845,7 +840,7 @@ def test_fuzzed_files_never_raise_anything_else(source):
     for variant in variants:
         try:
             result = process_image(variant)
-        except MediaRejected as exc:
+        except ImageRejected as exc:
             assert exc.code in {P.CORRUPT, P.TRUNCATED, P.NOT_AN_IMAGE, P.UNSUPPORTED_TYPE, P.DECOMPRESSION_BOMB, P.TOO_LARGE}
             continue
         for out in (result.clean, result.preview, result.thumbnail):
@@ -1032,7 +1027,7 @@ def test_shared_outputs_pass_the_exiftool_allow_list(tmp_path, shared_results):
 @needs_data
 @pytest.mark.parametrize("name", BROKEN_FILES)
 def test_shared_broken_files_are_rejected_with_a_reason(name):
-    with pytest.raises(MediaRejected) as exc:
+    with pytest.raises(ImageRejected) as exc:
         process_image((DATA_DIR / "broken" / name).read_bytes())
     assert exc.value.code == EXPECTED_BROKEN.get(name, exc.value.code)
     assert exc.value.reason

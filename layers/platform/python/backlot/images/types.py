@@ -1,17 +1,41 @@
-"""Rejection codes, limits and the result types of image processing (no Pillow import).
+"""Rejection codes, limits, accepted types and the result types of image processing (no Pillow
+import, so an API function can name them without paying for Pillow).
 
-Part of :mod:`family.media.processing` (see its docstring for the guarantees and their sources)."""
+Part of :mod:`backlot.images` (see :mod:`backlot.images.pipeline` for the guarantees and their
+sources)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Final
 
-#: Rejection codes (``MediaRejected.code``). Stable: clients and the database store them.
+
+class ImageType(StrEnum):
+    """An accepted image type, by its MIME type (members compare equal to the MIME string).
+
+    ``MPO`` is a JPEG whose CIPA DC-007 MP index declares more than one image (phones' depth or
+    second pictures); it is processed as a JPEG and its clean copy is a plain JPEG.
+    """
+
+    JPEG = "image/jpeg"
+    MPO = "image/mpo"
+    PNG = "image/png"
+    WEBP = "image/webp"
+    TIFF = "image/tiff"
+    AVIF = "image/avif"
+    HEIC = "image/heic"
+    HEIF = "image/heif"
+
+
+#: Every type the pipeline can read (the default of ``allowed``).
+ALL_TYPES: Final = frozenset(ImageType)
+
+#: Rejection codes (``ImageRejected.code``). Stable: clients and the database store them.
 NOT_AN_IMAGE: Final = "not_an_image"  # empty, text, random bytes, unknown magic
 UNSUPPORTED_TYPE: Final = "unsupported_type"  # a known type we do not accept (GIF, BMP, video...)
 DECOMPRESSION_BOMB: Final = "decompression_bomb"  # more pixels than max_pixels
-TOO_LARGE: Final = "too_large"  # a side longer than JPEG allows, or out of memory while decoding
+TOO_LARGE: Final = "too_large"  # more bytes than max_bytes, a side longer than JPEG allows, or out of memory
 TRUNCATED: Final = "truncated"  # the data ends before the image does
 CORRUPT: Final = "corrupt"  # the right magic bytes, but the image cannot be decoded
 
@@ -35,7 +59,7 @@ CLEAN_WEBP_QUALITY: Final = 90
 PNG_COMPRESS_LEVEL: Final = 3
 
 
-class MediaRejected(Exception):
+class ImageRejected(Exception):
     """The bytes are not an image we accept.
 
     Attributes:
@@ -54,7 +78,7 @@ class MediaRejected(Exception):
 
 @dataclass(frozen=True)
 class ProcessedImage:
-    """The result of :func:`process_image`.
+    """The result of :func:`backlot.images.process_image`.
 
     Attributes:
         mime_type: the real type of the original, from its bytes (``image/jpeg``, ``image/png``,
@@ -78,3 +102,23 @@ class ProcessedImage:
     clean_mime_type: str
     preview: bytes = field(repr=False)
     thumbnail: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    """The result of :func:`backlot.images.clean`: one upright, metadata-free full-size copy.
+
+    Attributes:
+        data: the image's bytes, without any metadata except the ICC colour profile.
+        content_type: type of ``data`` (the rules of ``ProcessedImage.clean_mime_type``: a JPEG,
+            PNG or WebP keeps its type; HEIC/HEIF/AVIF/TIFF/MPO become JPEG, or PNG when the
+            picture has alpha, a palette, is bilevel or has more than 8 bits of grey).
+        width, height: size in pixels of the upright image (after EXIF orientation).
+        source_type: the real type of the original, from its bytes.
+    """
+
+    data: bytes = field(repr=False)
+    content_type: str
+    width: int
+    height: int
+    source_type: ImageType

@@ -1,16 +1,19 @@
-"""Pure image processing for family media: bytes in, cleaned bytes out.
+"""Pure image processing for uploads: bytes in, cleaned bytes out (imports Pillow).
 
-This module is the pipeline (:func:`process_image`: open, check, orient, strip, render); its parts
-live in :mod:`family.media.image`, one module per concern: ``types`` (rejection codes, limits,
-results), ``detection`` (the type from the bytes), ``decoding`` (the one Pillow plugin of that
-type), ``containers`` (metadata stripping by rewriting JPEG/PNG/WebP containers), ``geometry``
-(orientation), ``encoding`` (previews, thumbnails, colour) and ``jpeg_strips`` (the upright copy of
-a rotated JPEG, encoded in strips). The public names are importable from here, as before.
+This module is the pipeline (:func:`process_image`: admit, open, check, orient, strip, render);
+:mod:`backlot.images` is its public surface. Its parts live in :mod:`backlot.images`, one module
+per concern: ``types`` (rejection codes, limits, accepted types, results), ``detection`` (the type
+from the bytes), ``admission`` (allowed types, byte limit), ``decoding`` (the one Pillow plugin of
+that type), ``containers`` (metadata stripping by rewriting JPEG/PNG/WebP containers),
+``geometry`` (orientation), ``encoding`` (previews, thumbnails, colour) and ``jpeg_strips`` (the
+upright copy of a rotated JPEG, encoded in strips). Written for family's media (design document
+000, "merry moments" photos; issue 2 item 5) and shared with styles' training images (design
+document 004).
 
 Nothing here touches the network, the disk or a database: :func:`process_image` takes the bytes
 of an upload and returns a :class:`ProcessedImage` (a clean full-size copy, a preview and a
-thumbnail) or raises :class:`MediaRejected` with a stable ``code`` and a human ``reason``. The
-media service decides what to store where.
+thumbnail) or raises :class:`ImageRejected` with a stable ``code`` and a human ``reason``. The
+caller decides what to store where.
 
 What it guarantees, for every accepted input:
 
@@ -30,14 +33,14 @@ What it guarantees, for every accepted input:
   including Motion Photo videos), PNG ``tEXt``/``zTXt``/``iTXt``/``eXIf``/``tIME`` chunks and
   WebP ``EXIF``/``XMP`` chunks are removed from every output. The ICC colour profile is kept.
 * **Bad input is rejected, never crashes.** Decompression bombs, truncated or corrupt files,
-  non-images and unsupported types raise :class:`MediaRejected`; no other exception escapes
+  non-images and unsupported types raise :class:`ImageRejected`; no other exception escapes
   :func:`process_image` for bytes input (the original exception is chained as ``__cause__``).
 
 Speed and memory (measured by ``tests/bench/bench_media.py``):
 
 * The clean copy of an already-upright JPEG, PNG or WebP is made **without re-encoding**: the
   container is rewritten keeping only image data and colour segments (see
-  :mod:`family.media.image.containers`), so it is bit-exact to the original pixels.
+  :mod:`backlot.images.containers`), so it is bit-exact to the original pixels.
 * The preview is the largest exact 1/1, 1/2, 1/4 or 1/8 reduction of the picture that fits in
   1600 px (so a larger picture gets a preview whose longest side is 801..1600 px; wider than
   12,800 px it is resampled to 1600). JPEGs are decoded straight at that scale by libjpeg's DCT
@@ -47,7 +50,7 @@ Speed and memory (measured by ``tests/bench/bench_media.py``):
   bytes). Thumbnails are resized from the preview.
 * A JPEG that must be rotated is decoded once at full size; its upright copy is encoded in
   horizontal strips that are stitched into one baseline JPEG with restart markers
-  (:mod:`family.media.image.jpeg_strips`), so the rotated full-size image never exists in memory
+  (:mod:`backlot.images.jpeg_strips`), so the rotated full-size image never exists in memory
   at once.
 
 Colour modes: CMYK JPEGs keep CMYK (and their ICC profile) in the clean copy, which is exact;
@@ -68,14 +71,17 @@ call it from one thread at a time (a Lambda invocation is one thread).
 
 from __future__ import annotations
 
+import io
 import warnings
+from collections.abc import Collection
 
 from PIL import Image, JpegImagePlugin
 
-from family.media.image.containers import _strip_jpeg, _strip_png, _strip_webp, _webp_first_image_chunk
-from family.media.image.decoding import _ADJ, _bomb_reason, _gif_declared_size, _open, _TYPE_NAMES
-from family.media.image.detection import SUPPORTED_MIME_TYPES, sniff_mime_type
-from family.media.image.encoding import (
+from backlot.images.admission import _bomb_reason, _TYPE_NAMES, check_size, sniff
+from backlot.images.containers import _strip_jpeg, _strip_png, _strip_webp, _webp_first_image_chunk
+from backlot.images.decoding import _ADJ, _open
+from backlot.images.detection import SUPPORTED_MIME_TYPES, sniff_mime_type
+from backlot.images.encoding import (
     _flatten,
     _for_preview,
     _has_alpha,
@@ -86,17 +92,20 @@ from family.media.image.encoding import (
     _save,
     _thumbnail,
 )
-from family.media.image.geometry import _fit, _orientation, _TRANSPOSE
-from family.media.image.jpeg_strips import _encode_jpeg_stitched
-from family.media.image.jpeg_syntax import _BROWSER_SOF, _JpegSyntax
-from family.media.image.types import (  # noqa: F401 - PREVIEW_MAX_SIDE: part of this module's API
+from backlot.images.geometry import _fit, _orientation, _TRANSPOSE
+from backlot.images.jpeg_strips import _encode_jpeg_stitched
+from backlot.images.jpeg_syntax import _BROWSER_SOF, _JpegSyntax
+from backlot.images.types import (  # noqa: F401 - the codes and limits: part of this module's API
+    ALL_TYPES,
     CLEAN_JPEG_QUALITY,
+    CleanImage,
     CLEAN_WEBP_QUALITY,
     CORRUPT,
     DECOMPRESSION_BOMB,
     DEFAULT_MAX_PIXELS,
     JPEG_MAX_SIDE,
-    MediaRejected,
+    ImageRejected,
+    ImageType,
     NOT_AN_IMAGE,
     PNG_COMPRESS_LEVEL,
     PREVIEW_MAX_SIDE,
@@ -108,9 +117,10 @@ from family.media.image.types import (  # noqa: F401 - PREVIEW_MAX_SIDE: part of
 )
 
 __all__ = [
+    "CleanImage",
     "CORRUPT",
     "DECOMPRESSION_BOMB",
-    "MediaRejected",
+    "ImageRejected",
     "NOT_AN_IMAGE",
     "PREVIEW_MAX_SIDE",
     "ProcessedImage",
@@ -118,8 +128,10 @@ __all__ = [
     "TOO_LARGE",
     "TRUNCATED",
     "UNSUPPORTED_TYPE",
+    "clean",
     "process_image",
     "sniff_mime_type",
+    "thumbnail",
 ]
 
 
@@ -128,11 +140,21 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 
-def process_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ProcessedImage:
+def process_image(
+    data: bytes,
+    *,
+    allowed: Collection[ImageType | str] = ALL_TYPES,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_bytes: int | None = None,
+) -> ProcessedImage:
     """Validate an uploaded image and make its clean copy, preview and thumbnail.
 
     Args:
         data: the uploaded file's bytes (bytes-like). Its declared type and name are irrelevant.
+        allowed: the accepted types (default: all of :class:`ImageType`); see
+            :func:`backlot.images.sniff` (an MPO passes where JPEG is allowed).
+        max_bytes: largest accepted ``len(data)``; None (the default) for no limit here (the
+            presigned POST policy usually bounds it already).
         max_pixels: largest accepted ``width * height`` of the stored picture. Pillow's own
             guard (``Image.MAX_IMAGE_PIXELS`` x 2, about 179 Mpx) also applies, whichever is
             lower. Peak memory is about 4 bytes per pixel (8 for a non-JPEG that must be
@@ -159,14 +181,16 @@ def process_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Proce
       default); do not turn it on in a process that runs this.
 
     Raises:
-        MediaRejected: with ``code``
+        ImageRejected: with ``code``
 
             * ``not_an_image``: empty or unrecognised bytes (text, random data, ...);
-            * ``unsupported_type``: a recognised type other than JPEG, MPO, PNG, WebP, TIFF,
-              HEIC/HEIF, AVIF (e.g. GIF, BMP, SVG, PDF, video), or one whose decoder is missing;
+            * ``unsupported_type``: a recognised type not in ``allowed`` (by default anything
+              but JPEG, MPO, PNG, WebP, TIFF, HEIC/HEIF, AVIF: e.g. GIF, BMP, SVG, PDF, video),
+              or one whose decoder is missing;
             * ``decompression_bomb``: more than ``max_pixels`` pixels (checked from the
               header, before decoding; also for a GIF, which is otherwise unsupported);
-            * ``too_large``: a side over 65,500 px that must become a JPEG, or no memory left;
+            * ``too_large``: more than ``max_bytes`` bytes, a side over 65,500 px that must
+              become a JPEG, or no memory left;
             * ``truncated``: the data ends before the picture does;
             * ``corrupt``: anything else the decoder refuses.
 
@@ -176,41 +200,29 @@ def process_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Proce
     """
     if not isinstance(data, bytes):
         data = bytes(data)  # bytearray / memoryview: one copy, then everything below is bytes
-    mime = sniff_mime_type(data)
-    if mime is None:
-        if not data:
-            raise MediaRejected(NOT_AN_IMAGE, "The file is empty.")
-        raise MediaRejected(NOT_AN_IMAGE, "The file is not an image.")
-    if mime not in SUPPORTED_MIME_TYPES:
-        if mime == "image/gif":
-            # Say "bomb" rather than "unsupported" for a GIF that claims absurd dimensions.
-            gw, gh = _gif_declared_size(data)
-            if gw * gh > max_pixels:
-                raise MediaRejected(DECOMPRESSION_BOMB, _bomb_reason(gw, gh, max_pixels))
-        raise MediaRejected(
-            UNSUPPORTED_TYPE,
-            f"Files of type {mime} are not accepted; send a JPEG, PNG, WebP, HEIC, AVIF or TIFF photo.",
-        )
+    check_size(data, max_bytes)
+    # a GIF that claims absurd dimensions is called a bomb rather than unsupported
+    mime = str(sniff(data, allowed=allowed, max_pixels=max_pixels))
     name = _TYPE_NAMES[mime]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow warns about odd EXIF, bombs (we check), etc.
             return _process(data, mime, max_pixels)
-    except MediaRejected:
+    except ImageRejected:
         raise
     except _JpegSyntax as exc:
-        raise MediaRejected(exc.code, f"The {name} file is {_ADJ[exc.code]}: {exc}.") from exc
+        raise ImageRejected(exc.code, f"The {name} file is {_ADJ[exc.code]}: {exc}.") from exc
     except Image.DecompressionBombError as exc:
-        raise MediaRejected(DECOMPRESSION_BOMB, f"The {name} image has too many pixels to be processed safely.") from exc
+        raise ImageRejected(DECOMPRESSION_BOMB, f"The {name} image has too many pixels to be processed safely.") from exc
     except MemoryError as exc:
-        raise MediaRejected(TOO_LARGE, f"The {name} image is too large to be processed.") from exc
+        raise ImageRejected(TOO_LARGE, f"The {name} image is too large to be processed.") from exc
     except (OSError, EOFError) as exc:
         message = str(exc).lower()
         if isinstance(exc, EOFError) or "truncat" in message or "end of file" in message or "premature" in message:
-            raise MediaRejected(TRUNCATED, f"The {name} file is truncated: the data ends before the picture does.") from exc
-        raise MediaRejected(CORRUPT, f"The {name} file is corrupt and cannot be decoded.") from exc
+            raise ImageRejected(TRUNCATED, f"The {name} file is truncated: the data ends before the picture does.") from exc
+        raise ImageRejected(CORRUPT, f"The {name} file is corrupt and cannot be decoded.") from exc
     except Exception as exc:  # SyntaxError, ValueError, struct.error, zlib.error, RuntimeError...
-        raise MediaRejected(CORRUPT, f"The {name} file is corrupt and cannot be decoded.") from exc
+        raise ImageRejected(CORRUPT, f"The {name} file is corrupt and cannot be decoded.") from exc
 
 
 def _process(data: bytes, mime: str, max_pixels: int) -> ProcessedImage:
@@ -218,12 +230,12 @@ def _process(data: bytes, mime: str, max_pixels: int) -> ProcessedImage:
     try:
         width, height = im.size
         if width < 1 or height < 1:
-            raise MediaRejected(CORRUPT, f"The {_TYPE_NAMES[mime]} image has no pixels.")
+            raise ImageRejected(CORRUPT, f"The {_TYPE_NAMES[mime]} image has no pixels.")
         if width * height > max_pixels:
-            raise MediaRejected(DECOMPRESSION_BOMB, _bomb_reason(width, height, max_pixels))
+            raise ImageRejected(DECOMPRESSION_BOMB, _bomb_reason(width, height, max_pixels))
         if max(width, height) > JPEG_MAX_SIDE and im.format not in ("PNG", "WEBP"):
             # its clean copy would be a JPEG, which cannot be this wide or tall
-            raise MediaRejected(
+            raise ImageRejected(
                 TOO_LARGE, f"The image is {width} x {height} pixels; a side longer than 65,500 px is not accepted."
             )
         if im.format in ("JPEG", "MPO"):
@@ -363,3 +375,59 @@ def _encode_png(im: Image.Image, source_info: dict, icc: bytes | None) -> bytes:
             im = im.convert("RGBA" if _has_alpha(im) else "RGB")
             params.pop("transparency", None)
     return _save(im, "PNG", **params)
+
+
+# --------------------------------------------------------------------------------------------
+# The small surface for callers that need one output (backlot.images re-exports these)
+# --------------------------------------------------------------------------------------------
+
+
+def clean(
+    data: bytes,
+    *,
+    allowed: Collection[ImageType | str] = ALL_TYPES,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_bytes: int | None = None,
+) -> CleanImage:
+    """The upright, metadata-free full-size copy of an uploaded image.
+
+    Same checks, rules and rejections as :func:`process_image` (whose ``clean`` output this is;
+    the whole picture is decoded, so a corrupt one is rejected). Call :func:`process_image`
+    instead when a thumbnail or preview is needed as well: one decode makes all three.
+
+    Raises:
+        ImageRejected: see :func:`process_image`.
+    """
+    result = process_image(data, allowed=allowed, max_pixels=max_pixels, max_bytes=max_bytes)
+    return CleanImage(result.clean, result.clean_mime_type, result.width, result.height, ImageType(result.mime_type))
+
+
+def thumbnail(
+    data: bytes,
+    *,
+    box: tuple[int, int] = THUMBNAIL_BOX,
+    allowed: Collection[ImageType | str] = ALL_TYPES,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_bytes: int | None = None,
+) -> bytes:
+    """An upright JPEG of an uploaded image that fits in ``box`` (width, height in pixels).
+
+    Its size is what ``Image.thumbnail(box)`` gives the upright original (keeps the aspect
+    ratio, never enlarges; Pillow docs); no metadata except the ICC profile (sRGB for CMYK
+    sources). For the default 200 x 200 box it is :func:`process_image`'s ``thumbnail``; other
+    boxes are resized (BICUBIC, reducing_gap 2.0) from its preview.
+
+    Raises:
+        ValueError: ``box`` has a side < 1 or > :data:`PREVIEW_MAX_SIDE` (a programming error).
+        ImageRejected: see :func:`process_image`.
+    """
+    box_w, box_h = box
+    if not (1 <= box_w <= PREVIEW_MAX_SIDE and 1 <= box_h <= PREVIEW_MAX_SIDE):
+        raise ValueError(f"thumbnail box {box!r}: each side must be 1..{PREVIEW_MAX_SIDE} px")
+    result = process_image(data, allowed=allowed, max_pixels=max_pixels, max_bytes=max_bytes)
+    if (box_w, box_h) == THUMBNAIL_BOX:
+        return result.thumbnail
+    size = _fit(result.width, result.height, box_w, box_h)
+    with Image.open(io.BytesIO(result.preview), formats=("JPEG",)) as preview:
+        preview.load()
+        return _thumbnail(preview, size, preview.info.get("icc_profile"))

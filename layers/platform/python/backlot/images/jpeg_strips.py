@@ -1,7 +1,7 @@
 """Stitched JPEG encoding: an upright copy of a rotated JPEG encoded in strips, without holding a
 full-size transposed image in memory.
 
-Part of :mod:`family.media.processing` (see its docstring for the guarantees and their sources)."""
+Part of :mod:`backlot.images` (see its docstring for the guarantees and their sources)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Final
 
 from PIL import Image
 
-from family.media.image.encoding import _save
-from family.media.image.geometry import _source_box, _TRANSPOSE
-from family.media.image.jpeg_syntax import _jpeg_header_segments, _JpegSyntax, _SOF_MARKERS
+from backlot.images.encoding import _save
+from backlot.images.geometry import _source_box, _TRANSPOSE
+from backlot.images.jpeg_syntax import _jpeg_header_segments, _JpegSyntax, _SOF_MARKERS
 
 _STRIP_PIXELS: Final = 1 << 19  # ~0.5 Mpx per strip (2 MiB in Pillow's 4-byte-per-pixel layout)
 

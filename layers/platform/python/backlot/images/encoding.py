@@ -1,6 +1,6 @@
 """Renditions: colour handling for previews, JPEG/PNG/WebP encoding, preview and thumbnail sizes.
 
-Part of :mod:`family.media.processing` (see its docstring for the guarantees and their sources)."""
+Part of :mod:`backlot.images` (see its docstring for the guarantees and their sources)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Final
 
 from PIL import Image
 
-from family.media.image.geometry import _fit, _TRANSPOSE
-from family.media.image.types import PREVIEW_MAX_SIDE, PREVIEW_QUALITY, THUMBNAIL_QUALITY
+from backlot.images.geometry import _fit, _TRANSPOSE
+from backlot.images.types import PREVIEW_MAX_SIDE, PREVIEW_QUALITY, THUMBNAIL_QUALITY
 
 _ICC_SPACE: Final = {"RGB": b"RGB ", "YCbCr": b"RGB ", "L": b"GRAY", "CMYK": b"CMYK"}
 

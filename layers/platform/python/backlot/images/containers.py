@@ -1,7 +1,7 @@
 """Metadata stripping by container rewriting (lossless: the compressed image data is copied,
 not re-encoded): JPEG segments, PNG chunks, WebP chunks; the colour profile is kept.
 
-Part of :mod:`family.media.processing` (see its docstring for the guarantees and their sources)."""
+Part of :mod:`backlot.images` (see its docstring for the guarantees and their sources)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import struct
 import zlib
 from typing import Final
 
-from family.media.image.detection import _PNG_SIGNATURE
-from family.media.image.jpeg_syntax import _ENTROPY_END, _JpegSyntax, _SOF_MARKERS, _STANDALONE
-from family.media.image.types import CORRUPT, MediaRejected, TRUNCATED
+from backlot.images.detection import _PNG_SIGNATURE
+from backlot.images.jpeg_syntax import _ENTROPY_END, _JpegSyntax, _SOF_MARKERS, _STANDALONE
+from backlot.images.types import CORRUPT, ImageRejected, TRUNCATED
 
 
 
@@ -117,7 +117,7 @@ def _strip_png(data: bytes) -> bytes:
     after ``IEND``.
 
     Raises:
-        MediaRejected: ``truncated`` (no ``IEND``), ``corrupt`` (bad length or CRC).
+        ImageRejected: ``truncated`` (no ``IEND``), ``corrupt`` (bad length or CRC).
     """
     n = len(data)
     view = memoryview(data)
@@ -125,17 +125,17 @@ def _strip_png(data: bytes) -> bytes:
     pos = 8
     while True:
         if pos + 12 > n:
-            raise MediaRejected(TRUNCATED, "The PNG file is truncated: it ends before its last chunk.")
+            raise ImageRejected(TRUNCATED, "The PNG file is truncated: it ends before its last chunk.")
         length, ctype = struct.unpack_from(">I4s", data, pos)
         end = pos + 12 + length
         if length > 0x7FFFFFFF:
-            raise MediaRejected(CORRUPT, "The PNG file is corrupt: a chunk has an impossible length.")
+            raise ImageRejected(CORRUPT, "The PNG file is corrupt: a chunk has an impossible length.")
         if end > n:
-            raise MediaRejected(TRUNCATED, "The PNG file is truncated: it ends inside a chunk.")
+            raise ImageRejected(TRUNCATED, "The PNG file is truncated: it ends inside a chunk.")
         if ctype in _PNG_KEEP:
             (crc,) = struct.unpack_from(">I", data, end - 4)
             if zlib.crc32(view[pos + 4 : end - 4]) != crc:
-                raise MediaRejected(CORRUPT, "The PNG file is corrupt: a chunk checksum does not match.")
+                raise ImageRejected(CORRUPT, "The PNG file is corrupt: a chunk checksum does not match.")
             parts.append(view[pos:end])
         pos = end
         if ctype == b"IEND":
@@ -170,26 +170,26 @@ def _strip_webp(data: bytes) -> bytes:
     rewrites the RIFF size, and drops anything after the RIFF payload.
 
     Raises:
-        MediaRejected: ``truncated`` or ``corrupt`` container.
+        ImageRejected: ``truncated`` or ``corrupt`` container.
     """
     n = len(data)
     (riff_size,) = struct.unpack_from("<I", data, 4)
     end_riff = 8 + riff_size
     if end_riff > n:
-        raise MediaRejected(TRUNCATED, "The WebP file is truncated.")
+        raise ImageRejected(TRUNCATED, "The WebP file is truncated.")
     view = memoryview(data)
     parts: list[bytes | memoryview] = []
     pos = 12
     while pos < end_riff:
         if pos + 8 > end_riff:
-            raise MediaRejected(CORRUPT, "The WebP file is corrupt: a chunk header is cut short.")
+            raise ImageRejected(CORRUPT, "The WebP file is corrupt: a chunk header is cut short.")
         fourcc, size = struct.unpack_from("<4sI", data, pos)
         end = pos + 8 + size + (size & 1)
         if pos + 8 + size > end_riff:
-            raise MediaRejected(TRUNCATED, "The WebP file is truncated: it ends inside a chunk.")
+            raise ImageRejected(TRUNCATED, "The WebP file is truncated: it ends inside a chunk.")
         if fourcc == b"VP8X":
             if size < 10:
-                raise MediaRejected(CORRUPT, "The WebP file is corrupt: its VP8X header is too short.")
+                raise ImageRejected(CORRUPT, "The WebP file is corrupt: its VP8X header is too short.")
             flags = data[pos + 8] & ~(_VP8X_EXIF | _VP8X_XMP)
             parts.append(bytes([*data[pos : pos + 8], flags]) + bytes(view[pos + 9 : min(end, end_riff)]))
         elif fourcc in _WEBP_KEEP:

@@ -1,6 +1,6 @@
 """Orientation and geometry: the EXIF Orientation tag, its transposes, fitting into a box.
 
-Part of :mod:`family.media.processing` (see its docstring for the guarantees and their sources)."""
+Part of :mod:`backlot.images` (see its docstring for the guarantees and their sources)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """JPEG marker syntax (ITU-T T.81 annex B): the segments before the image data, shared by type
 detection and metadata stripping.
 
-Part of :mod:`family.media.processing` (see its docstring for the guarantees and their sources)."""
+Part of :mod:`backlot.images` (see its docstring for the guarantees and their sources)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 import struct
 from typing import Final
 
-from family.media.image.types import CORRUPT, TRUNCATED
+from backlot.images.types import CORRUPT, TRUNCATED
 
 
 class _JpegSyntax(Exception):

@@ -1,13 +1,13 @@
 """Type detection: the media type of an upload from its bytes, never its name or declared type.
 
-Part of :mod:`family.media.processing` (see its docstring for the guarantees and their sources)."""
+Part of :mod:`backlot.images` (see its docstring for the guarantees and their sources)."""
 
 from __future__ import annotations
 
 import struct
 from typing import Final
 
-from family.media.image.jpeg_syntax import _jpeg_header_segments, _JpegSyntax
+from backlot.images.jpeg_syntax import _jpeg_header_segments, _JpegSyntax
 
 _PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
 _AVIF_BRANDS: Final = frozenset({b"avif", b"avis"})
