@@ -16,7 +16,7 @@ Code = product_codes(
     "StylesCode",
     "database_unavailable",
     # tokens (document 004, M2-Token-Service / M2-Token-API)
-    "insufficient_tokens", "invalid_amount", "payment_failed", "idempotency_key_reused", "idempotency_key_in_use",
+    "insufficient_tokens", "invalid_amount", "payment_failed", "idempotency_key_reused",
     # accounts (M1-Auth-Backend)
     "invalid_state", "oauth_failed", "not_signed_in",
     # style models, generation, webhooks (M2-Style-Model-API, M4)
@@ -56,11 +56,4 @@ class IdempotencyKeyReused(Conflict):
     code = Code.idempotency_key_reused
 
 
-class IdempotencyKeyInUse(Conflict):
-    """409 ``idempotency_key_in_use``: a request with the same key is still being processed (same
-    draft, section 2.7: "409 Conflict"); retry later."""
-
-    code = Code.idempotency_key_in_use
-
-
-__all__ = ["Code", "IdempotencyKeyInUse", "IdempotencyKeyReused", "InsufficientTokens", "PlatformCode", "ServiceUnavailable"]
+__all__ = ["Code", "IdempotencyKeyReused", "InsufficientTokens", "PlatformCode", "ServiceUnavailable"]

@@ -52,10 +52,12 @@ CREATE TABLE styles.token_transactions (
     CHECK ((type = 'consume' AND amount < 0) OR (type <> 'consume' AND amount > 0)),
     CHECK ((reference_type IS NULL) = (reference_id IS NULL))
 );
--- A refund and the welcome grant happen at most once per thing they are for.
+-- A refund, the welcome grant and a purchase (per payment) happen at most once per thing they are for.
 CREATE UNIQUE INDEX token_transactions_once ON styles.token_transactions (user_id, type, reference_type, reference_id)
-    WHERE type IN ('refund', 'welcome');
+    WHERE type IN ('refund', 'welcome', 'purchase');
 CREATE INDEX token_transactions_user_newest ON styles.token_transactions (user_id, created_at DESC, id DESC);
+CREATE INDEX token_transactions_reference ON styles.token_transactions (user_id, reference_type, reference_id)
+    WHERE reference_id IS NOT NULL;
 
 -- Idempotency-Key (IETF draft-ietf-httpapi-idempotency-key-header): the first request's answer,
 -- stored in the transaction that did the work, so a retry gets it back and never works twice.
