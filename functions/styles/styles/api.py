@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from styles.http_api import API
 from styles.routes import health
+from styles.routes import images, models, webhooks
 
-app = API.app([health.router])
+app = API.app([health.router, models.router, images.router, webhooks.router])
 handler = API.handler(app)

@@ -23,7 +23,7 @@ Code = product_codes(
     "not_an_artist", "not_owner", "model_not_found", "duplicate_name", "invalid_image_count", "invalid_image",
     "image_too_large", "too_large_for_direct_upload", "model_not_ready", "generation_not_found",
     "invalid_aspect_ratio", "not_cancellable", "invalid_internal_token", "invalid_signature", "webhook_replayed",
-    "webhook_job_mismatch", "invalid_transition", "provider_not_configured",
+    "webhook_job_mismatch", "invalid_transition", "provider_not_configured", "provider_unavailable",
 )
 
 

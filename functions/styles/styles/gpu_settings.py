@@ -32,8 +32,10 @@ class GpuSettings(BaseSettings):
         Clients read them through presigned GET URLs only.
     training_queue_url, generation_queue_url: the ``model_training`` and ``image_generation``
         queues (design document 004, M2-RabbitMQ-Integration).
-    public_base_url: where the provider reaches this API (the custom domain, e.g.
-        ``https://api.example.com``); webhook URLs are ``<public_base_url>/styles/api/...``.
+    public_api_url: where the provider reaches this API, base path included (the custom domain's
+        ``https://api.example.com/styles``; ``backlot dev``: ``http://127.0.0.1:3000/styles``);
+        webhook URLs are ``<public_api_url>/api/...``. Empty: no webhook reaches us, and the
+        reconcile job settles every job by asking the provider.
     provider_base_url: the provider's API origin (Replicate, or the local provider).
     provider_api_token / provider_api_token_secret_arn: the provider's API token (local value or
         Secrets Manager secret: plain string or ``{"api_token": ...}``).
@@ -63,7 +65,7 @@ class GpuSettings(BaseSettings):
     artworks_bucket: str = "styles-artworks"
     training_queue_url: str | None = None
     generation_queue_url: str | None = None
-    public_base_url: str = "http://127.0.0.1:3000"
+    public_api_url: str = "http://127.0.0.1:3000/styles"
     provider_base_url: str = "https://api.replicate.com"
     provider_api_token: SecretStr | None = None
     provider_api_token_secret_arn: str | None = None
@@ -109,8 +111,8 @@ class GpuSettings(BaseSettings):
         return None
 
     def webhook_url(self, path: str) -> str:
-        """``<public_base_url>/styles/api/<path>``."""
-        return f"{self.public_base_url.rstrip('/')}/styles/api/{path.lstrip('/')}"
+        """``<public_api_url>/api/<path>``."""
+        return f"{self.public_api_url.rstrip('/')}/api/{path.lstrip('/')}"
 
 
 @lru_cache(maxsize=1)

@@ -19,9 +19,11 @@ ARTIST_GROUP = "artist"
 
 
 def ensure_member(conn: psycopg.Connection, principal: Principal) -> str:
-    """Make sure the caller has a ``styles.users`` row; returns their role."""
-    conn.execute("INSERT INTO styles.users (user_id, email) VALUES (%s, %s) ON CONFLICT (user_id) DO NOTHING",
-                 (principal.user_id, principal.email))
+    """Make sure the caller has a ``styles.users`` row (``styles.users.service.ensure_user_in``:
+    with the welcome tokens on first sight); returns their role."""
+    from styles.users.service import Identity, ensure_user_in
+
+    ensure_user_in(conn, Identity(user_id=principal.user_id, email=principal.email))
     if principal.in_group(ARTIST_GROUP):
         conn.execute("UPDATE styles.users SET role = 'artist' WHERE user_id = %s AND role = 'user'",
                      (principal.user_id,))

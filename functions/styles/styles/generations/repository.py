@@ -37,13 +37,6 @@ def get(conn: psycopg.Connection, generation_id: UUID, *, for_update: bool = Fal
                            (generation_id,)).fetchone()
 
 
-def by_idempotency_key(conn: psycopg.Connection, user_id: UUID, key: str) -> dict[str, Any] | None:
-    """The user's generation made with ``key``, or None."""
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(f"SELECT {_COLUMNS} FROM styles.generations WHERE user_id = %s AND idempotency_key = %s",
-                           (user_id, key)).fetchone()
-
-
 def mark_enqueued(conn: psycopg.Connection, generation_id: UUID) -> None:
     """Record that the generation message was (re)sent now."""
     conn.execute("UPDATE styles.generations SET enqueued_at = now(), updated_at = now() WHERE id = %s",

@@ -1,18 +1,16 @@
 """Generations (design document 004, M4): ``POST /api/images/generate`` prices by aspect ratio,
 consumes the tokens, records the generation and queues the job; status polling; cancel.
 
-One idempotent flow: in ONE transaction the caller's ``Idempotency-Key`` is locked (a
-transaction-level advisory lock on user and key, so two requests with one key run one after the
-other), a generation already made with that key is answered again (same body) or refused (another
-body: 422 ``idempotency_key_reused``), the model is checked, the tokens are consumed and the
-generation row written. The ``image_generation`` message is sent after commit; if that send is
-lost the reconcile job sends it again (the row stays ``queued`` with no ``enqueued_at``).
+One idempotent flow: in ONE transaction the caller's ``Idempotency-Key`` is claimed
+(``styles.idempotency``: a second request with the key waits for the first to commit, then gets
+its answer; another body is a 422 ``idempotency_key_reused``), the model is checked, the tokens
+are consumed and the generation row written; the answer is stored with them. The
+``image_generation`` message is sent after commit; if that send is lost the reconcile job sends it
+again (the row stays ``queued`` with no ``enqueued_at``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 import uuid
 from typing import Any
@@ -22,23 +20,12 @@ from backlot import db, storage
 from backlot.auth import Principal
 from backlot.errors import BadRequest, Conflict, NotFound
 
-from styles import pricing, queueing
-from styles.errors import Code, IdempotencyKeyReused
+from styles import idempotency, pricing, queueing
+from styles.errors import Code
 from styles.generations import ledger, repository as repo
 from styles.gpu_settings import get_gpu_settings
 from styles.members import ensure_member
 from styles.stylemodels import repository as models_repo, rules
-
-MAX_KEY_LEN = 255
-
-
-def request_hash(body: dict[str, Any]) -> str:
-    """sha256 of the request body in canonical JSON (sorted keys): what a key is bound to."""
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str, separators=(",", ":")).encode()).hexdigest()
-
-
-def _answer(row: dict[str, Any]) -> dict[str, Any]:
-    return {"generation_id": row["id"], "status": row["status"], "cost": row["cost"]}
 
 
 def generate(principal: Principal, *, style_id: UUID, prompt_tags: list[str], aspect_ratio: str, seed: int | None,
@@ -63,21 +50,9 @@ def generate(principal: Principal, *, style_id: UUID, prompt_tags: list[str], as
                          fields=[{"field": err.field, "message": err.message}]) from None
     if not tags:
         raise BadRequest("prompt_tags: at least one tag", fields=[{"field": "prompt_tags", "message": "required"}])
-    if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_KEY_LEN:
-        raise BadRequest("Idempotency-Key is 1 to 255 characters",
-                         fields=[{"field": "Idempotency-Key", "message": "1 to 255 characters"}])
-    fingerprint = request_hash({"style_id": str(style_id), "prompt_tags": prompt_tags, "aspect_ratio": aspect_ratio,
-                                "seed": seed})
-    with db.transaction() as conn:
-        ensure_member(conn, principal)
-        if idempotency_key is not None:
-            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7))",
-                         (f"styles.generate:{principal.user_id}:{idempotency_key}",))
-            existing = repo.by_idempotency_key(conn, principal.user_id, idempotency_key)
-            if existing is not None:
-                if existing["request_hash"] != fingerprint:
-                    raise IdempotencyKeyReused("this Idempotency-Key was used with another request body")
-                return _answer(existing)
+    body = {"style_id": str(style_id), "prompt_tags": prompt_tags, "aspect_ratio": aspect_ratio, "seed": seed}
+
+    def compute(conn: Any) -> dict[str, Any]:
         model = models_repo.get_model(conn, style_id)
         if model is None or model["is_deleted"] or (
                 model["training_status"] != "completed" and model["artist_id"] != principal.user_id):
@@ -92,10 +67,25 @@ def generate(principal: Principal, *, style_id: UUID, prompt_tags: list[str], as
             "id": generation_id, "user_id": principal.user_id, "style_model_id": style_id, "prompt_tags": tags,
             "prompt": rules.build_prompt(model["trigger_word"], tags), "aspect_ratio": aspect_ratio,
             "seed": seed if seed is not None else secrets.randbelow(2**32), "cost": cost, "task_id": uuid.uuid4(),
-            "idempotency_key": idempotency_key, "request_hash": fingerprint if idempotency_key else None,
+            "idempotency_key": idempotency_key,
         })
-    send(row, model["model_path"])
-    return _answer(row)
+        made.append((row, model["model_path"]))
+        return {"generation_id": str(row["id"]), "status": row["status"], "cost": row["cost"]}
+
+    made: list[tuple[dict[str, Any], str]] = []
+    with db.transaction() as conn:
+        ensure_member(conn, principal)
+        if idempotency_key is None:
+            answer = compute(conn)
+        else:
+            answer, _replayed = idempotency.idempotent(
+                conn, user_id=principal.user_id, key=idempotency_key,
+                request_hash=idempotency.request_hash("POST /api/images/generate", body), compute=compute)
+    for row, lora_path in made:
+        send(row, lora_path)
+    return answer
+
+
 
 
 def send(row: dict[str, Any], lora_path: str) -> bool:

@@ -103,7 +103,6 @@ CREATE TABLE styles.generations (
     provider_job_id  text UNIQUE,
     visibility       text NOT NULL DEFAULT 'private' CHECK (visibility IN ('public', 'private')),
     idempotency_key  text,
-    request_hash     text,                              -- sha256 of the request an Idempotency-Key was used with
     enqueued_at      timestamptz,
     dispatched_at    timestamptz,
     finished_at      timestamptz,
