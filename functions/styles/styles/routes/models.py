@@ -61,7 +61,7 @@ def _field_text(form: Any, name: str, default: str = "") -> str:
     return str(value)
 
 
-@router.post("/models", status_code=status.HTTP_201_CREATED, response_model=Success[StyleModelCreated],
+@router.post("/models/", status_code=status.HTTP_201_CREATED, response_model=Success[StyleModelCreated],
              responses=API.errors(400, 403, 409, 413), openapi_extra=IMAGES_BODY)
 async def create_model(request: Request, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """Create a style model from 10-100 JPEG/PNG images (multipart); training is queued.
@@ -80,12 +80,17 @@ async def create_model(request: Request, who: Principal = CurrentPrincipal) -> d
                          fields=[{"field": "images", "message": "required (multipart/form-data)"}])
     form = await request.form(max_files=rules.MAX_IMAGES + 1, max_fields=50)
     try:
-        files = []
+        files, total = [], 0
         for i, item in enumerate(form.getlist("images")):
             if not isinstance(item, UploadFile):
                 raise BadRequest(f"images[{i}] is not a file", code=Code.invalid_image,
                                  fields=[{"field": f"images[{i}]", "message": "not a file"}])
-            files.append(service.UploadedImage(item.filename or f"{i}", item.content_type, await item.read(limit + 1)))
+            data = await item.read(limit + 1 - total)
+            total += len(data)
+            if total > limit:
+                raise PayloadTooLarge(f"a multipart create carries at most {limit} bytes of images; use "
+                                      "POST /api/models/uploads for larger sets", code=Code.too_large_for_direct_upload)
+            files.append(service.UploadedImage(item.filename or f"{i}", item.content_type, data))
         name = _field_text(form, "name")
         description = _field_text(form, "description")
         tags = rules.split_tag_list([_field_text({"t": t}, "t") for t in form.getlist("tags")])
@@ -107,7 +112,7 @@ def create_model_upload(body: StyleModelUploadRequest, who: Principal = CurrentP
                                       price=body.price, images=slots))
 
 
-@router.get("/models", response_model=Success[StyleModelPage], responses=API.errors(400))
+@router.get("/models/", response_model=Success[StyleModelPage], responses=API.errors(400))
 def list_models(
     tags: Annotated[str | None, Query(max_length=500, description="comma-separated; a model must have all")] = None,
     artist_id: UUID | None = None,
