@@ -55,6 +55,8 @@ class GpuSettings(BaseSettings):
     webhook_tolerance_s: replay window of a signed provider callback.
     requeue_after_s: a ``queued`` job whose message was sent this long ago without the provider
         taking it is sent again by the reconcile job (the send after commit may have been lost).
+    max_queued_s: a job still ``queued`` this long after it was made fails (the provider never
+        took it, e.g. a dead-letter message that no re-send got through); a generation is refunded.
     training_deadline_s, generation_deadline_s: a job the provider has not finished this long after
         dispatch is asked about; past ``2 x`` the deadline without an answer it fails (a failed
         generation is refunded).
@@ -83,6 +85,7 @@ class GpuSettings(BaseSettings):
     presign_expiry_seconds: int = 900
     webhook_tolerance_s: int = 300
     requeue_after_s: int = 300
+    max_queued_s: int = 6 * 3600
     training_deadline_s: int = 3600
     generation_deadline_s: int = 600
 

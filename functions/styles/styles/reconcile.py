@@ -1,9 +1,8 @@
 """The reconcile job (every 5 minutes): jobs whose message or callback was lost.
 
 * ``queued`` longer than ``requeue_after_s`` since the last send (or never sent): the message is
-  sent again (same ``task_id``; a dispatcher that already took it skips it). A job queued longer
-  than twice its deadline since it was created fails (the provider never took it; a generation is
-  refunded).
+  sent again (same ``task_id``; a dispatcher that already took it skips it). A job still queued
+  ``max_queued_s`` after it was made fails (the provider never took it; a generation is refunded).
 * ``training`` / ``processing`` longer than the deadline since dispatch: the provider is asked
   (``GET`` the job); a finished job is applied as its webhook would have been (a completed image is
   copied first); one still running past twice the deadline is cancelled at the provider and
@@ -44,7 +43,7 @@ def _reconcile_model(row: dict[str, Any], counts: dict[str, int]) -> None:
         with db.transaction() as conn:
             model = model_repo.get_model(conn, row["id"])
             keys = [i["image_key"] for i in model_repo.training_images(conn, row["id"])]
-        if _age(model["created_at"]) > 2 * deadline:
+        if _age(model["created_at"]) > settings.max_queued_s:
             callbacks.apply_training(row["id"], "failed", failure_reason="the training never started")
             counts["failed"] += 1
         elif queueing.send_training(queueing.training_message(model, keys)):
@@ -75,7 +74,7 @@ def _reconcile_generation(row: dict[str, Any], counts: dict[str, int]) -> None:
     settings = get_gpu_settings()
     deadline = settings.generation_deadline_s
     if row["status"] == "queued":
-        if _age(row["created_at"]) > 2 * deadline:
+        if _age(row["created_at"]) > settings.max_queued_s:
             callbacks.apply_generation(row["id"], "failed", failure_reason="the generation never started")
             counts["failed"] += 1
             return

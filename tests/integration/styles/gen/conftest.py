@@ -56,7 +56,11 @@ def small_photos(count: int) -> list[tuple[str, bytes]]:
 
 
 class StylesApi(ApiClient):
-    """The styles app as one handler, with a multipart helper."""
+    """The styles app as one handler, with a multipart helper (callable from any thread)."""
+
+    def call(self, *args: Any, **kw: Any) -> Response:  # type: ignore[override]
+        ensure_event_loop()
+        return super().call(*args, **kw)
 
     def create_model(self, user: str, files: list[tuple[str, bytes]], *, name: str, tags: list[str] | None = None,
                      groups: tuple[str, ...] = ("artist",), content_type: str = "image/jpeg",
@@ -67,6 +71,17 @@ class StylesApi(ApiClient):
         fields += [("images", (fname, data, content_type)) for fname, data in files]
         body, ctype = encode_multipart_formdata(fields)
         return self.call("POST", "/api/models/", user=user, groups=groups, body=body, content_type=ctype)
+
+
+def ensure_event_loop() -> None:
+    """Mangum runs the app on the thread's event loop: give a thread without one its own (the
+    relay's request threads, ``at_once``'s workers)."""
+    import asyncio
+
+    try:
+        asyncio.get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
 
 
 class Relay:
@@ -87,6 +102,7 @@ class Relay:
                 event = http_event("POST", path[len("/styles"):], base_path="/styles", body=body,
                                    content_type=self.headers.get("Content-Type"))
                 event["headers"].update({k.lower(): v for k, v in self.headers.items()})
+                ensure_event_loop()
                 out = handler(event, LambdaContext())
                 relay.calls.append((path, out["statusCode"]))
                 raw = out.get("body") or ""
