@@ -25,6 +25,7 @@ NOT_ACCOUNT_UNIQUE = {
     "ServiceName": "the AWS service a VPC endpoint reaches",
     "StageName": "an API stage, unique within its API",
     "AWS::Lambda::Alias.Name": "an alias, unique within its function",
+    "AWS::Cognito::UserPoolIdentityProvider.ProviderName": "Cognito's fixed name of the Google provider, unique within its pool",
 }
 
 

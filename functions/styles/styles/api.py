@@ -8,8 +8,8 @@ its routers (models, images, webhooks) to the list.
 from __future__ import annotations
 
 from styles.http_api import API
-from styles.routes import health
-from styles.routes import images, models, webhooks
+from styles.routes import auth, health, images, models, notifications, tokens, webhooks
 
-app = API.app([health.router, models.router, images.router, webhooks.router])
+app = API.app([health.router, auth.router, tokens.router, notifications.router, models.router, images.router,
+               webhooks.router])
 handler = API.handler(app)

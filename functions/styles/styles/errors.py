@@ -18,12 +18,12 @@ Code = product_codes(
     # tokens (document 004, M2-Token-Service / M2-Token-API)
     "insufficient_tokens", "invalid_amount", "payment_failed", "idempotency_key_reused",
     # accounts (M1-Auth-Backend)
-    "invalid_state", "oauth_failed", "not_signed_in",
+    "invalid_state", "oauth_failed", "oauth_unavailable",
     # style models, generation, webhooks (M2-Style-Model-API, M4)
     "not_an_artist", "not_owner", "model_not_found", "duplicate_name", "invalid_image_count", "invalid_image",
     "image_too_large", "too_large_for_direct_upload", "model_not_ready", "generation_not_found",
-    "invalid_aspect_ratio", "not_cancellable", "invalid_internal_token", "invalid_signature", "webhook_replayed",
-    "webhook_job_mismatch", "invalid_transition", "provider_not_configured", "provider_unavailable",
+    "invalid_aspect_ratio", "not_cancellable", "invalid_internal_token", "invalid_signature",
+    "webhook_job_mismatch", "provider_not_configured", "provider_unavailable",
 )
 
 
@@ -56,4 +56,25 @@ class IdempotencyKeyReused(Conflict):
     code = Code.idempotency_key_reused
 
 
-__all__ = ["Code", "IdempotencyKeyReused", "InsufficientTokens", "PlatformCode", "ServiceUnavailable"]
+class InvalidState(DomainError):
+    """400 ``invalid_state``: the sign-in callback's ``state`` is missing, forged, expired, or not
+    this browser's (RFC 6749 section 10.12, cross-site request forgery)."""
+
+    code = Code.invalid_state
+
+
+class OAuthFailed(DomainError):
+    """400 ``oauth_failed``: the identity provider refused the sign-in (the user cancelled, or the
+    token endpoint rejected the code: RFC 6749 section 5.2 ``invalid_grant`` ...)."""
+
+    code = Code.oauth_failed
+
+
+class OAuthUnavailable(DomainError):
+    """502 ``oauth_unavailable``: the user pool's OAuth endpoint did not answer usefully; retry."""
+
+    status = 502
+    code = Code.oauth_unavailable
+
+
+__all__ = ["InvalidState", "OAuthFailed", "OAuthUnavailable", "Code", "IdempotencyKeyReused", "InsufficientTokens", "PlatformCode", "ServiceUnavailable"]

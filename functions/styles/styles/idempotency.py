@@ -24,6 +24,7 @@ from uuid import UUID
 import psycopg
 from fastapi import Header
 from psycopg.types.json import Jsonb
+from pydantic_core import to_jsonable_python
 
 from styles.errors import IdempotencyKeyReused
 
@@ -77,7 +78,7 @@ def idempotent(conn: psycopg.Connection, *, user_id: UUID, key: str, request_has
             raise IdempotencyKeyReused(f"Idempotency-Key {key!r} was already used with a different request",
                                        fields=[{"field": "Idempotency-Key", "message": "already used with another request"}])
         return stored["response"], True
-    answer = compute(conn)
+    answer = to_jsonable_python(compute(conn))  # what a replay returns: the first answer gets the same form
     conn.execute("UPDATE styles.idempotency_keys SET response = %s WHERE user_id = %s AND key = %s",
                  (Jsonb(answer), user_id, key))
     return answer, False

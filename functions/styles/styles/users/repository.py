@@ -11,25 +11,33 @@ _COLUMNS = "u.user_id, u.email, u.display_name, u.role, u.profile_image_url, u.p
 
 
 def insert_user(conn: psycopg.Connection, *, user_id: UUID, email: str | None, display_name: str | None,
-                profile_image_url: str | None, provider: str | None, provider_user_id: str | None) -> bool:
+                profile_image_url: str | None, provider: str | None, provider_user_id: str | None,
+                role: str = "user") -> bool:
     """Make the user's row if it is missing (its balance row too); True when this call made it.
 
-    A user seen again keeps their row; empty profile fields are filled from what is known now.
+    A user seen again keeps their row; empty profile fields are filled from what is known now, and
+    a higher ``role`` (``artist`` over ``user``, ``admin`` over both) raises theirs. An artist gets
+    an (empty) artist profile.
     """
     made = conn.execute(
-        """INSERT INTO styles.users (user_id, email, display_name, profile_image_url, provider, provider_user_id)
-           VALUES (%s, %s, %s, %s, %s, %s)
+        """INSERT INTO styles.users (user_id, email, display_name, profile_image_url, provider, provider_user_id, role)
+           VALUES (%s, %s, %s, %s, %s, %s, %s)
            ON CONFLICT (user_id) DO UPDATE
               SET email = COALESCE(styles.users.email, EXCLUDED.email),
                   display_name = COALESCE(styles.users.display_name, EXCLUDED.display_name),
                   profile_image_url = COALESCE(styles.users.profile_image_url, EXCLUDED.profile_image_url),
                   provider = COALESCE(styles.users.provider, EXCLUDED.provider),
-                  provider_user_id = COALESCE(styles.users.provider_user_id, EXCLUDED.provider_user_id)
-           RETURNING (xmax = 0) AS inserted""",
-        (user_id, email, display_name, profile_image_url, provider, provider_user_id),
-    ).fetchone()["inserted"]
+                  provider_user_id = COALESCE(styles.users.provider_user_id, EXCLUDED.provider_user_id),
+                  role = CASE WHEN EXCLUDED.role = 'admin' OR styles.users.role = 'admin' THEN 'admin'
+                              WHEN EXCLUDED.role = 'artist' OR styles.users.role = 'artist' THEN 'artist'
+                              ELSE 'user' END
+           RETURNING (xmax = 0) AS inserted, role""",
+        (user_id, email, display_name, profile_image_url, provider, provider_user_id, role),
+    ).fetchone()
+    if made["role"] == "artist":
+        conn.execute("INSERT INTO styles.artists (user_id) VALUES (%s) ON CONFLICT (user_id) DO NOTHING", (user_id,))
     conn.execute("INSERT INTO styles.token_accounts (user_id) VALUES (%s) ON CONFLICT (user_id) DO NOTHING", (user_id,))
-    return bool(made)
+    return bool(made["inserted"])
 
 
 def claim_welcome(conn: psycopg.Connection, *, user_id: UUID) -> bool:

@@ -34,6 +34,19 @@ class Identity:
     profile_image_url: str | None = None
     provider: str | None = None
     provider_user_id: str | None = None
+    role: str = "user"
+
+
+def role_of(groups: frozenset[str]) -> str:
+    """The styles role a token's ``cognito:groups`` give: ``admin``, ``artist`` or ``user``.
+
+    Document 004 has artists (M2-Style-Model-API "artist-only permission", "IsArtist") but no way
+    to become one; here an artist is a member of the user pool's ``artist`` group (locally
+    ``backlot token NAME --group artist``). A role is only ever raised by a group, never lowered.
+    """
+    if "admin" in groups:
+        return "admin"
+    return "artist" if "artist" in groups else "user"
 
 
 def ensure_user_in(conn: psycopg.Connection, identity: Identity) -> bool:
@@ -41,7 +54,7 @@ def ensure_user_in(conn: psycopg.Connection, identity: Identity) -> bool:
     the caller's transaction; True when this call granted them."""
     repository.insert_user(conn, user_id=identity.user_id, email=identity.email, display_name=identity.display_name,
                            profile_image_url=identity.profile_image_url, provider=identity.provider,
-                           provider_user_id=identity.provider_user_id)
+                           provider_user_id=identity.provider_user_id, role=identity.role)
     if not repository.claim_welcome(conn, user_id=identity.user_id):
         return False
     amount = get_settings().welcome_tokens
@@ -67,4 +80,10 @@ def me(identity: Identity) -> dict[str, Any]:
         row = repository.get_user(conn, user_id=identity.user_id)
     _seen.add(identity.user_id)
     assert row is not None
-    return row
+    return public(row)
+
+
+def public(row: dict[str, Any]) -> dict[str, Any]:
+    """A ``repository.get_user`` row in ``UserPublic``'s shape (the artist profile nested)."""
+    artist = {"bio": row["bio"], "website_url": row["website_url"]} if row.get("is_artist") else None
+    return {**row, "artist": artist}
