@@ -33,6 +33,16 @@ def _wait(check, timeout: float = 90.0):
     raise AssertionError("not done in time")
 
 
+def _tiny_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 80, 40)).save(out, format="PNG")
+    return out.getvalue()
+
+
 @pytest.fixture(scope="module")
 def http(dev_server) -> httpx.Client:
     with httpx.Client(base_url=dev_server.url + "/styles", timeout=120) as client:
@@ -52,9 +62,20 @@ def test_an_artist_trains_from_real_photos_and_a_user_generates_polls_and_gets_t
     model = created.json()["data"]
     assert model["training_status"] == "queued" and model["tags"] == ["sea", "morning"]
 
-    # hostile: 9 images store nothing
+    # hostile: 9 or 101 images, a file that is not an image, a file over 10 MB: nothing is stored
     nine = http.post("/api/models/", headers=artist, data={"name": "Nine"}, files=files[:9])
     assert nine.status_code == 400 and nine.json()["error"]["code"] == "invalid_image_count"
+    tiny = _tiny_png()
+    many = http.post("/api/models/", headers=artist, data={"name": "Many"},
+                     files=[("images", (f"{i}.png", tiny, "image/png")) for i in range(101)])
+    assert many.status_code == 400 and many.json()["error"]["code"] == "invalid_image_count"
+    pdf = files[:9] + [("images", ("cv.jpg", b"%PDF-1.7 not a picture", "image/jpeg"))]
+    bad = http.post("/api/models/", headers=artist, data={"name": "Bad"}, files=pdf)
+    assert bad.status_code == 400 and bad.json()["error"]["details"][0]["field"] == "images[9]"
+    huge = files[:9] + [("images", ("huge.jpg", b"\xff\xd8\xff" + b"0" * (10 * 1024 * 1024 + 1), "image/jpeg"))]
+    assert http.post("/api/models/", headers=artist, data={"name": "Huge"}, files=huge).status_code == 413
+    mine = http.get("/api/models/", headers=artist, params={"artist_id": model["artist"]["id"]}).json()["data"]["items"]
+    assert [m["name"] for m in mine] == ["Shore light"]
 
     def trained():
         detail = http.get(f"/api/models/{model['id']}", headers=artist).json()["data"]
