@@ -83,18 +83,17 @@ def handle(kind: str, object_id: UUID, headers: Mapping[str, str], body: bytes) 
     except (ValueError, KeyError):
         raise Conflict("the webhook body is not a provider job", code=Code.webhook_job_mismatch) from None
     row = callbacks.current(kind, object_id)
-    if row is None or (kind == "models" and row["is_deleted"] and row["training_status"] == "completed"):
+    if row is None:
         raise NotFound("no such job", code=Code.not_found)
     if row["provider_job_id"] != job.id:
         raise Conflict("this webhook is for another job", code=Code.webhook_job_mismatch)
     if kind == "models":
         status = training_status_of(job)
-        applied = callbacks.apply_training(object_id, status, model_path=job.output,
-                                           failure_reason=_failure(job) if status == "failed" else None,
-                                           message_id=verified.message_id)
+        failure = _failure(job) if status == "failed" else None
         if status == "completed" and not job.output:
-            applied = callbacks.apply_training(object_id, "failed", failure_reason="the provider returned no model",
-                                               message_id=None)
+            status, failure = "failed", "the provider returned no model"
+        applied = callbacks.apply_training(object_id, status, model_path=job.output, failure_reason=failure,
+                                           message_id=verified.message_id)
     else:
         status = generation_status_of(job)
         image_key = None

@@ -108,7 +108,7 @@ CREATE TABLE styles.generations (
     finished_at      timestamptz,
     created_at       timestamptz NOT NULL DEFAULT now(),
     updated_at       timestamptz NOT NULL DEFAULT now(),
-    CHECK (status <> 'completed' OR image_key IS NOT NULL)
+    CHECK (status <> 'completed' OR image_key IS NOT NULL OR image_url IS NOT NULL)
 );
 CREATE INDEX generations_user_idx ON styles.generations (user_id, created_at DESC, id DESC);
 CREATE INDEX generations_pending_idx ON styles.generations (status, updated_at) WHERE status IN ('queued', 'processing');

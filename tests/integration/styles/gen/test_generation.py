@@ -266,3 +266,24 @@ def test_reconcile_settles_a_job_whose_callback_never_came_and_resends_a_lost_me
     assert _status(gen, user, lost_callback["generation_id"])["status"] == "completed"
     assert _settle(gen, user, lost_message["generation_id"])["status"] == "completed"
     assert _balance(gen, user) == 70 and _ledger_ok()
+
+
+def test_a_worker_reports_a_completed_image_by_url_with_the_internal_token(gen: dict[str, Any]) -> None:
+    _, model_id = trained_model(gen)
+    user = someone()
+    gen["provider"].deliver_webhooks = False
+    try:
+        data = _generate(gen, user, model_id, ratio="1:1").body["data"]
+        path = f"/api/images/{data['generation_id']}/status"
+        headers = {"X-Internal-Token": INTERNAL_TOKEN}
+        assert gen["api"].patch(path, {"status": "processing"}, user=None, headers=headers).body["data"]["changed"]
+        assert gen["api"].patch(path, {"status": "completed"}, user=None, headers=headers).status == 400
+        done = gen["api"].patch(path, {"status": "completed", "image_url": "https://cdn.example.com/g.png"}, user=None,
+                                headers=headers)
+        assert done.body["data"] == {"id": data["generation_id"], "status": "completed", "changed": True}
+        final = _status(gen, user, data["generation_id"])
+        assert final["image_url"] == "https://cdn.example.com/g.png" and final["refunded"] == 0
+        assert gen["api"].patch(path, {"status": "failed"}, user=None, headers=headers).body["data"]["changed"] is False
+        assert _balance(gen, user) == 90 and _ledger_ok()
+    finally:
+        gen["provider"].deliver_webhooks = True
