@@ -4,7 +4,6 @@ signed webhooks (design document 004, M4 tests); hostile cases change no balance
 from __future__ import annotations
 
 import json
-import threading
 from typing import Any
 
 import requests
