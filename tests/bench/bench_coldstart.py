@@ -16,10 +16,15 @@ importing from the same built layer. Each figure is the median of ``--runs`` fre
 
 The build: ``sam build`` into ``.aws-sam/bench`` (own cache folder) with the layer's wheels for
 this host's CPU (``PLATFORM``), the only difference from the deployed build, since an arm64 wheel
-cannot load on x86_64 (``PLATFORM``/``PLATFORMS`` of ``layers/dependencies/Makefile``); skipped
+cannot load on x86_64 (``PLATFORM``/``PLATFORMS`` of ``layers/wheels.mk``); skipped
 while the build is newer than every source file (``--rebuild``).
 
-Prints per function ``BENCH coldstart function=<Stack/Function> import_ms=... first_invoke_ms=...
+Prints the built sizes first, ``BENCH layers <Layer>_bytes=... largest_function=<Stack/Function>
+largest_function_bytes=... largest_without_ffmpeg=... largest_without_ffmpeg_bytes=... quota_bytes=...
+wheels=<tag>`` (function code + its layers, unzipped, as Lambda's 250 MB quota counts them;
+``tests/support/lambda_sizes.py``; the wheels are this host's, so an x86_64 build is larger than
+the arm64 one ``tests/contract/test_sam.py`` checks against the quota). Then per function
+``BENCH coldstart function=<Stack/Function> import_ms=... first_invoke_ms=...
 ratio=<import_ms / baseline import_ms> import_cpu_ms=... cpu_ratio=... kind=api|queue|schedule|other
 status=...``, the baseline as ``function=baseline``, and ``BENCH coldstart_summary`` with the worst
 API ratio (target <= 1.5). ``import_ms`` is wall time (what a cold start waits); ``import_cpu_ms``
@@ -126,6 +131,20 @@ def build(project: Path, python313: str, *, rebuild: bool) -> Path:
     if out.returncode != 0:
         raise SystemExit(f"sam build failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
     return build_dir
+
+
+def layers_line(build_dir: Path) -> str:
+    """``BENCH layers ...``: each built layer's bytes and the largest functions with their layers."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from tests.support.lambda_sizes import LAMBDA_UNZIPPED_BYTES, function_sizes, layer_sizes
+
+    sizes = function_sizes(build_dir)
+    plain = [s for s in sizes if "FfmpegLayer" not in s.layers] or sizes
+    layers = " ".join(f"{name}_bytes={size}" for name, size in layer_sizes(build_dir).items())
+    return (f"BENCH layers {layers} largest_function={sizes[0].function} largest_function_bytes={sizes[0].total} "
+            f"largest_without_ffmpeg={plain[0].function} largest_without_ffmpeg_bytes={plain[0].total} "
+            f"quota_bytes={LAMBDA_UNZIPPED_BYTES} wheels={host_platforms()['PLATFORM']}")
 
 
 def runtime_dir(project: Path, python313: str) -> Path:
@@ -244,6 +263,7 @@ def main() -> None:
 
     python313 = find_python313()
     build_dir = build(project, python313, rebuild=args.rebuild)
+    print(layers_line(build_dir), flush=True)
     runtime = runtime_dir(project, python313)
     state = project / ".backlot" / "bench"
     state.mkdir(parents=True, exist_ok=True)

@@ -1,18 +1,21 @@
-"""One lock file for the tests' venv and the Lambda dependencies layer.
+"""One lock file for the tests' venv and the Lambda layers made of wheels (dependencies, ffmpeg).
 
 ``requirements.lock`` (``make lock``: ``uv pip compile`` of pyproject.toml's runtime dependencies and
 every extra, one universal resolution for python3.13, wheels only) pins every package. ``make
-install`` installs the venv from it (``pip install -r``); layers/dependencies/Makefile installs the
-layer with it as constraints. Checked here:
+install`` installs the venv from it (``pip install -r``); the layers' Makefiles (layers/wheels.mk)
+install each layer with it as constraints. Checked here:
 
 - every requirement of pyproject.toml (runtime and extras) is pinned to a version it accepts, and
   the lock is exactly what they pull in: nothing missing, nothing left over;
 - the venv the tests run in has the lock's version of every package;
-- the layer's requirements name exactly pyproject's runtime dependencies, and everything they pull
-  in on Lambda (python3.13, Linux, arm64) is pinned in the lock;
-- the layer Makefile installs with the lock as constraints, for python3.13 and every manylinux tag
-  of arm64 up to glibc 2.34 (Lambda's python3.13 runs on Amazon Linux 2023: glibc 2.34);
-- built, the layer holds the lock's versions, as arm64 wheels, and fits Lambda's size quota.
+- the layers' requirements together name exactly pyproject's runtime dependencies, each in one
+  layer (imageio-ffmpeg and its ~131 MB ffmpeg alone in layers/ffmpeg, attached only to the
+  functions that run ffmpeg), and everything they pull in on Lambda (python3.13, Linux, arm64) is
+  pinned in the lock;
+- each layer's Makefile installs with the lock as constraints, for python3.13 and every manylinux
+  tag of arm64 up to glibc 2.34 (Lambda's python3.13 runs on Amazon Linux 2023: glibc 2.34);
+- built, each layer holds the lock's versions, as arm64 wheels; the dependencies layer leaves room
+  under Lambda's size quota (each built function with all its layers: tests/contract/test_sam.py).
 
 Requirement graphs are walked over the venv's installed metadata (``importlib.metadata``), with
 markers evaluated for the target (``packaging``).
@@ -38,7 +41,10 @@ from packaging.version import Version
 from tests.conftest import REPO_ROOT
 
 LOCK = REPO_ROOT / "requirements.lock"
-LAYER = REPO_ROOT / "layers" / "dependencies"
+#: The layers made of wheels: ``{name: folder}`` (sam build target ``build-<Name>Layer``).
+LAYERS = {"dependencies": REPO_ROOT / "layers" / "dependencies", "ffmpeg": REPO_ROOT / "layers" / "ffmpeg"}
+#: What only the ffmpeg layer may hold (its wheel carries a ~131 MB static executable).
+FFMPEG_ONLY = {"imageio-ffmpeg"}
 PYPROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
 
 #: PEP 508 environment of Lambda's python3.13 on arm64 (Amazon Linux 2023).
@@ -57,8 +63,10 @@ LAMBDA_GLIBC_MINOR = 34
 #: Lambda quota, "Deployment package (.zip file archive) size: 250 MB (unzipped)", counting every
 #: layer and the function code (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 LAMBDA_UNZIPPED_BYTES = 250 * 1024 * 1024
-#: room kept for the platform layer and a function's own code.
+#: room the dependencies layer leaves for the platform layer, a function's own code, and the
+#: ffmpeg layer (about 131 MB) where a function needs it.
 CODE_HEADROOM_BYTES = 10 * 1024 * 1024
+FFMPEG_LAYER_MAX_BYTES = 140 * 1024 * 1024
 
 
 def metadata_env() -> dict[str, str]:
@@ -90,8 +98,8 @@ def pyproject_requirements(*, extras: bool) -> list[Requirement]:
     return reqs
 
 
-def layer_requirements() -> list[Requirement]:
-    lines = (LAYER / "requirements.txt").read_text().splitlines()
+def layer_requirements(layer: str) -> list[Requirement]:
+    lines = (LAYERS[layer] / "requirements.txt").read_text().splitlines()
     return [Requirement(line) for line in lines if line.strip() and not line.startswith("#")]
 
 
@@ -149,27 +157,37 @@ def test_venv_has_the_lock_versions() -> None:
     assert wrong == {}, "the venv is not the lock's: run `make install`"
 
 
-def test_layer_requirements_are_pyprojects_runtime_dependencies() -> None:
-    def names(reqs: list[Requirement]) -> set[str]:
-        return {canonicalize_name(r.name) for r in reqs}
-
-    assert names(layer_requirements()) == names(pyproject_requirements(extras=False))
-    assert all(not r.specifier for r in layer_requirements()), "versions come from the lock, not requirements.txt"
+def names_of(reqs: list[Requirement]) -> set[str]:
+    return {canonicalize_name(r.name) for r in reqs}
 
 
-def test_everything_the_layer_pulls_in_on_lambda_is_locked() -> None:
+def test_layer_requirements_are_pyprojects_runtime_dependencies_each_once() -> None:
+    layers = {layer: names_of(layer_requirements(layer)) for layer in LAYERS}
+    assert set.union(*layers.values()) == names_of(pyproject_requirements(extras=False))
+    assert sum(map(len, layers.values())) == len(set.union(*layers.values())), f"a package in two layers: {layers}"
+    assert layers["ffmpeg"] == FFMPEG_ONLY
+    for layer in LAYERS:
+        assert all(not r.specifier for r in layer_requirements(layer)), "versions come from the lock, not requirements.txt"
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_everything_a_layer_pulls_in_on_lambda_is_locked(layer: str) -> None:
     pins = read_lock()
-    names, problems = walk(layer_requirements(), LAMBDA_ENV, pins)
+    names, problems = walk(layer_requirements(layer), LAMBDA_ENV, pins)
     assert problems == []
     assert not [n for n in names if not applies(pins[n][1], LAMBDA_ENV)]
-    assert {"pillow", "pillow-heif", "psycopg-binary", "imageio-ffmpeg", "pydantic-core"} <= names
+    if layer == "dependencies":
+        assert {"pillow", "pillow-heif", "psycopg-binary", "pydantic-core"} <= names
+        assert not names & FFMPEG_ONLY, "ffmpeg belongs to its own layer (layers/ffmpeg)"
+    else:
+        assert names == FFMPEG_ONLY, "the ffmpeg layer pulls in nothing else (it would be duplicated)"
 
 
-def pip_command_of_layer_build(workdir: Path, artifacts: Path) -> list[str]:
-    """The pip command line ``make build-DependenciesLayer`` runs, as sam build runs it: from a
-    copy of the folder, with the Makefile given by its path."""
+def pip_command_of_layer_build(layer: str, workdir: Path, artifacts: Path) -> list[str]:
+    """The pip command line ``make build-<Layer>Layer`` runs, as sam build runs it: from a copy of
+    the folder, with the Makefile given by its path."""
     out = subprocess.run(
-        ["make", "--no-print-directory", "-n", "--makefile", str(LAYER / "Makefile"), "build-DependenciesLayer",
+        ["make", "--no-print-directory", "-n", "--makefile", str(LAYERS[layer] / "Makefile"), build_target(layer),
          f"ARTIFACTS_DIR={artifacts}", f"PYTHON={sys.executable}"],
         cwd=workdir, capture_output=True, text=True, check=True,
     ).stdout.replace("\\\n", " ")
@@ -177,8 +195,14 @@ def pip_command_of_layer_build(workdir: Path, artifacts: Path) -> list[str]:
     return shlex.split(line)
 
 
-def test_layer_makefile_installs_the_lock_for_python313_arm64(tmp_path: Path) -> None:
-    args = pip_command_of_layer_build(tmp_path, tmp_path / "artifacts")
+def build_target(layer: str) -> str:
+    """``build-DependenciesLayer``, ``build-FfmpegLayer``: the root template's logical ids."""
+    return f"build-{layer.capitalize()}Layer"
+
+
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_layer_makefile_installs_the_lock_for_python313_arm64(layer: str, tmp_path: Path) -> None:
+    args = pip_command_of_layer_build(layer, tmp_path, tmp_path / "artifacts")
 
     def values(flag: str) -> list[str]:
         return [args[i + 1] for i, arg in enumerate(args) if arg == flag]
@@ -191,13 +215,14 @@ def test_layer_makefile_installs_the_lock_for_python313_arm64(tmp_path: Path) ->
     assert set(values("--platform")) == wanted
 
 
-def test_built_layer_holds_the_lock_versions_as_arm64_wheels(tmp_path: Path) -> None:
+@pytest.mark.parametrize("layer", sorted(LAYERS))
+def test_built_layer_holds_the_lock_versions_as_arm64_wheels(layer: str, tmp_path: Path) -> None:
     """Builds the layer for real (wheels from PyPI, as ``sam build`` does)."""
     workdir = tmp_path / "src"
-    shutil.copytree(LAYER, workdir)
+    shutil.copytree(LAYERS[layer], workdir)
     artifacts = tmp_path / "artifacts"
     out = subprocess.run(
-        ["make", "--makefile", str(LAYER / "Makefile"), "build-DependenciesLayer", f"ARTIFACTS_DIR={artifacts}",
+        ["make", "--makefile", str(LAYERS[layer] / "Makefile"), build_target(layer), f"ARTIFACTS_DIR={artifacts}",
          f"PYTHON={sys.executable}"],
         cwd=workdir, capture_output=True, text=True, timeout=900, env={**os.environ, "PIP_NO_INPUT": "1"},
     )
@@ -212,9 +237,14 @@ def test_built_layer_holds_the_lock_versions_as_arm64_wheels(tmp_path: Path) -> 
         assert all(t.endswith("-any") or "aarch64" in t for t in tags), (name, tags)
         assert all(t.split("-")[0] in {"py3", "cp313", "py2.py3"} or t.endswith("-any") or "abi3" in t for t in tags), (name, tags)
     pins = read_lock()
-    expected, _ = walk(layer_requirements(), LAMBDA_ENV, pins)
+    expected, _ = walk(layer_requirements(layer), LAMBDA_ENV, pins)
     assert built == {name: pins[name][0] for name in expected}
     size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
-    print(f"BENCH layer.dependencies bytes={size} quota_bytes={LAMBDA_UNZIPPED_BYTES}")
-    assert size + CODE_HEADROOM_BYTES <= LAMBDA_UNZIPPED_BYTES
+    print(f"BENCH layer.{layer} bytes={size} quota_bytes={LAMBDA_UNZIPPED_BYTES}")
+    if layer == "dependencies":
+        assert size + CODE_HEADROOM_BYTES <= LAMBDA_UNZIPPED_BYTES
+    else:  # the ffmpeg executable must run from /opt, which is read-only: no chmod there
+        assert size <= FFMPEG_LAYER_MAX_BYTES
+        (exe,) = (site / "imageio_ffmpeg" / "binaries").glob("ffmpeg-*")
+        assert os.access(exe, os.X_OK) and "aarch64" in exe.name, exe
 

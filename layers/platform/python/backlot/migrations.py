@@ -8,8 +8,8 @@ function, a CloudFormation custom resource), where it must survive a real deploy
 
 * **The database may not answer yet.** A product stack's migration can run before RDS Proxy's
   target is available; with a ``deadline``, :func:`apply` retries the connection with capped
-  exponential backoff and full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter")
-  until the deadline, then raises :class:`DatabaseUnavailable`.
+  exponential backoff and full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter";
+  the loop is tenacity's) until the deadline, then raises :class:`DatabaseUnavailable`.
 * **Product stacks migrate at the same time**, against one database. yoyo serialises them with a
   lock row (``yoyo_lock``, ``DatabaseBackend.lock(timeout)``: it polls every 0.5 s and raises
   ``yoyo.exceptions.LockTimeout`` after ``timeout`` seconds, 10 by default, too short for several
@@ -28,10 +28,11 @@ import random
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
 from yoyo import get_backend, read_migrations
 from yoyo.backends import DatabaseBackend
 
@@ -103,6 +104,12 @@ def retry_until(
     """Call ``attempt(seconds_left)`` until it returns, waiting with capped exponential backoff and
     full jitter between failures, until ``deadline`` (a ``clock()`` value).
 
+    The loop is tenacity's (``Retrying``): ``retry_if_exception_type(retry_on)``; the n-th wait is
+    ``jitter()`` (uniform in [0, 1)) times ``wait_exponential(multiplier=BACKOFF_BASE_S,
+    max=BACKOFF_CAP_S)`` (``BASE * 2**(n-1)``, capped), and never past the deadline: "full jitter"
+    of the AWS Architecture Blog, "Exponential Backoff And Jitter". It stops when no time is left.
+    ``clock``, ``sleep`` and ``jitter`` are injectable for tests.
+
     Args:
         attempt: does the work; gets the seconds left before the deadline (to bound its own timeout).
         retry_on: the exceptions that mean "try again"; anything else propagates at once.
@@ -113,20 +120,34 @@ def retry_until(
             attempts, the seconds waited and the last error (also chained as ``__cause__``).
     """
     started = clock()
-    tries = 0
-    while True:
-        tries += 1
-        try:
-            return attempt(max(deadline - clock(), 0.0))
-        except retry_on as exc:
-            left = deadline - clock()
-            if left <= 0:
-                raise DatabaseUnavailable(
-                    f"{what} not reachable after {tries} attempts in {clock() - started:.0f} s: {exc}".strip()
-                ) from exc
-            wait = min(left, jitter() * min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (tries - 1)))
-            log.warning("%s not reachable (attempt %d), retrying in %.1f s: %s", what, tries, wait, exc)
-            sleep(wait)
+    backoff = wait_exponential(multiplier=BACKOFF_BASE_S, max=BACKOFF_CAP_S)
+
+    def left() -> float:
+        return max(deadline - clock(), 0.0)
+
+    def wait(state: RetryCallState) -> float:
+        return min(left(), jitter() * backoff(state))
+
+    def log_retry(state: RetryCallState) -> None:
+        wait_s = state.next_action.sleep if state.next_action else 0.0
+        log.warning("%s not reachable (attempt %d), retrying in %.1f s: %s", what, state.attempt_number, wait_s,
+                    state.outcome.exception() if state.outcome else None)
+
+    def give_up(state: RetryCallState) -> NoReturn:
+        exc = state.outcome.exception() if state.outcome else None
+        raise DatabaseUnavailable(
+            f"{what} not reachable after {state.attempt_number} attempts in {clock() - started:.0f} s: {exc}".strip()
+        ) from exc
+
+    retrying = Retrying(
+        retry=retry_if_exception_type(retry_on),
+        stop=lambda state: left() <= 0,
+        wait=wait,
+        sleep=sleep,
+        before_sleep=log_retry,
+        retry_error_callback=give_up,
+    )
+    return retrying(lambda: attempt(left()))
 
 
 def connect_backend(database_url: str, *, deadline: float | None = None) -> DatabaseBackend:

@@ -80,7 +80,7 @@ from PIL import Image, JpegImagePlugin
 from backlot.images.admission import _bomb_reason, _TYPE_NAMES, check_size, sniff
 from backlot.images.containers import _strip_jpeg, _strip_png, _strip_webp, _webp_first_image_chunk
 from backlot.images.decoding import _ADJ, _open
-from backlot.images.detection import SUPPORTED_MIME_TYPES, sniff_mime_type
+from backlot.images.detection import sniff_mime_type
 from backlot.images.encoding import (
     _flatten,
     _for_preview,
