@@ -297,27 +297,42 @@ def finish_upload(claim: dict[str, Any], art: artwork.Artwork) -> None:
     thumb = artwork.thumbnail_key(model_id, position)
     storage.put_bytes(settings.artworks_bucket, key, art.data, content_type=art.content_type)
     storage.put_bytes(settings.artworks_bucket, thumb, art.thumbnail, content_type="image/jpeg")
-    ready_model = None
     with db.transaction() as conn:
-        conn.execute(
-            """UPDATE styles.training_images SET status = 'ready', image_key = %s, thumbnail_key = %s,
-                      content_type = %s, width = %s, height = %s, size_bytes = %s, updated_at = now()
-               WHERE id = %s AND status = 'pending'""",
-            (key, thumb, art.content_type, art.width, art.height, len(art.data), claim["id"]))
-        left = conn.execute("SELECT count(*) FROM styles.training_images WHERE model_id = %s AND status <> 'ready'",
-                            (model_id,)).fetchone()
-        if (left[0] if not isinstance(left, dict) else left["count"]) == 0:
-            moved = conn.execute(
-                """UPDATE styles.style_models SET training_status = 'queued', updated_at = now(),
-                          thumbnail_key = (SELECT thumbnail_key FROM styles.training_images
-                                           WHERE model_id = %s ORDER BY position LIMIT 1)
-                   WHERE id = %s AND training_status = 'uploading' RETURNING id""", (model_id, model_id)).fetchone()
-            if moved:
-                ready_model = repo.get_model(conn, model_id)
-                keys = [i["image_key"] for i in repo.training_images(conn, model_id)]
+        ready = record_ready(conn, claim, {"image_key": key, "thumbnail_key": thumb, "content_type": art.content_type,
+                                           "width": art.width, "height": art.height, "size_bytes": len(art.data)})
     storage.delete(settings.artworks_bucket, claim["upload_key"])
-    if ready_model:
-        _send_training(ready_model, keys)
+    if ready:
+        _send_training(*ready)
+
+
+def record_ready(conn: Any, claim: dict[str, Any], stored: dict[str, Any]) -> tuple[dict[str, Any], list[str]] | None:
+    """Mark one training image ready (``stored``: its keys, type, size); when no image of the model
+    is left pending, move the model ``uploading -> queued`` and return it with its image keys (the
+    caller sends the training message after commit), else None.
+
+    The model row is locked first: finishers of one model's images run one after the other, so the
+    last one sees every other image ready (under READ COMMITTED two concurrent last images would
+    each see the other still pending, and nobody would queue the training).
+    """
+    model_id = claim["model_id"]
+    conn.execute("SELECT 1 FROM styles.style_models WHERE id = %s FOR UPDATE", (model_id,))
+    conn.execute(
+        """UPDATE styles.training_images SET status = 'ready', image_key = %(image_key)s,
+                  thumbnail_key = %(thumbnail_key)s, content_type = %(content_type)s, width = %(width)s,
+                  height = %(height)s, size_bytes = %(size_bytes)s, updated_at = now()
+           WHERE id = %(id)s AND status = 'pending'""", {**stored, "id": claim["id"]})
+    left = conn.execute("SELECT count(*) AS n FROM styles.training_images WHERE model_id = %s AND status <> 'ready'",
+                        (model_id,)).fetchone()
+    if left["n"]:
+        return None
+    moved = conn.execute(
+        """UPDATE styles.style_models SET training_status = 'queued', updated_at = now(),
+                  thumbnail_key = (SELECT thumbnail_key FROM styles.training_images
+                                   WHERE model_id = %s ORDER BY position LIMIT 1)
+           WHERE id = %s AND training_status = 'uploading' RETURNING id""", (model_id, model_id)).fetchone()
+    if not moved:
+        return None
+    return repo.get_model(conn, model_id), [i["image_key"] for i in repo.training_images(conn, model_id)]
 
 
 def reject_upload(claim: dict[str, Any], rejected: UploadRejected) -> None:

@@ -156,3 +156,81 @@ def test_listing_filters_by_tags_and_shows_pending_models_to_their_artist_only(g
     assert gen["api"].get(f"/api/models/{a['id']}", user=artist).status == 404
     # the name is free again
     assert gen["api"].create_model(artist, small_photos(10), name="A").status == 201
+
+
+def test_the_last_images_processed_at_the_same_time_still_queue_the_training_once(gen: dict[str, Any]) -> None:
+    from backlot.storage import S3ObjectRef
+
+    from styles.jobs.handlers import process_artwork
+    from tests.integration.styles.helpers import at_once
+
+    artist = someone()
+    files = small_photos(10)
+    announce = [{"content_type": "image/jpeg", "size_bytes": len(data)} for _, data in files]
+    data = gen["api"].post("/api/models/uploads", {"name": "All at once", "images": announce}, user=artist,
+                           groups=("artist",)).body["data"]
+    for form, (name, body) in zip(data["uploads"], files, strict=True):
+        requests.post(form["url"], data=form["fields"], files={"file": (name, body, "image/jpeg")}, timeout=30)
+    refs = [S3ObjectRef(bucket=BUCKET, key=form["key"], size=None, etag=None, sequencer=None,
+                        event_name="ObjectCreated:Post") for form in data["uploads"]]
+    outcomes = at_once(10, lambda i: process_artwork(refs[i]))
+    assert outcomes == ["finished"] * 10, outcomes
+    assert _status(gen, artist, data["id"]) == "queued"
+    sent = [json.loads(m["Body"]) for m in gen["training"].receive(wait=1)]
+    assert sum(1 for m in sent if m["data"]["style_id"] == data["id"]) == 1
+    gen["uploads"].drain()  # the S3 notifications of those uploads now find nothing to do
+    assert _status(gen, artist, data["id"]) == "queued"
+
+
+def test_two_last_images_recorded_in_overlapping_transactions_queue_the_training(gen: dict[str, Any]) -> None:
+    """Deterministic interleaving: the first of the two last images is recorded and its transaction
+    held open while the second is recorded; the model still ends ``queued`` (once)."""
+    import threading
+
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from backlot import db
+
+    from styles.stylemodels import service
+
+    artist = someone()
+    announce = [{"content_type": "image/jpeg", "size_bytes": 5000}] * 10
+    data = gen["api"].post("/api/models/uploads", {"name": "Interleaved", "images": announce}, user=artist,
+                           groups=("artist",)).body["data"]
+    with db.transaction() as conn:
+        images = conn.execute("SELECT id, position, upload_key FROM styles.training_images WHERE model_id = %s "
+                              "ORDER BY position", (data["id"],)).fetchall()
+    stored = {"image_key": "k.jpg", "thumbnail_key": "t.jpg", "content_type": "image/jpeg", "width": 1, "height": 1,
+              "size_bytes": 1}
+    claims = [{"id": i["id"], "model_id": uuid_of(data["id"]), "position": i["position"], "upload_key": i["upload_key"]}
+              for i in images]
+    with db.transaction() as conn:
+        for claim in claims[:8]:
+            assert service.record_ready(conn, claim, stored) is None
+    results: dict[str, Any] = {}
+    import os
+
+    first = psycopg.connect(os.environ["DATABASE_URL"], row_factory=dict_row, autocommit=False)
+    results["first"] = service.record_ready(first, claims[8], stored)  # holds the model's lock, uncommitted
+
+    def second() -> None:
+        with psycopg.connect(os.environ["DATABASE_URL"], row_factory=dict_row) as conn:
+            results["second"] = service.record_ready(conn, claims[9], stored)
+            conn.commit()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(1.0)
+    assert thread.is_alive()  # waits for the first transaction's lock on the model
+    first.commit()
+    first.close()
+    thread.join(10)
+    assert results["first"] is None and results["second"] is not None
+    assert _status(gen, artist, data["id"]) == "queued"
+
+
+def uuid_of(text: str) -> Any:
+    import uuid
+
+    return uuid.UUID(text)
