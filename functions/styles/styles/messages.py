@@ -28,12 +28,17 @@ class _Strict(BaseModel):
 
 
 class TrainingData(_Strict):
+    """``data`` of a training message: the model (``style_id``), its clean training images' keys in
+    position order, the document's ``num_epochs``."""
+
     style_id: UUID
     image_paths: Annotated[list[str], Field(min_length=1, max_length=100)]
     num_epochs: Annotated[int, Field(gt=0)]
 
 
 class TrainingMessage(_Strict):
+    """``{"task_id", "type": "model_training", "data", "webhook_url"}``."""
+
     task_id: UUID
     type: Literal["model_training"] = "model_training"
     data: TrainingData
@@ -41,6 +46,10 @@ class TrainingMessage(_Strict):
 
 
 class GenerationData(_Strict):
+    """``data`` of a generation message: the generation, its model, the trained model reference
+    (``lora_path``, the provider's ``owner/name:version``), the prompt (trigger word + tags), the
+    aspect ratio and the seed (0..2^32-1)."""
+
     generation_id: UUID
     style_id: UUID
     lora_path: str
@@ -50,6 +59,8 @@ class GenerationData(_Strict):
 
 
 class GenerationMessage(_Strict):
+    """``{"task_id", "type": "image_generation", "data", "webhook_url"}``."""
+
     task_id: UUID
     type: Literal["image_generation"] = "image_generation"
     data: GenerationData
