@@ -8,7 +8,8 @@ its routers (models, images, webhooks) to the list.
 from __future__ import annotations
 
 from styles.http_api import API
-from styles.routes import auth, health, notifications, tokens
+from styles.routes import auth, health, images, models, notifications, tokens, webhooks
 
-app = API.app([health.router, auth.router, tokens.router, notifications.router])
+app = API.app([health.router, auth.router, tokens.router, notifications.router, models.router, images.router,
+               webhooks.router])
 handler = API.handler(app)

@@ -19,6 +19,11 @@ Code = product_codes(
     "insufficient_tokens", "invalid_amount", "payment_failed", "idempotency_key_reused",
     # accounts (M1-Auth-Backend)
     "invalid_state", "oauth_failed", "oauth_unavailable",
+    # style models, generation, webhooks (M2-Style-Model-API, M4)
+    "not_an_artist", "not_owner", "model_not_found", "duplicate_name", "invalid_image_count", "invalid_image",
+    "image_too_large", "too_large_for_direct_upload", "model_not_ready", "generation_not_found",
+    "invalid_aspect_ratio", "not_cancellable", "invalid_internal_token", "invalid_signature",
+    "webhook_job_mismatch", "provider_not_configured", "provider_unavailable",
 )
 
 

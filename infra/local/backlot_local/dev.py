@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from backlot_local import gpu_provider
 from backlot_local.database import migrate
 from backlot_local.emulator import provision
 from backlot_local.gateway import Gateway
@@ -104,6 +105,7 @@ class DevServer:
                  idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S, log: Callable[[str], None] = say):
         self.root, self.state, self.host, self.port, self.log = root, state, host, port, log
         self.env_vars = env_vars or {}
+        self._provider: object | None = None
         self.max_workers, self.idle_timeout_s = max_workers, idle_timeout_s
 
     def run(self) -> int:
@@ -130,6 +132,10 @@ class DevServer:
             database_url = services.start_database()
             endpoint = services.start_emulator()
             app = load_application(self.root, aws_endpoint=endpoint, env_vars=self.env_vars)
+            provider = gpu_provider.start(self.root, self.state, listener.getsockname()[1], self.log)
+            if provider is not None:
+                self._provider = provider[0]
+                gpu_provider.apply(app, provider[1], self.env_vars)
             for warning in app.warnings:
                 self.log(f"[template] {warning}")
             migrate(database_url, app.products, app.product_code_dirs(), log=self.log)
@@ -194,6 +200,8 @@ class DevServer:
             pool.stop()
             self.log(f"[lambda] peak {stats.peak} execution environments (bound {stats.max_workers}); {stats.evicted} evicted, {stats.reaped} stopped idle")
         mark = lap("workers", mark)
+        if self._provider is not None:
+            gpu_provider.stop(self._provider)
         # the rest at once: a poller may sit in a 1 s long poll, moto's server notices its stop
         # within 0.5 s, PostgreSQL writes a shutdown checkpoint (about 1 s)
         moto, services.moto = services.moto, None

@@ -1,0 +1,7 @@
+"""UpdateModelStatusFunction: PATCH /api/models/{model_id}/status"""
+
+from styles.http_api import API
+from styles.routes.webhooks import router
+
+app = API.route_app(router, "update_model_status")
+handler = API.handler(app)

@@ -1,0 +1,1 @@
+"""The styles product's non-HTTP functions (thin: decode the event, call the service)."""
