@@ -20,7 +20,7 @@ from backlot import migrations
 
 pytestmark = pytest.mark.integration
 
-PRODUCTS = ["family", "music", "movies"]
+PRODUCTS = ["family", "music", "movies", "wellness"]
 
 
 def _with_database(url: str, name: str) -> str:
