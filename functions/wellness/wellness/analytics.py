@@ -25,7 +25,7 @@ from uuid import UUID
 
 import psycopg
 
-from wellness import repository_analytics as repo
+from wellness.repository import analytics as repo
 from wellness.domain.patterns import POSITIVE, DayStats, detect_all
 from wellness.domain.patterns.base import BASELINE_DAYS, WINDOW_DAYS
 from wellness.domain.score import DEFAULT_LIMIT_MINUTES, ScoreInput, components, wellness_score

@@ -14,7 +14,7 @@ The rule:
 - ``longest_streak``: the longest run of consecutive streak days ever stored (daily figures are
   kept when raw usage is cleaned up, so it survives the 90-day cleanup).
 
-The set-based SQL of ``wellness.repository_analytics`` implements the same rule (gaps and islands:
+The set-based SQL of ``wellness.repository.analytics`` implements the same rule (gaps and islands:
 ``stat_date - row_number()`` is constant along a run); this module is its reference, and the
 integration tests compare the two.
 """
