@@ -60,6 +60,19 @@ def recalculate(conn: psycopg.Connection, user_id: UUID | str, dates: Sequence[d
     return {"days": written, **detect_patterns(conn), "stats": compute_stats(conn)}
 
 
+def refresh_goals(conn: psycopg.Connection, user_id: UUID) -> dict[str, int]:
+    """After a goal is created, changed or deleted: its progress on every day of the user with
+    data, the streak days, and the statistics (patterns do not depend on goals)."""
+    uid = UUID(str(user_id))
+    lock_users(conn, [uid])
+    dates = [r["stat_date"] for r in conn.execute(
+        "SELECT stat_date FROM wellness.user_daily_stats WHERE user_id = %s", (uid,)).fetchall()]
+    repo.create_targets(conn, [(uid, d) for d in dates])
+    repo.refresh_goals_and_streak_days(conn, default_limit=DEFAULT_LIMIT_MINUTES)
+    repo.create_users(conn, [uid])
+    return {"days": len(dates), "stats": compute_stats(conn)}
+
+
 def run(conn: psycopg.Connection, users: Sequence[UUID], *, first: date | None = None, last: date | None = None,
         patterns: bool = True, stats: bool = True) -> dict[str, int]:
     """The computation for many users in one transaction: when ``first..last`` is given, their

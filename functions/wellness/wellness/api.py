@@ -13,6 +13,7 @@ from wellness.routes import accounts, apps, devices
 # usage (wusage): import its routers here
 
 # analytics (wanalytics): import its routers here
+from wellness.routes import analytics, goals, patterns
 
 ROUTERS = [
     accounts.router,
@@ -20,6 +21,9 @@ ROUTERS = [
     apps.router,
     # usage (wusage): its routers here
     # analytics (wanalytics): its routers here
+    patterns.router,
+    goals.router,
+    analytics.router,
 ]
 
 app = API.app(ROUTERS)

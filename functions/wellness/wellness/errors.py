@@ -15,4 +15,6 @@ Code = product_codes(
     # devices and apps
     "device_not_found", "duplicate_device", "relationship_not_found", "duplicate_relationship",
     "app_not_found", "device_app_not_found", "duplicate_device_app",
+    # patterns, goals, analytics (wanalytics)
+    "pattern_not_found", "goal_not_found",
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,6 +14,8 @@ class WellnessSettings(BaseSettings):
         pool ``backlot dev`` creates in the AWS emulator). Only the account functions use it.
     cognito_client_id: its app client (no secret; ``USER_PASSWORD_AUTH`` allowed).
     default_time_zone: a new profile's time zone until the user sets one (IANA name).
+    trends_min_users: k of the cross-user trends' k-anonymity: an app or pattern is shown only when
+        at least this many users have it (wanalytics; ``GET /api/analytics/trends/``).
     """
 
     model_config = SettingsConfigDict(extra="ignore")
@@ -20,6 +23,7 @@ class WellnessSettings(BaseSettings):
     cognito_user_pool_id: str | None = None
     cognito_client_id: str | None = None
     default_time_zone: str = "UTC"
+    trends_min_users: int = Field(default=5, ge=2)
 
 
 @lru_cache(maxsize=1)
