@@ -36,7 +36,7 @@ def test_the_issue_example_is_accepted_whole():
     assert (day.usage_date, day.screen_time_minutes, day.unlocks, day.notifications, day.first_pickup) == (
         date(2021, 10, 3), 575, 67, 80, time(7, 38))
     assert upload.apps[0].minutes == Decimal("296.0") and upload.categories[0].minutes == Decimal("226.0")
-    assert upload.sessions[0].utc_offset_seconds == 3600
+    assert upload.merged_sessions[0].utc_offset_seconds == 3600
     assert upload.affected_dates() == [date(2021, 10, 3), date(2024, 3, 1)]
 
 
@@ -168,7 +168,8 @@ def test_overlapping_sessions_of_one_app_are_merged_in_the_upload():
         session("2024-03-01T10:45:00+01:00", "2024-03-01T11:00:00+01:00"),  # touches: stays apart
         session("2024-03-01T10:10:00+01:00", "2024-03-01T10:20:00+01:00", app="other")]})
     assert rejected == {}
-    got = [(s.app_key, s.started_at.isoformat(), s.ended_at.isoformat()) for s in upload.sessions]
+    got = [(s.app_key, s.started_at.isoformat(), s.ended_at.isoformat()) for s in upload.merged_sessions]
+    assert upload.accepted()["sessions"] == 4
     assert got == [
         ("com.instagram.android", "2024-03-01T10:00:00+01:00", "2024-03-01T09:45:00+00:00"),
         ("com.instagram.android", "2024-03-01T10:45:00+01:00", "2024-03-01T11:00:00+01:00"),

@@ -107,21 +107,35 @@ class Upload:
     days: list[DayRow] = field(default_factory=list)
     apps: list[AppRow] = field(default_factory=list)
     categories: list[CategoryRow] = field(default_factory=list)
-    sessions: list[Session] = field(default_factory=list)
+    #: the accepted session records with their request paths (as sent; ``merged_sessions`` merges them)
+    sessions: list[tuple[str, Session]] = field(default_factory=list)
+    merged_sessions: list[Session] = field(default_factory=list)
     unlock_events: list[UnlockRow] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
 
     def affected_dates(self) -> list[date]:
         """Local dates whose analytics change: the days, and the local dates of sessions and unlocks."""
         dates = {d.usage_date for d in self.days}
-        dates.update(s.local_start().date() for s in self.sessions)
+        dates.update(s.local_start().date() for _, s in self.sessions)
         dates.update(_local(u.occurred_at, u.utc_offset_seconds).date() for u in self.unlock_events)
         return sorted(dates)
 
     def accepted(self) -> dict[str, int]:
-        """``{"days", "apps", "sessions", "unlock_events"}`` counts (the issue's response)."""
+        """``{"days", "apps", "sessions", "unlock_events"}``: how many records of each kind were
+        accepted (the issue's response); merged sessions count as the records sent."""
         return {"days": len(self.days), "apps": len(self.apps), "sessions": len(self.sessions),
                 "unlock_events": len(self.unlock_events)}
+
+
+    def merge_with(self, stored: list[Session]) -> list[Session]:
+        """Merge the accepted sessions into ``stored`` ones (``domain.sessions.merge_sessions``):
+        sets ``merged_sessions``, moves refused sessions to ``rejected`` and returns the merge."""
+        merged, refused = merge_sessions(stored, self.sessions)
+        gone = {path for path, _ in refused}
+        self.sessions = [(path, s) for path, s in self.sessions if path not in gone]
+        self.rejected.extend(Rejection(path, reason) for path, reason in refused)
+        self.merged_sessions = merged
+        return merged
 
 
 class UploadShapeError(ValueError):
@@ -164,7 +178,7 @@ def device_id_of(payload: Any) -> UUID:
         raise UploadShapeError({"device_id": ["Must be a valid UUID."]}) from None
 
 
-def validate_upload(payload: Any, *, today: date, now: datetime) -> Upload:
+def validate_upload(payload: Any, *, today: date, now: datetime, max_days: int = MAX_DAYS) -> Upload:
     """Check every record of a bulk upload; see the module docstring for what each rule drops.
 
     ``today`` is the user's local date (profile time zone), ``now`` an aware datetime. Raises
@@ -172,7 +186,7 @@ def validate_upload(payload: Any, *, today: date, now: datetime) -> Upload:
     """
     device_id = device_id_of(payload)
     errors: dict[str, list[str]] = {}
-    days = _part(payload, "days", MAX_DAYS, errors)
+    days = _part(payload, "days", max_days, errors)
     sessions = _part(payload, "sessions", MAX_SESSIONS, errors)
     unlocks = _part(payload, "unlock_events", MAX_UNLOCK_EVENTS, errors)
     if errors:
@@ -186,9 +200,8 @@ def validate_upload(payload: Any, *, today: date, now: datetime) -> Upload:
         session = _session(upload, raw, f"sessions[{i}]", now=now)
         if session is not None:
             incoming.append((f"sessions[{i}]", session))
-    merged, refused = merge_sessions([], incoming)
-    upload.sessions = merged
-    upload.rejected.extend(Rejection(path, reason) for path, reason in refused)
+    upload.sessions = incoming
+    upload.merge_with([])
     seen_unlocks: set[datetime] = set()
     for i, raw in enumerate(unlocks):
         try:
