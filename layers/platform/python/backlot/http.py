@@ -65,11 +65,17 @@ class ErrorFormat:
         media_type: the response's Content-Type.
         body: ``(status, code, detail, fields, request_id) -> dict``.
         validation_status: status for request validation failures.
+        validation_description: how the OpenAPI document describes that response.
+        schema: the body's model for the OpenAPI document, when it is not RFC 9457's
+            (:class:`backlot.errors.Problem`); the product's problem model extends it with
+            ``code`` typed as the product's enumeration (:attr:`ProductApi.problem`).
     """
 
     media_type: str
     body: Callable[[int, str, str, list[dict[str, Any]], str | None], dict[str, Any]]
     validation_status: int = VALIDATION_STATUS
+    schema: type[BaseModel] | None = None
+    validation_description: str = "The request does not match the schema (`validation_error`; `errors` lists the fields)."
 
 
 def _problem(status: int, code: str, detail: str, fields: list[dict[str, Any]], request_id: str | None) -> dict[str, Any]:
@@ -272,8 +278,13 @@ class ProductApi:
         found = _PROBLEMS.get(self.codes)
         if found is None:
             name = self.base_path.strip("/").capitalize() + "Problem"
-            found = create_model(name, __base__=Problem, __doc__=Problem.__doc__,
-                                 code=(self.codes, Field(description="stable machine-readable code")))
+            base = self.error_format.schema
+            if base is None:
+                found = create_model(name, __base__=Problem, __doc__=Problem.__doc__,
+                                     code=(self.codes, Field(description="stable machine-readable code")))
+            else:  # a document's own shape: ``code`` may be absent (e.g. DRF's field errors)
+                found = create_model(name, __base__=base, __doc__=base.__doc__,
+                                     code=(self.codes | None, Field(default=None, description="stable machine-readable code")))
             _PROBLEMS[self.codes] = found
         return found
 
@@ -327,16 +338,28 @@ class ProductApi:
         for operations in doc.get("paths", {}).values():
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
+                validation = str(self.error_format.validation_status)
+                if validation != "422" and (responses.get("422") or {}).get("description") == "Validation Error":
+                    # FastAPI documents its 422; this product answers schema mismatches with another status
+                    responses.setdefault(validation, responses["422"])
+                    responses[validation]["description"] = self.error_format.validation_description
+                    del responses["422"]
                 for status, response in responses.items():
                     if status[0] in "45":
                         response["content"] = dict(problem)
-                        if status == str(self.error_format.validation_status) and response.get("description") == "Validation Error":
-                            response["description"] = "The request does not match the schema (`validation_error`; `errors` lists the fields)."
+                        if status == validation and response.get("description") == "Validation Error":
+                            response["description"] = self.error_format.validation_description
                 for requirement in operation.get("security", []):
                     for scheme in requirement:
                         for status in self.gateway_statuses.get(scheme, ()):
                             response = responses.setdefault(str(status), {"description": HTTPStatus(status).phrase})
-                            response["content"] = {**response.get("content", problem), **gateway}
+                            content = response.get("content", problem)
+                            if self.error_format.media_type in gateway:  # one media type, either body
+                                ours = content[self.error_format.media_type]["schema"]
+                                either = {"anyOf": [ours, gateway["application/json"]["schema"]]}
+                                response["content"] = {"application/json": {"schema": either}}
+                            else:
+                                response["content"] = {**content, **gateway}
                 operation["responses"] = dict(sorted(responses.items()))
         return doc
 

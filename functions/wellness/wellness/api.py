@@ -1,0 +1,26 @@
+"""The whole wellness HTTP API in one app: for tests, the local runtime and the OpenAPI document.
+
+On AWS each HTTP function runs its own entry module (``wellness.handlers.<name>``) holding only
+its route; this app holds them all, with the same error format (``wellness.http_api``). Each area
+adds its router below (one import and one list entry).
+"""
+
+from __future__ import annotations
+
+from wellness.http_api import API
+from wellness.routes import accounts, apps, devices
+
+# usage (wusage): import its routers here
+
+# analytics (wanalytics): import its routers here
+
+ROUTERS = [
+    accounts.router,
+    devices.router,
+    apps.router,
+    # usage (wusage): its routers here
+    # analytics (wanalytics): its routers here
+]
+
+app = API.app(ROUTERS)
+handler = API.handler(app)

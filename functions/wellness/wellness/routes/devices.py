@@ -1,0 +1,7 @@
+"""``/api/devices/``: see the module's routes (document 001, issue 10 item 3)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/devices")
