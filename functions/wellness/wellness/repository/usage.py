@@ -7,11 +7,13 @@ as arrays and expanded with ``unnest`` (one round trip however many rows).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 from uuid import UUID
 
 import psycopg
+
+from backlot.pagination import Keyset, keyset_sql
 
 from wellness.domain.ingest import AppRow, CategoryRow, DayRow, UnlockRow
 from wellness.domain.sessions import Session
@@ -134,27 +136,28 @@ def owns_device(conn: psycopg.Connection, *, device_id: UUID, user_id: UUID) -> 
 
 
 def list_days(conn: psycopg.Connection, *, user_id: UUID, device_id: UUID | None, start: date | None,
-              end: date | None, after: tuple[date, UUID] | None, limit: int) -> list[dict[str, Any]]:
-    """The user's device days, newest first (keyset on ``(usage_date, device_id)`` descending).
-
-    ``after`` is the last row of the previous page; returns at most ``limit`` rows.
-    """
+              end: date | None, key: Keyset | None, limit: int) -> list[dict[str, Any]]:
+    """The user's device days in keyset order on ``(usage_date, device_id)``, newest first
+    (``backlot.pagination.keyset_sql``; a previous-page key fetches backwards); ``limit`` rows."""
+    condition, order_by, _ = keyset_sql("t.usage_date", "t.device_id", key, descending=True)
+    params: dict[str, Any] = {"user": user_id, "device": device_id, "start": start, "end": end, "limit": limit}
+    if key is not None:  # the key's timestamp is the date at 00:00 UTC (services.usage.list_days)
+        condition = condition.replace("(%s, %s)", "(%(key_date)s, %(key_device)s)")
+        params |= {"key_date": key.at.astimezone(timezone.utc).date(), "key_device": key.id}
     return conn.execute(
-        """SELECT t.device_id, t.usage_date, t.screen_time_minutes, t.screen_time_reported, t.unlocks,
-                  t.notifications, t.first_pickup, t.app_minutes, t.app_launches, t.category_minutes, t.source,
-                  d.uploaded_at
-           FROM wellness.device_day_totals t
-           JOIN wellness.daily_usage d ON d.device_id = t.device_id AND d.usage_date = t.usage_date
-           WHERE t.user_id = %(user)s
-             AND (%(device)s::uuid IS NULL OR t.device_id = %(device)s)
-             AND (%(start)s::date IS NULL OR t.usage_date >= %(start)s)
-             AND (%(end)s::date IS NULL OR t.usage_date <= %(end)s)
-             AND (%(after_date)s::date IS NULL OR (t.usage_date, t.device_id) < (%(after_date)s, %(after_device)s))
-           ORDER BY t.usage_date DESC, t.device_id DESC
-           LIMIT %(limit)s""",
-        {"user": user_id, "device": device_id, "start": start, "end": end,
-         "after_date": after[0] if after else None, "after_device": after[1] if after else None,
-         "limit": limit}).fetchall()
+        f"""SELECT t.device_id, t.usage_date, t.screen_time_minutes, t.screen_time_reported, t.unlocks,
+                   t.notifications, t.first_pickup, t.app_minutes, t.app_launches, t.category_minutes, t.source,
+                   d.uploaded_at
+            FROM wellness.device_day_totals t
+            JOIN wellness.daily_usage d ON d.device_id = t.device_id AND d.usage_date = t.usage_date
+            WHERE t.user_id = %(user)s
+              AND (%(device)s::uuid IS NULL OR t.device_id = %(device)s)
+              AND (%(start)s::date IS NULL OR t.usage_date >= %(start)s)
+              AND (%(end)s::date IS NULL OR t.usage_date <= %(end)s)
+              AND {condition}
+            ORDER BY {order_by}
+            LIMIT %(limit)s""",  # noqa: S608 - condition and order come from keyset_sql's trusted column names
+        params).fetchall()
 
 
 def day_summary(conn: psycopg.Connection, *, user_id: UUID, device_id: UUID | None, start: date,

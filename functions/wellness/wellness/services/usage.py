@@ -12,7 +12,7 @@ days (WELLNESS.md: ``{"user_id", "dates"}`` to ``RecalculateQueue``).
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
@@ -20,16 +20,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backlot import db
 from backlot.auth import Principal
+from backlot.errors import NotFound
+from backlot.pagination import Keyset, keyset_page
 from backlot.observability import logger, metrics
 
 from wellness.domain.ingest import Upload, validate_upload
 from wellness.domain.stayfree import MAX_ROWS, describe_path, parse_stayfree
-from wellness.errors import DeviceNotFound
+from wellness.errors import Code
 from wellness.repository import usage as repo
 from wellness.settings import get_settings
 
 #: The longest period the summary and top apps read at once (days).
 MAX_PERIOD_DAYS = 366
+
+
+def DeviceNotFound(device_id: UUID) -> NotFound:  # noqa: N802 - reads like the error it builds
+    """404 ``device_not_found``: no such device, or another user's (indistinguishable on purpose)."""
+    return NotFound("device not found", code=Code.device_not_found)
 
 
 def _today(user_id: UUID, now: datetime) -> date:
@@ -184,10 +191,14 @@ def top_apps(*, user: Principal, start: date, end: date, device_id: UUID | None,
 
 
 def list_days(*, user: Principal, device_id: UUID | None, start: date | None, end: date | None,
-              after: tuple[date, UUID] | None, limit: int) -> list[dict[str, Any]]:
-    """``GET /api/usage/data/``: the caller's device days, newest first, ``limit`` + 1 rows (the
-    extra one tells the route there is a next page)."""
+              key: Keyset | None, limit: int) -> tuple[list[dict[str, Any]], str | None, str | None]:
+    """``GET /api/usage/data/``: the caller's device days, newest first, keyset-paged on
+    ``(usage_date, device_id)``; returns ``(rows, next cursor, previous cursor)``."""
     conn = db.connection()
     _check_device(conn, device_id, user.user_id)
-    return repo.list_days(conn, user_id=user.user_id, device_id=device_id, start=start, end=end,
-                          after=after, limit=limit + 1)
+    rows = repo.list_days(conn, user_id=user.user_id, device_id=device_id, start=start, end=end,
+                          key=key, limit=limit + 1)
+    for row in rows:  # the keyset's (timestamp, uuid) sort key: the date at 00:00 UTC, the device
+        row["sort_at"] = datetime.combine(row["usage_date"], time(), tzinfo=timezone.utc)
+        row["id"] = row["device_id"]
+    return keyset_page(rows, limit, key, "sort_at")
