@@ -11,6 +11,7 @@ from wellness.http_api import API
 from wellness.routes import accounts, apps, devices
 
 # usage (wusage): import its routers here
+from wellness.routes import usage_data  # noqa: E402
 
 # analytics (wanalytics): import its routers here
 from wellness.routes import analytics, goals, patterns
@@ -20,6 +21,7 @@ ROUTERS = [
     devices.router,
     apps.router,
     # usage (wusage): its routers here
+    usage_data.router,
     # analytics (wanalytics): its routers here
     patterns.router,
     goals.router,

@@ -15,6 +15,8 @@ Code = product_codes(
     # devices and apps
     "device_not_found", "duplicate_device", "relationship_not_found", "duplicate_relationship",
     "app_not_found", "device_app_not_found", "duplicate_device_app",
+    # usage (wusage)
+    "upload_too_large", "not_json", "not_multipart", "not_a_stayfree_table",
     # patterns, goals, analytics (wanalytics)
     "pattern_not_found", "goal_not_found",
 )

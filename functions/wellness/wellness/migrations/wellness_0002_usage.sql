@@ -7,7 +7,7 @@
 
 -- One row per device and local day: the day's totals as the client sent them.
 CREATE TABLE wellness.daily_usage (
-    device_id            uuid NOT NULL REFERENCES wellness.devices (id) ON DELETE CASCADE,
+    device_id            uuid NOT NULL,
     usage_date           date NOT NULL,
     user_id              uuid NOT NULL,
     screen_time_minutes  integer CHECK (screen_time_minutes BETWEEN 0 AND 1440),
@@ -16,7 +16,9 @@ CREATE TABLE wellness.daily_usage (
     first_pickup         time,
     source               text NOT NULL DEFAULT 'bulk_upload' CHECK (source IN ('bulk_upload', 'stayfree')),
     uploaded_at          timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (device_id, usage_date)
+    PRIMARY KEY (device_id, usage_date),
+    -- (device, owner): a row's user_id is always its device's owner
+    FOREIGN KEY (device_id, user_id) REFERENCES wellness.devices (id, user_id) ON DELETE CASCADE
 );
 CREATE INDEX daily_usage_user_date_idx ON wellness.daily_usage (user_id, usage_date);
 
@@ -52,7 +54,7 @@ CREATE INDEX category_daily_usage_user_date_idx ON wellness.category_daily_usage
 -- App sessions with start and end: merged on upload, so one app's sessions on one device never
 -- overlap; at most 24 hours each.
 CREATE TABLE wellness.app_sessions (
-    device_id   uuid NOT NULL REFERENCES wellness.devices (id) ON DELETE CASCADE,
+    device_id   uuid NOT NULL,
     user_id     uuid NOT NULL,
     app_key     text NOT NULL CHECK (length(app_key) BETWEEN 1 AND 255),
     started_at  timestamptz NOT NULL,
@@ -60,17 +62,19 @@ CREATE TABLE wellness.app_sessions (
     -- the offset the client sent with started_at, in seconds east of UTC: gives the local time of day
     utc_offset_seconds integer NOT NULL DEFAULT 0 CHECK (utc_offset_seconds BETWEEN -43200 AND 50400),
     PRIMARY KEY (device_id, app_key, started_at),
+    FOREIGN KEY (device_id, user_id) REFERENCES wellness.devices (id, user_id) ON DELETE CASCADE,
     CHECK (ended_at > started_at AND ended_at - started_at <= interval '24 hours')
 );
 CREATE INDEX app_sessions_user_started_idx ON wellness.app_sessions (user_id, started_at);
 
 -- Unlock (pickup) instants, as research sensing and some clients send them.
 CREATE TABLE wellness.unlock_events (
-    device_id    uuid NOT NULL REFERENCES wellness.devices (id) ON DELETE CASCADE,
+    device_id    uuid NOT NULL,
     user_id      uuid NOT NULL,
     occurred_at  timestamptz NOT NULL,
     utc_offset_seconds integer NOT NULL DEFAULT 0 CHECK (utc_offset_seconds BETWEEN -43200 AND 50400),
-    PRIMARY KEY (device_id, occurred_at)
+    PRIMARY KEY (device_id, occurred_at),
+    FOREIGN KEY (device_id, user_id) REFERENCES wellness.devices (id, user_id) ON DELETE CASCADE
 );
 CREATE INDEX unlock_events_user_occurred_idx ON wellness.unlock_events (user_id, occurred_at);
 
