@@ -19,7 +19,7 @@ interleaving their upserts. The caller owns the transaction (``backlot.db.transa
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -73,14 +73,18 @@ def refresh_goals(conn: psycopg.Connection, user_id: UUID) -> dict[str, int]:
     return {"days": len(dates), "stats": compute_stats(conn)}
 
 
-def run(conn: psycopg.Connection, users: Sequence[UUID], *, first: date | None = None, last: date | None = None,
-        patterns: bool = True, stats: bool = True) -> dict[str, int]:
-    """The computation for many users in one transaction: when ``first..last`` is given, their
-    daily figures and goal progress for those days first; then patterns and/or statistics."""
+def run(conn: psycopg.Connection, users: Sequence[UUID], *, pairs: Sequence[tuple[UUID, date]] | None = None,
+        first: date | None = None, last: date | None = None, patterns: bool = True, stats: bool = True) -> dict[str, int]:
+    """The computation for many users in one transaction: the daily figures and goal progress of
+    ``pairs`` (user, local date), or of every day ``first..last`` of every user, when given; then
+    patterns and/or statistics of all ``users``."""
     lock_users(conn, users)
     out: dict[str, int] = {"users": len(users)}
-    if first is not None and last is not None:
+    if pairs is not None:
+        repo.create_targets(conn, pairs)
+    elif first is not None and last is not None:
         repo.create_targets_range(conn, users, first, last)
+    if pairs is not None or (first is not None and last is not None):
         out["days"] = repo.refresh_daily_stats(conn)
         repo.refresh_goals_and_streak_days(conn, default_limit=DEFAULT_LIMIT_MINUTES)
     repo.create_users(conn, users)
@@ -155,9 +159,3 @@ def compute_stats(conn: psycopg.Connection) -> int:
     """Statistics, streaks and score of every user of ``_users``: one aggregate query, one upsert."""
     rows = [shape_stats(r) for r in repo.stats_inputs(conn, [p.value for p in POSITIVE])]
     return repo.save_stats(conn, rows) if rows else 0
-
-
-def due_window(local_today: date) -> tuple[date, date]:
-    """The days the nightly run refreshes for a user before detecting: yesterday and the day
-    before (uploads refresh their own days at once; this catches a lost message)."""
-    return local_today - timedelta(days=2), local_today - timedelta(days=1)
