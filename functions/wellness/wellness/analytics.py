@@ -77,7 +77,9 @@ def run(conn: psycopg.Connection, users: Sequence[UUID], *, pairs: Sequence[tupl
         first: date | None = None, last: date | None = None, patterns: bool = True, stats: bool = True) -> dict[str, int]:
     """The computation for many users in one transaction: the daily figures and goal progress of
     ``pairs`` (user, local date), or of every day ``first..last`` of every user, when given; then
-    patterns and/or statistics of all ``users``."""
+    patterns and/or statistics of all ``users``. Batch-sized hash aggregates stay in memory
+    (``work_mem`` 64 MB for this transaction only)."""
+    conn.execute("SET LOCAL work_mem = '64MB'")
     lock_users(conn, users)
     out: dict[str, int] = {"users": len(users)}
     if pairs is not None:

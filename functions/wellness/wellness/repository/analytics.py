@@ -150,21 +150,17 @@ day AS (
            COALESCE(dev.screen, CASE WHEN sess.minutes IS NOT NULL THEN least(1440, round(sess.minutes)) END) AS screen,
            COALESCE(dev.unlocks, unl.unlocks) AS unlocks,
            dev.notifications,
-           (SELECT min(m) FROM (VALUES (extract(hour FROM dev.first_pickup) * 60 + extract(minute FROM dev.first_pickup)),
-                                       (extract(hour FROM sess.first_use) * 60 + extract(minute FROM sess.first_use)),
-                                       (extract(hour FROM unl.first_use) * 60 + extract(minute FROM unl.first_use))) v(m)) AS first_use_minute,
+           LEAST(extract(hour FROM dev.first_pickup) * 60 + extract(minute FROM dev.first_pickup),
+                 extract(hour FROM sess.first_use) * 60 + extract(minute FROM sess.first_use),
+                 extract(hour FROM unl.first_use) * 60 + extract(minute FROM unl.first_use)) AS first_use_minute,
            sess.night_minutes, unl.night AS night_unlocks,
            dev.social, dev.level_minutes, dev.cat_minutes, dev.apps_used, dev.launches, dev.launch_minutes, dev.max_mpl,
-           sess.sessions, sess.short_sessions, sess.long_sessions, sess.longest,
-           (dev.stat_date IS NOT NULL OR sess.stat_date IS NOT NULL OR unl.stat_date IS NOT NULL) AS has_data
+           sess.sessions, sess.short_sessions, sess.long_sessions, sess.longest
     FROM _targets t
     LEFT JOIN dev ON dev.user_id = t.user_id AND dev.stat_date = t.stat_date
     LEFT JOIN sess ON sess.user_id = t.user_id AND sess.stat_date = t.stat_date
     LEFT JOIN unl ON unl.user_id = t.user_id AND unl.stat_date = t.stat_date
-),
-gone AS (
-    DELETE FROM wellness.user_daily_stats u USING day
-    WHERE u.user_id = day.user_id AND u.stat_date = day.stat_date AND NOT day.has_data
+    WHERE dev.stat_date IS NOT NULL OR sess.stat_date IS NOT NULL OR unl.stat_date IS NOT NULL
 )
 INSERT INTO wellness.user_daily_stats AS u (
     user_id, stat_date, screen_time_minutes, unlocks, notifications, first_use_minute, night_minutes,
@@ -175,7 +171,7 @@ SELECT user_id, stat_date, screen, unlocks, notifications, first_use_minute, rou
        night_unlocks, social, level_minutes, cat_minutes, apps_used, launches,
        launch_minutes, round(max_mpl, 1), sessions, short_sessions, long_sessions,
        round(longest, 1), now()
-FROM day WHERE has_data
+FROM day
 ON CONFLICT (user_id, stat_date) DO UPDATE SET
     screen_time_minutes = EXCLUDED.screen_time_minutes, unlocks = EXCLUDED.unlocks,
     notifications = EXCLUDED.notifications, first_use_minute = EXCLUDED.first_use_minute,
@@ -191,7 +187,9 @@ ON CONFLICT (user_id, stat_date) DO UPDATE SET
 
 def refresh_daily_stats(conn: psycopg.Connection) -> int:
     """Recompute ``user_daily_stats`` for every pair in ``_targets`` (a pair with no data left
-    loses its row); returns the rows written."""
+    loses its row); returns the rows written. The caller holds the users' advisory locks
+    (``wellness.analytics.lock_users``), so deleting then inserting cannot race another run."""
+    conn.execute("DELETE FROM wellness.user_daily_stats u USING _targets t WHERE u.user_id = t.user_id AND u.stat_date = t.stat_date")
     return conn.execute(DAILY_STATS, _levels()).rowcount
 
 

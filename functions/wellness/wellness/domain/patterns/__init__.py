@@ -11,7 +11,7 @@ from . import (
     app_switching, binge_usage, distracted, doom_scrolling, morning_person, night_owl,
     notification_addiction, phantom_vibration, weekend_warrior,
 )
-from .base import DayStats, Detector, Outcome, PatternType, Severity, Verdict
+from .base import DayStats, Detector, Outcome, PatternType, Severity, SortedDays, Verdict
 
 DETECTORS: dict[PatternType, Detector] = {
     PatternType.BINGE_USAGE: binge_usage.detect,
@@ -31,7 +31,8 @@ POSITIVE = frozenset({PatternType.MORNING_PERSON})
 
 def detect_all(days: list[DayStats], as_of: date) -> list[Outcome]:
     """Every detector's outcome for one user, in :class:`PatternType` order."""
-    return [DETECTORS[t](days, as_of) for t in PatternType]
+    ordered = days if isinstance(days, SortedDays) else SortedDays(days)
+    return [DETECTORS[t](ordered, as_of) for t in PatternType]
 
 
 __all__ = ["DETECTORS", "POSITIVE", "DayStats", "Outcome", "PatternType", "Severity", "Verdict", "detect_all"]

@@ -19,6 +19,7 @@ and says what is missing, instead of guessing.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -119,17 +120,32 @@ class Outcome:
 Detector = Callable[[list[DayStats], date], Outcome]
 
 
+class SortedDays(list):
+    """Days sorted by date (oldest first), one per date: :func:`window` slices it by bisection
+    instead of filtering and sorting (the nightly run evaluates 9 detectors x 10,000 users)."""
+
+    __slots__ = ("dates",)
+
+    def __init__(self, days: Iterable[DayStats]):
+        super().__init__(sorted(days, key=lambda d: d.stat_date))
+        self.dates = [d.stat_date for d in self]
+
+
+def _between(days: Iterable[DayStats], start: date, end: date) -> list[DayStats]:
+    if isinstance(days, SortedDays):
+        return days[bisect_left(days.dates, start):bisect_right(days.dates, end)]
+    return sorted((d for d in days if start <= d.stat_date <= end), key=lambda d: d.stat_date)
+
+
 def window(days: Iterable[DayStats], as_of: date, length: int = WINDOW_DAYS) -> list[DayStats]:
     """The days of ``[as_of - length + 1, as_of]``, oldest first."""
-    start = as_of - timedelta(days=length - 1)
-    return sorted((d for d in days if start <= d.stat_date <= as_of), key=lambda d: d.stat_date)
+    return _between(days, as_of - timedelta(days=length - 1), as_of)
 
 
 def baseline(days: Iterable[DayStats], as_of: date) -> list[DayStats]:
     """The :data:`BASELINE_DAYS` days before the window, oldest first."""
     end = as_of - timedelta(days=WINDOW_DAYS)
-    start = end - timedelta(days=BASELINE_DAYS - 1)
-    return sorted((d for d in days if start <= d.stat_date <= end), key=lambda d: d.stat_date)
+    return _between(days, end - timedelta(days=BASELINE_DAYS - 1), end)
 
 
 def values(days: Iterable[DayStats], attr: str) -> list[float]:
