@@ -7,8 +7,11 @@ whole-product handler as user ``alice`` by default: ``api.get(path, user="bob")`
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -32,6 +35,34 @@ def api(wellness_env: dict[str, str]) -> ApiClient:
     from wellness.api import handler
 
     return ApiClient(handler, "/wellness")
+
+
+def concurrently(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run ``calls`` at once, one thread each (started together at a barrier), like concurrent
+    Lambda environments: each thread has its own event loop (Mangum needs one) and database
+    connection (closed at the end). Returns each call's result, or the exception it raised."""
+    results: list[Any] = [None] * len(calls)
+    barrier = threading.Barrier(len(calls), timeout=10)
+
+    def run(i: int) -> None:
+        from backlot import db
+
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        try:
+            barrier.wait()
+            results[i] = calls[i]()
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            results[i] = exc
+        finally:
+            db.reset()
+            asyncio.get_event_loop().close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
 
 
 def unique_user() -> str:
