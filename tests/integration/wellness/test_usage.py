@@ -134,6 +134,11 @@ def test_uploading_a_day_again_replaces_it_and_nothing_counts_twice(api: ApiClie
     assert day_state(database_url, device, YESTERDAY) == ([(None, None)], [("a", Decimal("30.0"))])
     summary = api.get("/api/usage/data/summary/", user=user, query={"start": YESTERDAY, "end": YESTERDAY})
     assert summary.body["days"][0]["screen_time_minutes"] == 30  # no total sent: the apps' minutes
+    # neither a total nor apps nor categories: no screen time (null), not a guess
+    body["days"][0] = {"date": YESTERDAY, "unlocks": 3}
+    assert api.post(UPLOAD, body, user=user).status == 200
+    summary = api.get("/api/usage/data/summary/", user=user, query={"start": YESTERDAY, "end": YESTERDAY})
+    assert summary.body["days"][0]["screen_time_minutes"] is None and summary.body["days"][0]["unlocks"] == 3
 
 
 def test_sessions_overlapping_stored_ones_are_merged(api: ApiClient, database_url: str, user: str, device: str) -> None:
