@@ -331,3 +331,21 @@ def test_an_upload_is_recalculated_through_the_queue(api: ApiClient, user: str, 
                     user=user).status == 200
     messages = driver.receive()
     assert driver.deliver(messages) == {"batchItemFailures": []}
+
+
+def test_top_apps_period_and_bad_periods(api: ApiClient, user: str, device: str) -> None:
+    today = datetime.now(timezone.utc).date()
+    days = [{"date": (today - timedelta(days=n)).isoformat(), "apps": [{"app": "recent" if n < 7 else "old", "minutes": 50}]}
+            for n in range(1, 20)]
+    assert api.post(UPLOAD, {"device_id": device, "days": days}, user=user).status == 200
+    week = api.get("/api/usage/data/top_apps/", user=user, query={"period": "week"})
+    assert week.status == 200 and [(a["app"], a["minutes"], a["days"]) for a in week.body["results"]] == [("recent", 300.0, 6)]
+    month = api.get("/api/usage/data/top_apps/", user=user, query={"period": "month"})
+    assert [a["app"] for a in month.body["results"]] == ["old", "recent"]
+    both = api.get("/api/usage/data/top_apps/", user=user, query={"period": "week", "start": str(today)})
+    assert both.status == 400 and "period" in both.body
+    for query in ({"start": "2024-03-02", "end": "2024-03-01"}, {"start": "2020-01-01", "end": "2024-01-01"},
+                  {"start": "yesterday"}, {"period": "fortnight"}):
+        found = api.get("/api/usage/data/summary/" if "period" not in query else "/api/usage/data/top_apps/",
+                        user=user, query=query)
+        assert found.status == 400, (query, found.body)
