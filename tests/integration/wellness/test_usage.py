@@ -160,7 +160,10 @@ def test_sessions_overlapping_stored_ones_are_merged(api: ApiClient, database_ur
 def test_concurrent_uploads_of_one_day_end_as_one_of_them(api: ApiClient, database_url: str, user: str,
                                                           device: str) -> None:
     versions = [{"device_id": device, "days": [{"date": YESTERDAY, "screen_time_minutes": 100 + n, "unlocks": n,
-                                                "apps": [{"app": f"app{n}-{k}", "minutes": 10 + k} for k in range(20)]}]}
+                                                "apps": [{"app": f"app{n}-{k}", "minutes": 10 + k} for k in range(20)]}],
+                 # overlapping sessions of one app from every upload: merged into one, whatever the order
+                 "sessions": [{"app": "s", "start": f"{YESTERDAY}T10:{n:02d}:00+00:00", "end": f"{YESTERDAY}T10:{30 + n:02d}:00+00:00"}],
+                 "unlock_events": [f"{YESTERDAY}T09:00:00+00:00", f"{YESTERDAY}T09:0{n}:30+00:00"]}
                 for n in range(6)]
     barrier = threading.Barrier(len(versions))
     results: list[int] = []
@@ -185,6 +188,9 @@ def test_concurrent_uploads_of_one_day_end_as_one_of_them(api: ApiClient, databa
         n = totals[0][1]
         assert totals[0][0] == 100 + n and {a for a, _ in apps} == {f"app{n}-{k}" for k in range(20)}
     assert results == [200] * 18
+    spans = rows(database_url, "SELECT started_at, ended_at FROM wellness.app_sessions WHERE device_id = %s", device)
+    assert [(b.strftime("%H:%M"), e.strftime("%H:%M")) for b, e in spans] == [("10:00", "10:35")]
+    assert rows(database_url, "SELECT count(*) FROM wellness.unlock_events WHERE device_id = %s", device) == [(7,)]
 
 
 def test_another_users_device_is_404_and_nothing_is_stored(api: ApiClient, database_url: str, user: str,
