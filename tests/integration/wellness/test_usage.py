@@ -134,6 +134,11 @@ def test_uploading_a_day_again_replaces_it_and_nothing_counts_twice(api: ApiClie
     assert day_state(database_url, device, YESTERDAY) == ([(None, None)], [("a", Decimal("30.0"))])
     summary = api.get("/api/usage/data/summary/", user=user, query={"start": YESTERDAY, "end": YESTERDAY})
     assert summary.body["days"][0]["screen_time_minutes"] == 30  # no total sent: the apps' minutes
+    # neither a total nor apps nor categories: no screen time (null), not a guess
+    body["days"][0] = {"date": YESTERDAY, "unlocks": 3}
+    assert api.post(UPLOAD, body, user=user).status == 200
+    summary = api.get("/api/usage/data/summary/", user=user, query={"start": YESTERDAY, "end": YESTERDAY})
+    assert summary.body["days"][0]["screen_time_minutes"] is None and summary.body["days"][0]["unlocks"] == 3
 
 
 def test_sessions_overlapping_stored_ones_are_merged(api: ApiClient, database_url: str, user: str, device: str) -> None:
@@ -155,7 +160,10 @@ def test_sessions_overlapping_stored_ones_are_merged(api: ApiClient, database_ur
 def test_concurrent_uploads_of_one_day_end_as_one_of_them(api: ApiClient, database_url: str, user: str,
                                                           device: str) -> None:
     versions = [{"device_id": device, "days": [{"date": YESTERDAY, "screen_time_minutes": 100 + n, "unlocks": n,
-                                                "apps": [{"app": f"app{n}-{k}", "minutes": 10 + k} for k in range(20)]}]}
+                                                "apps": [{"app": f"app{n}-{k}", "minutes": 10 + k} for k in range(20)]}],
+                 # overlapping sessions of one app from every upload: merged into one, whatever the order
+                 "sessions": [{"app": "s", "start": f"{YESTERDAY}T10:{n:02d}:00+00:00", "end": f"{YESTERDAY}T10:{30 + n:02d}:00+00:00"}],
+                 "unlock_events": [f"{YESTERDAY}T09:00:00+00:00", f"{YESTERDAY}T09:0{n}:30+00:00"]}
                 for n in range(6)]
     barrier = threading.Barrier(len(versions))
     results: list[int] = []
@@ -180,6 +188,9 @@ def test_concurrent_uploads_of_one_day_end_as_one_of_them(api: ApiClient, databa
         n = totals[0][1]
         assert totals[0][0] == 100 + n and {a for a, _ in apps} == {f"app{n}-{k}" for k in range(20)}
     assert results == [200] * 18
+    spans = rows(database_url, "SELECT started_at, ended_at FROM wellness.app_sessions WHERE device_id = %s", device)
+    assert [(b.strftime("%H:%M"), e.strftime("%H:%M")) for b, e in spans] == [("10:00", "10:35")]
+    assert rows(database_url, "SELECT count(*) FROM wellness.unlock_events WHERE device_id = %s", device) == [(7,)]
 
 
 def test_another_users_device_is_404_and_nothing_is_stored(api: ApiClient, database_url: str, user: str,
@@ -326,3 +337,21 @@ def test_an_upload_is_recalculated_through_the_queue(api: ApiClient, user: str, 
                     user=user).status == 200
     messages = driver.receive()
     assert driver.deliver(messages) == {"batchItemFailures": []}
+
+
+def test_top_apps_period_and_bad_periods(api: ApiClient, user: str, device: str) -> None:
+    today = datetime.now(timezone.utc).date()
+    days = [{"date": (today - timedelta(days=n)).isoformat(), "apps": [{"app": "recent" if n < 7 else "old", "minutes": 50}]}
+            for n in range(1, 20)]
+    assert api.post(UPLOAD, {"device_id": device, "days": days}, user=user).status == 200
+    week = api.get("/api/usage/data/top_apps/", user=user, query={"period": "week"})
+    assert week.status == 200 and [(a["app"], a["minutes"], a["days"]) for a in week.body["results"]] == [("recent", 300.0, 6)]
+    month = api.get("/api/usage/data/top_apps/", user=user, query={"period": "month"})
+    assert [a["app"] for a in month.body["results"]] == ["old", "recent"]
+    both = api.get("/api/usage/data/top_apps/", user=user, query={"period": "week", "start": str(today)})
+    assert both.status == 400 and "period" in both.body
+    for query in ({"start": "2024-03-02", "end": "2024-03-01"}, {"start": "2020-01-01", "end": "2024-01-01"},
+                  {"start": "yesterday"}, {"period": "fortnight"}):
+        found = api.get("/api/usage/data/summary/" if "period" not in query else "/api/usage/data/top_apps/",
+                        user=user, query=query)
+        assert found.status == 400, (query, found.body)

@@ -86,8 +86,11 @@ CREATE VIEW wellness.device_day_totals AS
 SELECT d.device_id,
        d.user_id,
        d.usage_date,
+       -- (LEAST ignores NULL: the CASE keeps "nothing sent" NULL instead of 1440)
        COALESCE(d.screen_time_minutes,
-                LEAST(1440, round(COALESCE(a.app_minutes, c.category_minutes)))::integer) AS screen_time_minutes,
+                CASE WHEN COALESCE(a.app_minutes, c.category_minutes) IS NOT NULL
+                     THEN LEAST(1440, round(COALESCE(a.app_minutes, c.category_minutes)))::integer END
+               ) AS screen_time_minutes,
        d.screen_time_minutes IS NOT NULL AS screen_time_reported,
        d.unlocks,
        d.notifications,

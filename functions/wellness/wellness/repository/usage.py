@@ -42,40 +42,64 @@ def replace_days(conn: psycopg.Connection, *, device_id: UUID, user_id: UUID, so
                  days: list[DayRow], apps: list[AppRow], categories: list[CategoryRow]) -> None:
     """Replace the device's given days: their totals, apps and categories become exactly these.
 
-    A day's old app and category rows go with its ``daily_usage`` row (ON DELETE CASCADE), so a
-    re-uploaded day never keeps an app the new upload no longer lists, and nothing adds up twice.
+    Set-based, one statement per step: upsert the days; delete the apps and categories of these
+    days that the new upload no longer lists (so nothing of an old version stays beside the new
+    one, and nothing adds up twice); upsert the apps and categories, rewriting only rows whose
+    values changed (a repeated upload writes almost nothing). Upserts keep the foreign-key
+    columns, so PostgreSQL skips their checks on update. The caller holds the device lock.
     """
     if not days:
         return
     dates = [d.usage_date for d in days]
-    conn.execute("DELETE FROM wellness.daily_usage WHERE device_id = %s AND user_id = %s AND usage_date = ANY(%s)",
-                 (device_id, user_id, dates))
     conn.execute(
-        """INSERT INTO wellness.daily_usage (device_id, usage_date, user_id, screen_time_minutes, unlocks,
-                                            notifications, first_pickup, source)
-           SELECT %(device)s, d, %(user)s, s, u, n, f, %(source)s
+        """INSERT INTO wellness.daily_usage AS u (device_id, usage_date, user_id, screen_time_minutes, unlocks,
+                                                 notifications, first_pickup, source)
+           SELECT %(device)s, d, %(user)s, s, n_u, n_n, f, %(source)s
            FROM unnest(%(dates)s::date[], %(screen)s::integer[], %(unlocks)s::integer[],
-                       %(notifications)s::integer[], %(pickups)s::time[]) AS t(d, s, u, n, f)""",
+                       %(notifications)s::integer[], %(pickups)s::time[]) AS t(d, s, n_u, n_n, f)
+           ON CONFLICT (device_id, usage_date) DO UPDATE
+           SET screen_time_minutes = EXCLUDED.screen_time_minutes, unlocks = EXCLUDED.unlocks,
+               notifications = EXCLUDED.notifications, first_pickup = EXCLUDED.first_pickup,
+               source = EXCLUDED.source, uploaded_at = now()
+           WHERE u.user_id = EXCLUDED.user_id""",
         {"device": device_id, "user": user_id, "source": source, "dates": dates,
          "screen": [d.screen_time_minutes for d in days], "unlocks": [d.unlocks for d in days],
          "notifications": [d.notifications for d in days], "pickups": [d.first_pickup for d in days]})
+    conn.execute(
+        """DELETE FROM wellness.app_daily_usage a
+           WHERE a.device_id = %s AND a.user_id = %s AND a.usage_date = ANY(%s)
+             AND (a.usage_date, a.app_key) NOT IN (SELECT * FROM unnest(%s::date[], %s::text[]))""",
+        (device_id, user_id, dates, [a.usage_date for a in apps], [a.app_key for a in apps]))
+    conn.execute(
+        """DELETE FROM wellness.category_daily_usage c
+           WHERE c.device_id = %s AND c.user_id = %s AND c.usage_date = ANY(%s)
+             AND (c.usage_date, c.category) NOT IN (SELECT * FROM unnest(%s::date[], %s::text[]))""",
+        (device_id, user_id, dates, [c.usage_date for c in categories], [c.category for c in categories]))
     if apps:
         conn.execute(
-            """INSERT INTO wellness.app_daily_usage (device_id, usage_date, app_key, user_id, app_name, category,
-                                                    minutes, launches, notifications)
+            """INSERT INTO wellness.app_daily_usage AS a (device_id, usage_date, app_key, user_id, app_name, category,
+                                                         minutes, launches, notifications)
                SELECT %(device)s, d, k, %(user)s, n, c, m, l, o
                FROM unnest(%(dates)s::date[], %(keys)s::text[], %(names)s::text[], %(categories)s::text[],
                            %(minutes)s::numeric[], %(launches)s::integer[], %(notifications)s::integer[])
-                    AS t(d, k, n, c, m, l, o)""",
+                    AS t(d, k, n, c, m, l, o)
+               ON CONFLICT (device_id, usage_date, app_key) DO UPDATE
+               SET app_name = EXCLUDED.app_name, category = EXCLUDED.category, minutes = EXCLUDED.minutes,
+                   launches = EXCLUDED.launches, notifications = EXCLUDED.notifications
+               WHERE (a.app_name, a.category, a.minutes, a.launches, a.notifications)
+                     IS DISTINCT FROM (EXCLUDED.app_name, EXCLUDED.category, EXCLUDED.minutes,
+                                       EXCLUDED.launches, EXCLUDED.notifications)""",
             {"device": device_id, "user": user_id, "dates": [a.usage_date for a in apps],
              "keys": [a.app_key for a in apps], "names": [a.app_name for a in apps],
              "categories": [a.category for a in apps], "minutes": [a.minutes for a in apps],
              "launches": [a.launches for a in apps], "notifications": [a.notifications for a in apps]})
     if categories:
         conn.execute(
-            """INSERT INTO wellness.category_daily_usage (device_id, usage_date, category, user_id, minutes)
+            """INSERT INTO wellness.category_daily_usage AS c (device_id, usage_date, category, user_id, minutes)
                SELECT %(device)s, d, c, %(user)s, m
-               FROM unnest(%(dates)s::date[], %(categories)s::text[], %(minutes)s::numeric[]) AS t(d, c, m)""",
+               FROM unnest(%(dates)s::date[], %(categories)s::text[], %(minutes)s::numeric[]) AS t(d, c, m)
+               ON CONFLICT (device_id, usage_date, category) DO UPDATE SET minutes = EXCLUDED.minutes
+               WHERE c.minutes IS DISTINCT FROM EXCLUDED.minutes""",
             {"device": device_id, "user": user_id, "dates": [c.usage_date for c in categories],
              "categories": [c.category for c in categories], "minutes": [c.minutes for c in categories]})
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
@@ -170,11 +170,20 @@ def usage_summary(device: DeviceFilter = None, start: Start = None, end: End = N
     return service.summary(user=who, start=first, end=last, device_id=device)
 
 
+#: ``period`` of top apps: how many days end at ``end`` (the user's today by default).
+PERIOD_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
 @router.get("/top_apps/", response_model=TopApps, responses=API.errors(400, 404))
 def usage_top_apps(device: DeviceFilter = None, start: Start = None, end: End = None,
+                   period: Annotated[Literal["day", "week", "month", "year"] | None,
+                                     Query(description="the last day, week (7 days), month (30) or year (365) up to "
+                                                       "`end`; instead of `start`")] = None,
                    limit: Annotated[int, Query(ge=1, le=50, description="how many apps, 1..50")] = 10,
                    who: Principal = CurrentPrincipal) -> dict[str, Any]:
-    """The caller's most used apps from ``start`` to ``end`` (default: the last 30 days), most
-    minutes first."""
-    first, last = _period(start, end, who, 30)
+    """The caller's most used apps from ``start`` (or ``period``) to ``end`` (default: the last 30
+    days up to today), most minutes first."""
+    if period is not None and start is not None:
+        raise BadRequest("give start or period, not both", fields=[{"field": "period", "message": "give start or period, not both"}])
+    first, last = _period(start, end, who, PERIOD_DAYS[period] if period else 30)
     return service.top_apps(user=who, start=first, end=last, device_id=device, limit=limit)
