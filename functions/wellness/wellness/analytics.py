@@ -27,7 +27,7 @@ import psycopg
 
 from wellness.repository import analytics as repo
 from wellness.domain.patterns import POSITIVE, DayStats, detect_all
-from wellness.domain.patterns.base import BASELINE_DAYS, WINDOW_DAYS
+from wellness.domain.patterns.base import BASELINE_DAYS, WINDOW_DAYS, SortedDays
 from wellness.domain.score import DEFAULT_LIMIT_MINUTES, ScoreInput, components, wellness_score
 from wellness.domain.stats import METRICS, change_pct
 
@@ -101,7 +101,7 @@ def detect_patterns(conn: psycopg.Connection) -> dict[str, int]:
     """Run the nine detectors for every user of ``_users`` over their window and save the verdicts."""
     results = []
     for user_id, as_of, rows in repo.window_days(conn, SPAN_DAYS):
-        for outcome in detect_all([DayStats(**r) for r in rows], as_of):
+        for outcome in detect_all(SortedDays(DayStats(*r) for r in rows), as_of):
             results.append((user_id, as_of, outcome))
     return repo.save_outcomes(conn, results)
 

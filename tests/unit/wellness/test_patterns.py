@@ -171,3 +171,13 @@ def test_severity_scale() -> None:
 def test_detect_all_answers_every_type_once() -> None:
     outs = detect_all(days(screen_time_minutes=100.0), AS_OF)
     assert [o.pattern_type for o in outs] == list(PatternType)
+
+
+def test_the_window_query_returns_daystats_fields_in_order() -> None:
+    """``repository.analytics.window_days`` rows become ``DayStats(*row)``: same order."""
+    from dataclasses import fields
+
+    from wellness.repository.analytics import DAY_COLUMNS
+
+    names = [c.split(" AS ")[-1].split("::")[0].strip() for c in DAY_COLUMNS.split(", ")]
+    assert names == [f.name for f in fields(DayStats)]

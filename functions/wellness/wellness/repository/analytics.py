@@ -274,9 +274,10 @@ DAY_COLUMNS = (
 )
 
 
-def window_days(conn: psycopg.Connection, span_days: int) -> Iterable[tuple[UUID, date, list[dict[str, Any]]]]:
+def window_days(conn: psycopg.Connection, span_days: int) -> Iterable[tuple[UUID, date, list[tuple[Any, ...]]]]:
     """``(user_id, as_of, day rows)`` for every user of ``_users`` with data: the ``span_days``
-    days ending at ``as_of``, one query for all users, ordered by user."""
+    days ending at ``as_of``, one query for all users, ordered by user. Each day row is a tuple
+    in :data:`DAY_COLUMNS` order, which is ``DayStats``' field order (``DayStats(*row)``)."""
     cur = conn.cursor(row_factory=psycopg.rows.tuple_row)
     cur.execute(
         f"SELECT u.user_id, u.as_of, {DAY_COLUMNS} FROM _users u JOIN wellness.user_daily_stats s "
@@ -284,16 +285,15 @@ def window_days(conn: psycopg.Connection, span_days: int) -> Iterable[tuple[UUID
         "WHERE u.as_of IS NOT NULL ORDER BY u.user_id, s.stat_date",
         (span_days,),
     )
-    names = [c.name for c in cur.description][2:]
     current: UUID | None = None
     as_of: date | None = None
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     for rec in cur:
         if rec[0] != current:
             if current is not None:
                 yield current, as_of, rows  # type: ignore[misc]
             current, as_of, rows = rec[0], rec[1], []
-        rows.append(dict(zip(names, rec[2:])))
+        rows.append(rec[2:])
     if current is not None:
         yield current, as_of, rows  # type: ignore[misc]
 
