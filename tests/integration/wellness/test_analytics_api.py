@@ -59,6 +59,9 @@ def test_patterns_list_filter_and_retrieve(api: ApiClient, heavy_user: str) -> N
     assert other.status == 404 and other.body["code"] == "pattern_not_found"
     bad = api.get("/api/usage/patterns/", user=heavy_user, query={"pattern_type": "sleepy"})
     assert bad.status == 400 and "pattern_type" in bad.body
+    assert api.get("/api/usage/patterns/not-a-uuid/", user=heavy_user).status == 400
+    assert api.get("/api/usage/patterns/", user=heavy_user, query={"limit": "0"}).status == 400
+    assert api.get("/api/usage/patterns/", user=heavy_user, query={"cursor": "garbage!"}).status == 400
 
 
 def test_patterns_paginate_with_cursor_links(api: ApiClient, heavy_user: str) -> None:
