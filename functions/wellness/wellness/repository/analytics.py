@@ -256,9 +256,8 @@ def create_users(conn: psycopg.Connection, users: Sequence[UUID] | None = None) 
     else:
         conn.execute("INSERT INTO _users (user_id) SELECT DISTINCT u FROM unnest(%s::uuid[]) u", (list(users),))
     conn.execute("""
-        UPDATE _users x SET local_today = (now() AT TIME ZONE COALESCE(p.time_zone, 'UTC'))::date
-        FROM _users u LEFT JOIN wellness.profiles p ON p.user_id = u.user_id
-        WHERE x.user_id = u.user_id""")
+        UPDATE _users x SET local_today = (now() AT TIME ZONE COALESCE(
+            (SELECT p.time_zone FROM wellness.profiles p WHERE p.user_id = x.user_id), 'UTC'))::date""")
     conn.execute("""
         UPDATE _users x SET as_of = (SELECT max(s.stat_date) FROM wellness.user_daily_stats s
                                      WHERE s.user_id = x.user_id AND s.stat_date <= x.local_today)""")
