@@ -130,3 +130,23 @@ def test_comparisons(api: ApiClient, heavy_user: str) -> None:
     m = api.get("/api/analytics/comparisons/", user=heavy_user, query={"period": "month"}).body
     assert m["current"]["days_with_data"] == 30 and m["previous"]["days_with_data"] == 5
     assert api.get("/api/analytics/comparisons/", user=heavy_user, query={"period": "year"}).status == 400
+
+
+def test_trends_answer_only_rows_of_at_least_k_users(api: ApiClient, conn: psycopg.Connection) -> None:
+    from wellness.repository import stats as stats_repo
+
+    end = date(2002, 2, 10)
+    for n in range(5):
+        u = uuid.uuid4()
+        conn.execute("INSERT INTO platform.users (id) VALUES (%s)", (u,))
+        dev = uuid.uuid4()
+        conn.execute("INSERT INTO wellness.devices (id, user_id, name, platform, personality_type) VALUES (%s, %s, 'P', 'ios', 'gen_z')", (dev, u))
+        day(conn, u, dev, end, screen=100, apps=[("com.trend.shared", "Social", 20, 1)] + ([("com.trend.rare", "Games", 5, 1)] if n == 0 else []))
+    with conn.transaction():
+        stats_repo.refresh_trends(conn, end, 5)
+    body = api.get("/api/analytics/trends/", query={"kind": "popular_apps"}).body
+    assert body["min_users"] == 5 and body["period_end"] >= end.isoformat()
+    assert all(r["users"] >= 5 for r in body["results"])
+    stored = conn.execute("SELECT key, users FROM wellness.trends WHERE kind = 'popular_apps' AND period_end = %s", (end,)).fetchall()
+    assert [(r["key"], r["users"]) for r in stored] == [("com.trend.shared", 5)]  # com.trend.rare (1 user) never stored
+    assert api.get("/api/analytics/trends/", query={"kind": "gossip"}).status == 400
