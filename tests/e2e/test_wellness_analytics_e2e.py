@@ -68,6 +68,7 @@ def test_an_upload_shows_patterns_goals_and_score_within_seconds(dev_server) -> 
         seconds = time.monotonic() - started
         assert found, dev_server.log()[-3000:]
         assert seconds < 30
+        print(f"patterns visible {seconds:.1f} s after the upload was sent")
         stats = http.get("/wellness/api/analytics/stats/").json()
         assert 0 <= stats["wellness_score"] <= 100 and stats["as_of"] == (today - timedelta(days=1)).isoformat()
         assert stats["current_streak"] == 28 and stats["metrics"]["days_tracked"] == 28  # 150 min a day: within 3 h
