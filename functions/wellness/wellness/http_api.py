@@ -27,13 +27,14 @@ NON_FIELD_ERRORS = "non_field_errors"
 """DRF's key for errors that concern no single field (``api_settings.NON_FIELD_ERRORS_KEY``)."""
 
 
-class DrfError(BaseModel):
+class WellnessProblem(BaseModel):
     """A wellness error body: ``{"detail", "code"}``, or DRF's field errors ``{"<field>": ["message"]}``
     (400) with neither."""
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": {"type": "array", "items": {"type": "string"}}})
 
     detail: str | None = Field(default=None, description="what went wrong, for a person (not with field errors)")
+    code: Code | None = Field(default=None, description="stable machine-readable code (not with field errors)")  # type: ignore[valid-type]
 
 
 def drf_body(status: int, code: str, detail: str, fields: list[dict[str, Any]], request_id: str | None) -> dict[str, Any]:
@@ -54,7 +55,7 @@ def drf_body(status: int, code: str, detail: str, fields: list[dict[str, Any]], 
 
 
 DRF_ERRORS = ErrorFormat(
-    media_type="application/json", body=drf_body, validation_status=400, schema=DrfError,
+    media_type="application/json", body=drf_body, validation_status=400,
     validation_description="The request does not match the schema: DRF's `{\"field\": [\"message\"]}`.",
 )
 
@@ -63,6 +64,7 @@ API = ProductApi(
     base_path="/wellness",
     codes=Code,
     error_format=DRF_ERRORS,
+    error_model=WellnessProblem,
     description=(
         "If Phones Were People (design document 001): accounts, devices and apps with personalities, "
         "usage, patterns, goals and analytics, in Django REST Framework's conventions. Authenticate with "

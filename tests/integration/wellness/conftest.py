@@ -16,18 +16,31 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import REPO_ROOT
 from tests.support.clients import ApiClient
 
 
 @pytest.fixture(scope="session")
 def wellness_env(database_url: str, aws_endpoint: str) -> dict[str, str]:
-    """Settings for the wellness functions: observability off, the base path."""
+    """Settings for the wellness functions: observability off, the base path, and the root
+    template's user pool and app client made in the emulator as ``backlot dev`` makes them
+    (``backlot_local.cognito``): ``COGNITO_USER_POOL_ID`` / ``COGNITO_CLIENT_ID`` as the template
+    gives them to the wellness functions."""
+    from backlot_local.cognito import provision_user_pools
+    from backlot_local.template import load_application
+
+    app = load_application(REPO_ROOT, aws_endpoint=aws_endpoint)
+    provision_user_pools(app, aws_endpoint, log=lambda _: None)
+    register = next(f for f in app.functions if f.logical_id == "RegisterUserFunction")
+    cognito = {k: register.environment[k] for k in ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID")}
+    assert not any(v.startswith("local-") for v in cognito.values()), cognito
     os.environ.update({"POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
-                       "API_BASE_PATH": "/wellness"})
+                       "API_BASE_PATH": "/wellness", **cognito})
     from wellness.settings import get_settings
 
     get_settings.cache_clear()
-    return {}
+    authorizer = next(a for api in app.apis for a in api.authorizers.values() if getattr(a, "jwks_uri", None))
+    return {**cognito, "jwks_uri": authorizer.jwks_uri, "issuer": authorizer.issuer, "audience": authorizer.audience[0]}
 
 
 @pytest.fixture(scope="session")

@@ -66,15 +66,11 @@ class ErrorFormat:
         body: ``(status, code, detail, fields, request_id) -> dict``.
         validation_status: status for request validation failures.
         validation_description: how the OpenAPI document describes that response.
-        schema: the body's model for the OpenAPI document, when it is not RFC 9457's
-            (:class:`backlot.errors.Problem`); the product's problem model extends it with
-            ``code`` typed as the product's enumeration (:attr:`ProductApi.problem`).
     """
 
     media_type: str
     body: Callable[[int, str, str, list[dict[str, Any]], str | None], dict[str, Any]]
     validation_status: int = VALIDATION_STATUS
-    schema: type[BaseModel] | None = None
     validation_description: str = "The request does not match the schema (`validation_error`; `errors` lists the fields)."
 
 
@@ -263,6 +259,9 @@ class ProductApi:
         error_format: the product's error body shape (default RFC 9457 problem+json).
         gateway_statuses: per security scheme, the statuses API Gateway's authorizer answers by
             itself (``{"message": ...}``, ``application/json``), documented on every route using it.
+        error_model: the model of :attr:`error_format`'s bodies, for a product whose design document
+            fixes its own error shape (styles); its ``code`` must be :attr:`codes`. None: the RFC 9457
+            problem model built from :attr:`codes`.
     """
 
     title: str
@@ -271,20 +270,19 @@ class ProductApi:
     description: str = ""
     error_format: ErrorFormat = PROBLEM_JSON
     gateway_statuses: dict[str, tuple[int, ...]] = field(default_factory=_gateway_statuses)
+    error_model: type[BaseModel] | None = None
 
     @property
-    def problem(self) -> type[Problem]:
-        """The product's problem model: :class:`backlot.errors.Problem` with ``code`` its enumeration."""
+    def problem(self) -> type[BaseModel]:
+        """The product's error model: :attr:`error_model` when given, else :class:`backlot.errors.Problem`
+        with ``code`` its enumeration."""
+        if self.error_model is not None:
+            return self.error_model
         found = _PROBLEMS.get(self.codes)
         if found is None:
             name = self.base_path.strip("/").capitalize() + "Problem"
-            base = self.error_format.schema
-            if base is None:
-                found = create_model(name, __base__=Problem, __doc__=Problem.__doc__,
-                                     code=(self.codes, Field(description="stable machine-readable code")))
-            else:  # a document's own shape: ``code`` may be absent (e.g. DRF's field errors)
-                found = create_model(name, __base__=base, __doc__=base.__doc__,
-                                     code=(self.codes | None, Field(default=None, description="stable machine-readable code")))
+            found = create_model(name, __base__=Problem, __doc__=Problem.__doc__,
+                                 code=(self.codes, Field(description="stable machine-readable code")))
             _PROBLEMS[self.codes] = found
         return found
 
@@ -353,13 +351,10 @@ class ProductApi:
                     for scheme in requirement:
                         for status in self.gateway_statuses.get(scheme, ()):
                             response = responses.setdefault(str(status), {"description": HTTPStatus(status).phrase})
-                            content = response.get("content", problem)
-                            if self.error_format.media_type in gateway:  # one media type, either body
-                                ours = content[self.error_format.media_type]["schema"]
-                                either = {"anyOf": [ours, gateway["application/json"]["schema"]]}
-                                response["content"] = {"application/json": {"schema": either}}
-                            else:
-                                response["content"] = {**content, **gateway}
+                            response["content"] = {**response.get("content", problem), **gateway}
+                            if self.error_format.media_type in gateway:  # both JSON: either body may come
+                                refs = [problem[self.error_format.media_type]["schema"], gateway["application/json"]["schema"]]
+                                response["content"]["application/json"] = {"schema": {"anyOf": refs}}
                 operation["responses"] = dict(sorted(responses.items()))
         return doc
 
