@@ -364,3 +364,14 @@ def test_top_apps_period_and_bad_periods(api: ApiClient, user: str, device: str)
         found = api.get("/api/usage/data/summary/" if "period" not in query else "/api/usage/data/top_apps/",
                         user=user, query=query)
         assert found.status == 400, (query, found.body)
+
+
+def test_deleting_a_device_deletes_its_usage(api: ApiClient, database_url: str, user: str, device: str) -> None:
+    body = {"device_id": device, "days": [{"date": "2024-03-01", "screen_time_minutes": 5, "apps": [{"app": "a", "minutes": 5}],
+                                           "categories": [{"category": "Social", "minutes": 5}]}],
+            "sessions": [{"app": "a", "start": "2024-03-01T10:00:00Z", "end": "2024-03-01T10:05:00Z"}],
+            "unlock_events": ["2024-03-01T10:00:00Z"]}
+    assert api.post(UPLOAD, body, user=user).status == 200
+    assert api.delete(f"/api/devices/{device}/", user=user).status == 204
+    for table in ("daily_usage", "app_daily_usage", "category_daily_usage", "app_sessions", "unlock_events"):
+        assert rows(database_url, f"SELECT count(*) FROM wellness.{table} WHERE device_id = %s", device) == [(0,)], table
