@@ -328,7 +328,8 @@ def test_a_malformed_recalculation_message_is_dropped_not_retried(wellness_env: 
 
 @pytest.mark.skipif(importlib.util.find_spec("wellness.analytics") is None,
                     reason="wellness.analytics (wanalytics) is not merged yet")
-def test_an_upload_is_recalculated_through_the_queue(api: ApiClient, user: str, device: str, queue_url: str) -> None:
+def test_an_upload_is_recalculated_through_the_queue(api: ApiClient, database_url: str, user: str, device: str,
+                                                    queue_url: str) -> None:
     from wellness.jobs.recalculate import handler
 
     driver = QueueDriver(handler, queue_url)
@@ -336,7 +337,15 @@ def test_an_upload_is_recalculated_through_the_queue(api: ApiClient, user: str, 
     assert api.post(UPLOAD, {"device_id": device, "days": [{"date": YESTERDAY, "screen_time_minutes": 90}]},
                     user=user).status == 200
     messages = driver.receive()
+    assert [json.loads(m["Body"])["dates"] for m in messages] == [[YESTERDAY]]
     assert driver.deliver(messages) == {"batchItemFailures": []}
+    # the day's statistics exist at once (wanalytics' table), and a redelivery changes nothing
+    query = "SELECT * FROM wellness.user_daily_stats WHERE user_id = %s AND stat_date = %s"
+    first = rows(database_url, query, user_uuid(user), YESTERDAY)
+    assert len(first) == 1
+    assert driver.deliver(messages) == {"batchItemFailures": []}
+    again = rows(database_url, query, user_uuid(user), YESTERDAY)
+    assert [r[:-1] for r in again] == [r[:-1] for r in first]  # the same figures (the last column: when computed)
 
 
 def test_top_apps_period_and_bad_periods(api: ApiClient, user: str, device: str) -> None:
@@ -355,3 +364,14 @@ def test_top_apps_period_and_bad_periods(api: ApiClient, user: str, device: str)
         found = api.get("/api/usage/data/summary/" if "period" not in query else "/api/usage/data/top_apps/",
                         user=user, query=query)
         assert found.status == 400, (query, found.body)
+
+
+def test_deleting_a_device_deletes_its_usage(api: ApiClient, database_url: str, user: str, device: str) -> None:
+    body = {"device_id": device, "days": [{"date": "2024-03-01", "screen_time_minutes": 5, "apps": [{"app": "a", "minutes": 5}],
+                                           "categories": [{"category": "Social", "minutes": 5}]}],
+            "sessions": [{"app": "a", "start": "2024-03-01T10:00:00Z", "end": "2024-03-01T10:05:00Z"}],
+            "unlock_events": ["2024-03-01T10:00:00Z"]}
+    assert api.post(UPLOAD, body, user=user).status == 200
+    assert api.delete(f"/api/devices/{device}/", user=user).status == 204
+    for table in ("daily_usage", "app_daily_usage", "category_daily_usage", "app_sessions", "unlock_events"):
+        assert rows(database_url, f"SELECT count(*) FROM wellness.{table} WHERE device_id = %s", device) == [(0,)], table
