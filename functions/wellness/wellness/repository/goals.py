@@ -37,10 +37,12 @@ def list_goals(conn: psycopg.Connection, user_id: UUID, *, is_active: bool | Non
 
 
 def get_goal(conn: psycopg.Connection, user_id: UUID, goal_id: UUID) -> dict[str, Any] | None:
+    """One goal of the user with its progress (None: not the user's, or no such goal)."""
     return conn.execute(f"{SELECT} WHERE g.user_id = %s AND g.id = %s", (user_id, goal_id)).fetchone()
 
 
 def insert_goal(conn: psycopg.Connection, user_id: UUID, values: dict[str, Any]) -> UUID:
+    """A new goal from checked column values; returns its id."""
     return conn.execute(
         "INSERT INTO wellness.goals (user_id, goal_type, target, app_key, category, name, is_active, start_date) "
         "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
@@ -57,10 +59,12 @@ def lock_goal(conn: psycopg.Connection, user_id: UUID, goal_id: UUID) -> dict[st
 
 
 def update_goal(conn: psycopg.Connection, goal_id: UUID, values: dict[str, Any]) -> None:
+    """Set the given columns (names are the repository's own keys, never input) of a locked goal."""
     sets = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in values)
     conn.execute(sql.SQL("UPDATE wellness.goals SET {}, updated_at = now() WHERE id = %(goal_id)s").format(sets),
                  {**values, "goal_id": goal_id})
 
 
 def delete_goal(conn: psycopg.Connection, user_id: UUID, goal_id: UUID) -> bool:
+    """Delete the user's goal (its progress cascades); False when there was none."""
     return conn.execute("DELETE FROM wellness.goals WHERE user_id = %s AND id = %s", (user_id, goal_id)).rowcount > 0

@@ -26,6 +26,7 @@ def list_patterns(conn: psycopg.Connection, user_id: UUID, *, status: str | None
 
 
 def get_pattern(conn: psycopg.Connection, user_id: UUID, pattern_id: UUID) -> dict[str, Any] | None:
+    """One pattern of the user (None: not the user's, or no such pattern)."""
     return conn.execute(f"SELECT {COLUMNS} FROM wellness.patterns WHERE user_id = %s AND id = %s", (user_id, pattern_id)).fetchone()
 
 

@@ -11,6 +11,7 @@ import psycopg
 
 
 def get_stats(conn: psycopg.Connection, user_id: UUID) -> dict[str, Any] | None:
+    """The user's cached statistics row (None before their first computed upload)."""
     return conn.execute(
         "SELECT as_of, wellness_score, score_components, current_streak, longest_streak, metrics, computed_at "
         "FROM wellness.user_stats WHERE user_id = %s", (user_id,)).fetchone()

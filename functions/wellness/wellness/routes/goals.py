@@ -35,6 +35,7 @@ def create_goal(body: GoalCreate, who: Principal = CurrentPrincipal) -> dict[str
 
 @router.get("/goals/{goal_id}/", response_model=GoalPublic, responses=API.errors(401, 404))
 def get_goal(goal_id: UUID, who: Principal = CurrentPrincipal) -> dict[str, Any]:
+    """One goal of the caller with its progress (another user's id: 404)."""
     return service.get_goal(who, goal_id)
 
 
@@ -52,5 +53,6 @@ def partial_update_goal(goal_id: UUID, body: GoalUpdate, who: Principal = Curren
 
 @router.delete("/goals/{goal_id}/", status_code=status.HTTP_204_NO_CONTENT, responses=API.errors(401, 404))
 def delete_goal(goal_id: UUID, who: Principal = CurrentPrincipal) -> Response:
+    """Delete the goal (204); streaks and statistics no longer count it."""
     service.delete_goal(who, goal_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

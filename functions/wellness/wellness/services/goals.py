@@ -46,6 +46,7 @@ def _columns(body: GoalCreate | GoalUpdate, *, partial: bool) -> dict[str, Any]:
 
 
 def list_goals(who: Principal, is_active: bool | None, goal_type: str | None, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None, str | None]:
+    """One page of the caller's goals and the next/previous cursors. Raises BadRequest (``invalid_cursor``)."""
     key = decode_keyset(cursor)
     with db.transaction() as conn:
         rows = repo.list_goals(conn, who.user_id, is_active=is_active, goal_type=goal_type, key=key, limit=limit)
@@ -53,6 +54,7 @@ def list_goals(who: Principal, is_active: bool | None, goal_type: str | None, cu
 
 
 def get_goal(who: Principal, goal_id: UUID) -> dict[str, Any]:
+    """One goal of the caller. Raises NotFound (``goal_not_found``), also for another user's goal."""
     with db.transaction() as conn:
         row = repo.get_goal(conn, who.user_id, goal_id)
     if row is None:
@@ -61,6 +63,8 @@ def get_goal(who: Principal, goal_id: UUID) -> dict[str, Any]:
 
 
 def create_goal(who: Principal, body: GoalCreate) -> dict[str, Any]:
+    """Store the goal and measure it on every day the caller has data. Raises BadRequest naming
+    ``app`` / ``category`` when they do not fit the goal type."""
     values = _columns(body, partial=False)
     _check(values)
     with db.transaction() as conn:
@@ -84,6 +88,7 @@ def update_goal(who: Principal, goal_id: UUID, body: GoalCreate | GoalUpdate, *,
 
 
 def delete_goal(who: Principal, goal_id: UUID) -> None:
+    """Delete the goal; streak days and statistics are recomputed without it. Raises NotFound."""
     with db.transaction() as conn:
         if not repo.delete_goal(conn, who.user_id, goal_id):
             raise _not_found()

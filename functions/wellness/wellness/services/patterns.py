@@ -15,6 +15,7 @@ from wellness.repository import patterns as repo
 
 
 def list_patterns(who: Principal, status: str | None, pattern_type: str | None, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None, str | None]:
+    """One page of the caller's patterns (newest first) and the cursors. Raises BadRequest (``invalid_cursor``)."""
     key = decode_keyset(cursor)
     with db.transaction() as conn:
         rows = repo.list_patterns(conn, who.user_id, status=status, pattern_type=pattern_type, key=key, limit=limit)
@@ -22,6 +23,7 @@ def list_patterns(who: Principal, status: str | None, pattern_type: str | None, 
 
 
 def get_pattern(who: Principal, pattern_id: UUID) -> dict[str, Any]:
+    """One pattern of the caller. Raises NotFound (``pattern_not_found``), also for another user's."""
     with db.transaction() as conn:
         row = repo.get_pattern(conn, who.user_id, pattern_id)
     if row is None:
