@@ -107,3 +107,21 @@ def test_trends_show_only_apps_of_at_least_k_users(conn: psycopg.Connection) -> 
         stats_repo.refresh_trends(conn, end, 5)
     rows = conn.execute("SELECT key, users FROM wellness.trends WHERE kind = 'popular_apps' AND period_end = %s", (end,)).fetchall()
     assert [(r["key"], r["users"]) for r in rows] == [("com.common", 6)]
+
+
+def test_cleanup_job_runs_once_on_the_users_cleanup_day(conn: psycopg.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hourly run: a user past 02:00 on the cleanup weekday is cleaned once that day. (The
+    weekday constant is set to the zone's today so the test does not depend on the calendar.)"""
+    from wellness.jobs import cleanup
+
+    tz, now = zone_at_daytime()
+    uid, dev = new_user(conn, tz)
+    old = now.date() - timedelta(days=120)
+    day(conn, uid, dev, old, screen=60, apps=[("yt", "Entertainment", 50, 2)])
+    monkeypatch.setattr(cleanup, "SUNDAY", now.isoweekday())
+    db.reset()
+    first = cleanup.run_cleanup(None)
+    assert first["users"] >= 1 and first["app_rows"] >= 1
+    assert conn.execute("SELECT count(*) AS n FROM wellness.app_daily_usage WHERE user_id = %s", (uid,)).fetchone()["n"] == 0
+    assert conn.execute("SELECT count(*) AS n FROM wellness.daily_usage WHERE user_id = %s", (uid,)).fetchone()["n"] == 1
+    assert uid not in {r["user_id"] for r in repo.due_users(conn, "cleanup", cleanup.CLEANUP_AT, isodow=now.isoweekday())}
