@@ -32,7 +32,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 MAX_EXAMPLES = 25
-"""Generated requests per operation (63 operations: ~1,500 requests, about 2 minutes with the server start)."""
+"""Generated requests per operation (95 operations: ~2,300 requests, about 2.5 minutes with the server start)."""
 
 
 def _checks() -> list[Any]:
@@ -103,6 +103,17 @@ def _movies_ids(url: str) -> dict[str, str]:
     return {"session_id": started.json()["session_id"]}
 
 
+def _wellness_ids(url: str, token: str) -> dict[str, str]:
+    client = httpx.Client(base_url=f"{url}/wellness/api", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    devices = [client.post("/devices/", json={"name": f"Schemathesis {n}", "platform": "android"}).json()["id"] for n in (1, 2)]
+    apps = [client.post("/apps/", json={"package_name": f"com.schemathesis.app{n}", "name": f"App {n}"}).json()["id"] for n in (1, 2)]
+    device_app = client.post("/apps/device-apps/", json={"device_id": devices[0], "app_id": apps[0]}).json()["id"]
+    relationship = client.post("/devices/relationships/", json={"device_a": devices[0], "device_b": devices[1],
+                                                                "relationship_type": "rivals"}).json()["id"]
+    return {"device_id": devices[0], "device_a": devices[0], "device_b": devices[1], "app_id": apps[0], "app_a": apps[0],
+            "app_b": apps[1], "device_app_id": device_app, "relationship_id": relationship}
+
+
 def _run_product(url: str, product: str, headers_for: Any, ids: dict[str, str]) -> tuple[int, int, list[str]]:
     """Run every operation of ``product``; returns (operations, requests, failures)."""
     import schemathesis
@@ -141,6 +152,9 @@ def test_schemathesis_finds_no_disagreement(dev_server: Any) -> None:
     inviter = dev_server.token("schemathesis-inviter")
     ids = {"family": _family_ids(dev_server.url, people, inviter), "music": _music_ids(dev_server.url, admin, player_id),
            "movies": _movies_ids(dev_server.url), "styles": {}}
+    wellness_person = dev_server.token("schemathesis-wellness")
+    ids["wellness"] = _wellness_ids(dev_server.url, wellness_person)
+    wellness_leaver = dev_server.token("schemathesis-wellness-leaver")
 
     def family_headers(operation: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {people}"}
@@ -152,12 +166,17 @@ def test_schemathesis_finds_no_disagreement(dev_server: Any) -> None:
     def movies_headers(operation: Any) -> dict[str, str]:
         return {}
 
+    def wellness_headers(operation: Any) -> dict[str, str]:
+        # account deletion would wipe the resources the other operations are aimed at
+        leaving = operation.method.upper() == "DELETE" and operation.path == "/api/accounts/users/me/"
+        return {"Authorization": f"Bearer {wellness_leaver if leaving else wellness_person}"}
+
     def styles_headers(operation: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {people}"}  # harmless on its open routes (health, sign-in)
 
     report, all_failures = [], []
     for product, headers_for in (("family", family_headers), ("music", music_headers), ("movies", movies_headers),
-                                 ("styles", styles_headers)):
+                                 ("wellness", wellness_headers), ("styles", styles_headers)):
         page = httpx.get(f"{dev_server.url}/{product}/docs", timeout=60)  # the interactive docs, served by backlot dev
         assert page.status_code == 200 and "swagger-ui" in page.text and f"/{product}/openapi.json" in page.text
         started = time.monotonic()

@@ -2,7 +2,8 @@
 
 JWT authorizer (API Gateway developer guide, "Control access to HTTP APIs with JWT authorizers"):
 the identity source (``Authorization`` header, ``Bearer `` prefix optional) must hold a token that
-verifies with the local key (:mod:`backlot_local.tokens`); otherwise 401 ``{"message":"Unauthorized"}``
+verifies with the local key (:mod:`backlot_local.tokens`), or one of the user pool the emulator
+made for the template (its JWKS, issuer and app client: :mod:`backlot_local.cognito`); otherwise 401 ``{"message":"Unauthorized"}``
 with a ``www-authenticate`` header. When the route has authorization scopes, the token's ``scope``
 (or ``scp``) must include one of them, otherwise 403 ``{"message":"Forbidden"}``. The claims reach
 the function as strings in ``requestContext.authorizer.jwt.claims``.
@@ -24,7 +25,7 @@ from typing import Any
 
 from backlot_local.apigw import HttpRequest, HttpResponse, flatten_claims, identity_values, message_response
 from backlot_local.template import JwtAuthorizerConfig
-from backlot_local.tokens import InvalidToken, LocalKeys, verify_token
+from backlot_local.tokens import InvalidToken, LocalKeys, verify_token, verify_with_jwks
 
 
 @dataclass
@@ -45,6 +46,15 @@ def _challenge(error: str, description: str) -> list[tuple[str, str]]:
     return [("www-authenticate", f'Bearer scope="" error="{error}" error_description="{description}"')]
 
 
+def _signed_locally(token: str, keys: LocalKeys) -> bool:
+    import jwt
+
+    try:
+        return jwt.get_unverified_header(token).get("kid") == keys.kid
+    except jwt.PyJWTError:
+        return False
+
+
 def authorize_jwt(config: JwtAuthorizerConfig, request: HttpRequest, keys: LocalKeys, route_scopes: list[str]) -> AuthDecision:
     """Decide a request on a route protected by a JWT authorizer."""
     values = identity_values(request, config.identity_source[:1] or ["$request.header.Authorization"], {})
@@ -56,7 +66,15 @@ def authorize_jwt(config: JwtAuthorizerConfig, request: HttpRequest, keys: Local
     try:
         claims = verify_token(keys, token)
     except InvalidToken as exc:
-        return AuthDecision(False, response=message_response(401, UNAUTHORIZED, _challenge("invalid_token", str(exc))))
+        refusal = exc
+        claims = None
+        if config.jwks_uri and not _signed_locally(token, keys):  # a token of the emulator's user pool
+            try:
+                claims = verify_with_jwks(token, jwks_uri=config.jwks_uri, issuer=config.issuer, audiences=config.audience)
+            except InvalidToken as cognito_refusal:
+                refusal = cognito_refusal
+        if claims is None:
+            return AuthDecision(False, response=message_response(401, UNAUTHORIZED, _challenge("invalid_token", str(refusal))))
     scopes = None
     if route_scopes:
         granted = claims.get("scope") if "scope" in claims else claims.get("scp")

@@ -282,7 +282,8 @@ def _queue_order(queues: list[Queue]) -> list[Queue]:
 
 
 def provision(app: Application, endpoint: str, *, log: Callable[[str], None] = print) -> None:
-    """Create the application's queues, buckets and bucket notifications on the emulator (idempotent).
+    """Create the application's queues, buckets and bucket notifications, and its user pools
+    (:mod:`backlot_local.cognito`), on the emulator (idempotent).
 
     Raises:
         botocore.exceptions.ClientError: the emulator refused a resource.
@@ -325,6 +326,9 @@ def provision(app: Application, endpoint: str, *, log: Callable[[str], None] = p
             for n in bucket.queue_notifications
         )
         log(f"[aws] bucket {bucket.name} ({bucket.id}{notes})")
+    from backlot_local.cognito import provision_user_pools
+
+    provision_user_pools(app, endpoint, log=log)
 
 
 def _cors_rule(rule: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 
 #: The products with an HTTP API, by base path (``/<product>``): their whole-product app is
 #: ``<product>.api.app``.
-PRODUCTS = ("family", "music", "movies", "styles")
+PRODUCTS = ("family", "music", "movies", "wellness", "styles")
 OPENAPI_DIR = "openapi"
 
 

@@ -157,14 +157,39 @@ class Queue:
 
 @dataclass
 class JwtAuthorizerConfig:
-    """A JWT authorizer (``JwtConfiguration``). Locally the issuer and audience are ``backlot-local``;
-    ``issuer``/``audience`` keep the template's (resolved) values for display only."""
+    """A JWT authorizer (``JwtConfiguration``). Locally it accepts ``backlot token`` tokens (issuer
+    and audience ``backlot-local``) and, once :mod:`backlot_local.cognito` has made the template's
+    user pool in the emulator, that pool's tokens: then ``issuer``/``audience`` are the real pool's
+    and ``jwks_uri`` is where the emulator serves its keys (None until then)."""
 
     name: str
     identity_source: list[str]
     issuer: str
     audience: list[str]
     authorization_scopes: list[str] = field(default_factory=list)
+    jwks_uri: str | None = None
+
+
+@dataclass
+class UserPool:
+    """An ``AWS::Cognito::UserPool`` (resolved properties); ``ref`` is what ``!Ref`` gave the
+    templates (a placeholder until the emulator's pool exists: :mod:`backlot_local.cognito`)."""
+
+    stack: "Stack"
+    logical_id: str
+    ref: str
+    properties: dict[str, Any]
+
+
+@dataclass
+class UserPoolClient:
+    """An ``AWS::Cognito::UserPoolClient`` of a :class:`UserPool` (``pool_ref`` its ``UserPoolId``)."""
+
+    stack: "Stack"
+    logical_id: str
+    ref: str
+    pool_ref: str
+    properties: dict[str, Any]
 
 
 @dataclass
@@ -267,6 +292,8 @@ class Application:
     sqs_sources: list[SqsSource] = field(default_factory=list)
     schedules: list[ScheduleSource] = field(default_factory=list)
     layers: dict[str, Path] = field(default_factory=dict)
+    user_pools: list[UserPool] = field(default_factory=list)
+    user_pool_clients: list[UserPoolClient] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def queue_url(self, name: str) -> str:
@@ -592,6 +619,11 @@ def _collect(app: Application, stack: Stack) -> None:
             app.functions.append(_function(stack, lid))
         except TemplateError as exc:
             app.warnings.append(str(exc))
+    for lid in stack.of_type("AWS::Cognito::UserPool"):
+        app.user_pools.append(UserPool(stack, lid, to_string(stack.ref(lid)), resolve(stack.properties(lid), stack)))
+    for lid in stack.of_type("AWS::Cognito::UserPoolClient"):
+        props = resolve(stack.properties(lid), stack)
+        app.user_pool_clients.append(UserPoolClient(stack, lid, to_string(stack.ref(lid)), to_string(props.get("UserPoolId")), props))
     for lid, resource in stack.resources.items():
         # Read every mapping, even those under a false Condition (they need a custom domain).
         if resource.get("Type") == "AWS::ApiGatewayV2::ApiMapping":

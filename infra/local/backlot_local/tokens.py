@@ -145,3 +145,40 @@ def verify_token(keys: LocalKeys, token: str, *, audiences: list[str] | None = N
     if not set(token_audiences) & set(audiences):
         raise InvalidToken("the token does not have a valid audience")
     return claims
+
+
+_JWKS_CLIENTS: dict[str, "jwt.PyJWKClient"] = {}
+
+
+def verify_with_jwks(token: str, *, jwks_uri: str, issuer: str, audiences: list[str], leeway: int = 0) -> dict[str, Any]:
+    """Verify a token of an identity provider whose keys are at ``jwks_uri`` (locally: the user pool
+    the emulator made, ``<emulator>/<pool id>/.well-known/jwks.json``), as API Gateway's JWT
+    authorizer does: RS256 with the key named by ``kid``, ``exp``, ``iss`` equal to ``issuer``, and
+    ``aud`` (ID tokens) or ``client_id`` (access tokens) among ``audiences``.
+
+    Raises:
+        InvalidToken: with a short reason.
+    """
+    client = _JWKS_CLIENTS.get(jwks_uri)
+    if client is None:
+        client = _JWKS_CLIENTS[jwks_uri] = jwt.PyJWKClient(jwks_uri, cache_keys=True, timeout=5)
+    try:
+        key = client.get_signing_key_from_jwt(token)
+    except jwt.PyJWTError as exc:  # not a JWT, unknown kid, keys unreachable
+        raise InvalidToken(f"the token's key is not the identity provider's: {exc}") from exc
+    try:
+        claims = jwt.decode(token, key.key, algorithms=["RS256"], issuer=issuer, leeway=leeway,
+                            options={"require": ["exp", "iss"], "verify_aud": False})
+    except jwt.ExpiredSignatureError as exc:
+        raise InvalidToken("the token has expired") from exc
+    except jwt.InvalidIssuerError as exc:
+        raise InvalidToken("the token has an invalid issuer") from exc
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(f"the token is invalid: {exc}") from exc
+    aud = claims.get("aud")
+    token_audiences = aud if isinstance(aud, list) else [aud] if aud else []
+    if claims.get("client_id"):
+        token_audiences.append(claims["client_id"])
+    if not set(token_audiences) & set(audiences):
+        raise InvalidToken("the token does not have a valid audience")
+    return claims

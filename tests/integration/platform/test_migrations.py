@@ -20,7 +20,7 @@ from backlot import migrations
 
 pytestmark = pytest.mark.integration
 
-PRODUCTS = ["family", "music", "movies", "styles"]
+PRODUCTS = ["family", "music", "movies", "wellness", "styles"]
 
 
 def _with_database(url: str, name: str) -> str:
@@ -65,7 +65,7 @@ def test_concurrent_product_migrations_wait_for_each_other_and_both_succeed(fres
     migration is applied twice, and each ends with its role granted."""
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
-    procs = [ctx.Process(target=_apply_in_process, args=(fresh_url, products, out)) for products in (["family", "styles"], ["music", "movies"])]
+    procs = [ctx.Process(target=_apply_in_process, args=(fresh_url, products, out)) for products in (["family", "styles"], ["music", "movies", "wellness"])]
     for p in procs:
         p.start()
     results = [out.get(timeout=120) for _ in procs]

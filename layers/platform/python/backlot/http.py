@@ -65,11 +65,13 @@ class ErrorFormat:
         media_type: the response's Content-Type.
         body: ``(status, code, detail, fields, request_id) -> dict``.
         validation_status: status for request validation failures.
+        validation_description: how the OpenAPI document describes that response.
     """
 
     media_type: str
     body: Callable[[int, str, str, list[dict[str, Any]], str | None], dict[str, Any]]
     validation_status: int = VALIDATION_STATUS
+    validation_description: str = "The request does not match the schema (`validation_error`; `errors` lists the fields)."
 
 
 def _problem(status: int, code: str, detail: str, fields: list[dict[str, Any]], request_id: str | None) -> dict[str, Any]:
@@ -334,11 +336,17 @@ class ProductApi:
         for operations in doc.get("paths", {}).values():
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
+                validation = str(self.error_format.validation_status)
+                if validation != "422" and (responses.get("422") or {}).get("description") == "Validation Error":
+                    # FastAPI documents its 422; this product answers schema mismatches with another status
+                    responses.setdefault(validation, responses["422"])
+                    responses[validation]["description"] = self.error_format.validation_description
+                    del responses["422"]
                 for status, response in responses.items():
                     if status[0] in "45":
                         response["content"] = dict(problem)
-                        if status == str(self.error_format.validation_status) and response.get("description") == "Validation Error":
-                            response["description"] = "The request does not match the schema (`validation_error`; `errors` lists the fields)."
+                        if status == validation and response.get("description") == "Validation Error":
+                            response["description"] = self.error_format.validation_description
                 for requirement in operation.get("security", []):
                     for scheme in requirement:
                         for status in self.gateway_statuses.get(scheme, ()):

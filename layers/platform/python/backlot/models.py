@@ -76,3 +76,13 @@ class PresignedUpload(PublicModel):
     fields: dict[str, str]
     max_bytes: int = Field(ge=1)
     expires_in: int = Field(ge=1, description="seconds")
+
+
+class LinkPage(PublicModel):
+    """Base of a DRF-style page (Django REST Framework, "Pagination": ``{"next", "previous",
+    "results"}``): a subclass adds ``results: list[XPublic]``. ``next``/``previous`` are absolute URLs
+    of the neighbouring pages (the request's URL with its ``cursor`` replaced), null at either end;
+    ``backlot.pagination.links`` builds them."""
+
+    next: str | None = Field(description="URL of the next page; null on the last page")
+    previous: str | None = Field(description="URL of the previous page; null on the first page")

@@ -1,0 +1,32 @@
+"""The whole wellness HTTP API in one app: for tests, the local runtime and the OpenAPI document.
+
+On AWS each HTTP function runs its own entry module (``wellness.handlers.<name>``) holding only
+its route; this app holds them all, with the same error format (``wellness.http_api``). Each area
+adds its router below (one import and one list entry).
+"""
+
+from __future__ import annotations
+
+from wellness.http_api import API
+from wellness.routes import accounts, apps, devices
+
+# usage (wusage): import its routers here
+from wellness.routes import usage_data  # noqa: E402
+
+# analytics (wanalytics): import its routers here
+from wellness.routes import analytics, goals, patterns
+
+ROUTERS = [
+    accounts.router,
+    devices.router,
+    apps.router,
+    # usage (wusage): its routers here
+    usage_data.router,
+    # analytics (wanalytics): its routers here
+    patterns.router,
+    goals.router,
+    analytics.router,
+]
+
+app = API.app(ROUTERS)
+handler = API.handler(app)

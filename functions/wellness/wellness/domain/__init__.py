@@ -1,0 +1,1 @@
+"""Pure wellness logic (no I/O)."""

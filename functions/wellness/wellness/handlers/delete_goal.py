@@ -1,0 +1,7 @@
+"""DeleteGoalFunction: DELETE /api/usage/goals/{goal_id}/"""
+
+from wellness.http_api import API
+from wellness.routes.goals import router
+
+app = API.route_app(router, "delete_goal")
+handler = API.handler(app)

@@ -1,0 +1,7 @@
+"""GetDeviceFunction: GET /api/devices/{device_id}/"""
+
+from wellness.http_api import API
+from wellness.routes.devices import router
+
+app = API.route_app(router, "get_device")
+handler = API.handler(app)
