@@ -423,9 +423,14 @@ class ReviewMoment(_Strict):
 
 
 class InvitationStatus(str, Enum):
+    """``pending`` until answered; ``expired`` when not answered by ``expires_at``; ``revoked`` when
+    an owner withdrew it."""
+
     pending = "pending"
     accepted = "accepted"
     declined = "declined"
+    revoked = "revoked"
+    expired = "expired"
 
 
 class Invitation(PublicModel):
@@ -439,11 +444,13 @@ class Invitation(PublicModel):
     invited_by: UUID
     status: InvitationStatus
     created_at: datetime
+    expires_at: datetime
     responded_at: datetime | None
 
 
 class InvitationPage(PublicModel):
-    """``GET /api/v1/invitations/``: the caller's pending invitations, oldest first."""
+    """``GET /api/v1/invitations/`` (the caller's) or ``GET /api/v1/households/{id}/invitations/``
+    (the household's, for owners): open invitations, oldest first."""
 
     invitations: list[Invitation]
     next_cursor: str | None
