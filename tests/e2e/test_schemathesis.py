@@ -38,7 +38,7 @@ pytestmark = pytest.mark.e2e
 
 MAX_EXAMPLES = 25
 """Generated requests with valid data per operation."""
-NEGATIVE_EXAMPLES = 15
+NEGATIVE_EXAMPLES = 25
 """Generated requests with invalid data per operation (the ``negative_data_rejection`` check: each
 must be refused with a 4xx). Fewer than the valid ones: most are refused by request validation
 before any logic runs."""

@@ -12,7 +12,7 @@ from backlot.http import CurrentPrincipal
 from backlot.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 from family import service
-from family.http_api import API, problems
+from family.http_api import problems
 from family.schemas import ReviewCreate, ReviewPage, ReviewPublic
 
 router = APIRouter(prefix="/api/v1")
@@ -34,6 +34,9 @@ def create_review(experience_id: UUID, body: ReviewCreate, response: Response, w
     return review
 
 
-@router.get("/experiences/{experience_id}/reviews/", response_model=ReviewPage, responses=API.errors(400, 404))
+@router.get("/experiences/{experience_id}/reviews/", response_model=ReviewPage, responses=problems({
+    400: "`invalid_cursor`: the cursor was not made by this API",
+    404: "`experience_not_found`: not an experience of one of the caller's households",
+}))
 def list_reviews(experience_id: UUID, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     return service.list_reviews(who, experience_id, cursor, limit)
