@@ -56,7 +56,8 @@ COPY_COLUMNS = {
 
 
 # ---------------------------------------------------------------- sessions
-def insert_session(conn: psycopg.Connection, session_id: UUID, *, source: str, expires_at: datetime, upload_key: str | None = None,
+def insert_session(conn: psycopg.Connection,
+                   session_id: UUID, *, source: str, expires_at: datetime, upload_key: str | None = None,
                    stage: str = "awaiting_upload") -> dict[str, Any]:
     return conn.execute(
         f"""
@@ -110,7 +111,8 @@ def mark_enqueued(conn: psycopg.Connection, session_id: UUID) -> None:
     conn.execute("UPDATE movies.sessions SET enqueued_at = now() WHERE id = %s", (session_id,))
 
 
-def store_export(conn: psycopg.Connection, session_id: UUID, export: Export, *, enrich: bool, enrichment_note: str | None) -> dict[str, Any] | None:
+def store_export(conn: psycopg.Connection,
+                 session_id: UUID, export: Export, *, enrich: bool, enrichment_note: str | None) -> dict[str, Any] | None:
     """Write everything parsed from one export with COPY and move the session on, in the caller's transaction.
 
     The session row is locked first; if it is already parsed (a duplicate delivery) nothing is
@@ -267,7 +269,8 @@ def save_enrichment(conn: psycopg.Connection, session_id: UUID, film_id: UUID, v
     )
 
 
-def note_enrichment_error(conn: psycopg.Connection, session_id: UUID, film_ids: list[UUID], error: str, *, reason: str, final: bool) -> None:
+def note_enrichment_error(conn: psycopg.Connection,
+                          session_id: UUID, film_ids: list[UUID], error: str, *, reason: str, final: bool) -> None:
     """Count a failed attempt with its ``reason`` code (e.g. ``tmdb_unreachable``); on the final one
     the films become ``failed`` (progress counts them) and ``enriched_at`` records when they were
     settled. Films given up meanwhile are left alone."""
@@ -297,7 +300,8 @@ def finish_enrichment_if_done(conn: psycopg.Connection, session_id: UUID) -> boo
     return cur.rowcount == 1
 
 
-def time_out_enrichment(conn: psycopg.Connection, session_id: UUID | None, *, stall_seconds: int, limit: int = 1) -> list[dict[str, Any]]:
+def time_out_enrichment(conn: psycopg.Connection,
+                        session_id: UUID | None, *, stall_seconds: int, limit: int = 1) -> list[dict[str, Any]]:
     """Finish ``enriching`` sessions whose enrichment made no progress for ``stall_seconds``: their
     pending films become ``failed`` (``enrichment_error`` = :data:`ENRICHMENT_TIMED_OUT`) and the
     session ``completed``, in one statement. Returns the finished sessions (with ``timed_out``, the
@@ -344,7 +348,8 @@ def time_out_enrichment(conn: psycopg.Connection, session_id: UUID | None, *, st
     ).fetchall()
 
 
-def time_out_parse(conn: psycopg.Connection, session_id: UUID | None, *, stall_seconds: int, lease_seconds: int, presign_seconds: int,
+def time_out_parse(conn: psycopg.Connection,
+                   session_id: UUID | None, *, stall_seconds: int, lease_seconds: int, presign_seconds: int,
                    limit: int = 1) -> list[dict[str, Any]]:
     """Fail ``processing`` sessions that were never parsed and can no longer be: claimed at least
     once, the last claim's lease ran out more than ``stall_seconds`` ago (``parse_timed_out``); or

@@ -256,7 +256,8 @@ def parse_uploaded(ref: S3ObjectRef, receive_count: int = 1) -> str:
     def release(session: dict[str, Any], exc: BaseException) -> None:
         repo.release_parse(db.connection(), session_id)
         if receive_count >= settings.parse_max_receives:
-            repo.fail_session(db.connection(), session_id, "processing_failed", f"the export could not be processed after {receive_count} attempts")
+            repo.fail_session(db.connection(),
+                              session_id, "processing_failed", f"the export could not be processed after {receive_count} attempts")
             _delete_quietly(ref.bucket, ref.key)
 
     steps = ClaimedUploadSteps(claim=claim, process=process, finish=finish, reject=reject, release=release,
@@ -370,8 +371,9 @@ def enrich_batch(session_id: UUID, film_ids: list[UUID], *, receive_count: int =
     key = settings.tmdb_key()
     if not key:
         for film in films:
-            repo.save_enrichment(db.connection(), session_id, film["id"], {"enrichment_status": "skipped", "enrichment_reason": "no_tmdb_key",
-                                                          "enrichment_error": "no TMDB API key"})
+            repo.save_enrichment(db.connection(), session_id, film["id"], {
+                "enrichment_status": "skipped", "enrichment_reason": "no_tmdb_key", "enrichment_error": "no TMDB API key",
+            })
         logger.warning("enrichment skipped: no TMDB API key", extra={"session_id": str(session_id), "films": len(films)})
         _finish_enrichment(session_id)
         return {"done": 0, "failed": 0}

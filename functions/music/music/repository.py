@@ -141,7 +141,8 @@ def update_song(conn: psycopg.Connection, song_id: UUID, changes: dict[str, Any]
     return conn.execute(query, {"set_" + k: v for k, v in changes.items()} | {"id": song_id}).fetchone()
 
 
-def list_songs(conn: psycopg.Connection, *, ready_only: bool, status: str | None, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+def list_songs(conn: psycopg.Connection,
+               *, ready_only: bool, status: str | None, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
     """Songs newest first, keyset-paged on ``(created_at, id)``; ``limit + 1`` rows tell if more follow."""
     where, params = ["TRUE"], {"limit": limit + 1}
     if ready_only:
@@ -216,7 +217,8 @@ UPLOAD_NOT_RECEIVED = "upload_not_received"
 PROCESSING_TIMED_OUT = "processing_timed_out"
 
 
-def settle_stalled_uploads(conn: psycopg.Connection, song_id: UUID | None, *, wait_seconds: int, stall_seconds: int, limit: int = 500) -> list[dict[str, Any]]:
+def settle_stalled_uploads(conn: psycopg.Connection,
+                           song_id: UUID | None, *, wait_seconds: int, stall_seconds: int, limit: int = 500) -> list[dict[str, Any]]:
     """Reject the songs whose upload never came or whose processing died (issue 9 item 5).
 
     * ``processing``, never claimed, asked for more than ``wait_seconds`` ago (the presigned
@@ -286,7 +288,8 @@ def upsert_imported(conn: psycopg.Connection, source: str, songs: list[dict[str,
 
 
 # ---------------------------------------------------------------- players (managers' view)
-def insert_player(conn: psycopg.Connection, name: str, token_hash: bytes, token_hint: str, manager_id: UUID | None, created_by: UUID) -> dict[str, Any]:
+def insert_player(conn: psycopg.Connection,
+                  name: str, token_hash: bytes, token_hint: str, manager_id: UUID | None, created_by: UUID) -> dict[str, Any]:
     """Insert a player (the token's hash and hint only); returns the row."""
     return conn.execute(
         f"""
@@ -311,7 +314,8 @@ def _player_view_sql(extra_where: str) -> str:
     """
 
 
-def get_player(conn: psycopg.Connection, player_id: UUID, user_id: UUID, is_admin: bool, online_seconds: int) -> dict[str, Any] | None:
+def get_player(conn: psycopg.Connection,
+               player_id: UUID, user_id: UUID, is_admin: bool, online_seconds: int) -> dict[str, Any] | None:
     """The managers' view of one player (``online`` from the heartbeat, current song, queue length,
     listeners, ``library_only``: whether it plays only its library) if the caller may see it (admin,
     or its manager), else None."""
@@ -321,7 +325,8 @@ def get_player(conn: psycopg.Connection, player_id: UUID, user_id: UUID, is_admi
     ).fetchone()
 
 
-def list_players(conn: psycopg.Connection, user_id: UUID, is_admin: bool, online_seconds: int, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+def list_players(conn: psycopg.Connection,
+                 user_id: UUID, is_admin: bool, online_seconds: int, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
     """The managers' view of the caller's players (all for an admin), newest first, keyset-paged."""
     params: dict[str, Any] = {"user_id": user_id, "is_admin": is_admin, "online_seconds": online_seconds, "limit": limit + 1}
     extra = ""
@@ -333,7 +338,8 @@ def list_players(conn: psycopg.Connection, user_id: UUID, is_admin: bool, online
     ).fetchall()
 
 
-def update_player(conn: psycopg.Connection, player_id: UUID, user_id: UUID, is_admin: bool, changes: dict[str, Any]) -> dict[str, Any] | None:
+def update_player(conn: psycopg.Connection,
+                  player_id: UUID, user_id: UUID, is_admin: bool, changes: dict[str, Any]) -> dict[str, Any] | None:
     """Apply ``changes`` to a player the caller may run; returns the row, or None."""
     assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder("set_" + k)) for k in changes)
     query = sql.SQL("UPDATE music.players AS p SET {} WHERE p.id = %(id)s AND " + VISIBLE_PLAYER + " RETURNING " + PLAYER_COLUMNS).format(assignments)
@@ -465,7 +471,8 @@ def set_current_song(conn: psycopg.Connection, player_id: UUID, song_id: UUID | 
     )
 
 
-def record_played(conn: psycopg.Connection, player_id: UUID, song_id: UUID, queue_entry_id: UUID | None, played_at: datetime | None) -> dict[str, Any]:
+def record_played(conn: psycopg.Connection,
+                  player_id: UUID, song_id: UUID, queue_entry_id: UUID | None, played_at: datetime | None) -> dict[str, Any]:
     """Advance the queue after a play, in the caller's transaction, under the player's row lock.
 
     Returns ``{"status": "recorded" | "duplicate" | "not_in_queue" | "song_mismatch", "history": row}``.
@@ -510,7 +517,8 @@ def record_played(conn: psycopg.Connection, player_id: UUID, song_id: UUID, queu
 
 
 # ---------------------------------------------------------------- queue refill
-def refill_queue(conn: psycopg.Connection, player_id: UUID, *, length: int, keep: int, replan: bool, window_minutes: int, wait: bool = True) -> dict[str, Any]:
+def refill_queue(conn: psycopg.Connection,
+                 player_id: UUID, *, length: int, keep: int, replan: bool, window_minutes: int, wait: bool = True) -> dict[str, Any]:
     """Bring a player's queue to ``length`` entries with ``recommend_with_penalty``.
 
     Under the player's row lock, so two refills of one player run one after the other and the
@@ -622,7 +630,8 @@ def mark_offline(conn: psycopg.Connection, online_seconds: int) -> int:
     ).rowcount
 
 
-def recommend(conn: psycopg.Connection, player_id: UUID, target: list[float] | None, limit: int, window_minutes: int) -> list[dict[str, Any]]:
+def recommend(conn: psycopg.Connection,
+              player_id: UUID, target: list[float] | None, limit: int, window_minutes: int) -> list[dict[str, Any]]:
     """``recommend_with_penalty`` for a player (target None: its listeners, else the fallback), with titles."""
     return conn.execute(
         """
@@ -775,7 +784,8 @@ def new_venue_code(conn: psycopg.Connection, player_id: UUID, user_id: UUID, is_
     ).fetchone()
 
 
-def save_vote(conn: psycopg.Connection, user_id: UUID, song_id: UUID, session: dict[str, Any], vote_value: int, preference: list[float]) -> dict[str, Any]:
+def save_vote(conn: psycopg.Connection,
+              user_id: UUID, song_id: UUID, session: dict[str, Any], vote_value: int, preference: list[float]) -> dict[str, Any]:
     """Insert the vote and store the new preference vector (inside the caller's transaction)."""
     vote = conn.execute(
         """

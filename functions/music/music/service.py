@@ -270,7 +270,8 @@ def create_player(who: Principal, body: PlayerCreate) -> dict[str, Any]:
     if manager_id is not None:
         _require_manager(manager_id)
     token = tokens.new_token()
-    row = repo.insert_player(db.connection(), body.name, tokens.token_hash(token), tokens.token_hint(token), manager_id, who.user_id)
+    row = repo.insert_player(db.connection(),
+                             body.name, tokens.token_hash(token), tokens.token_hint(token), manager_id, who.user_id)
     return player_view(row | {"online": False, "library_only": False}) | {"token": token}
 
 
@@ -332,7 +333,8 @@ def rotate_token(who: Principal, player_id: UUID) -> dict[str, Any]:
 def revoke_player(who: Principal, player_id: UUID) -> dict[str, Any]:
     """The player's token stops working (its polls are refused) until a rotation issues a new one."""
     _, is_admin = _visible_player(who, player_id)
-    repo.update_player(db.connection(), player_id, who.user_id, is_admin, {"revoked_at": datetime.now(timezone.utc), "status": "offline"})
+    repo.update_player(db.connection(),
+                       player_id, who.user_id, is_admin, {"revoked_at": datetime.now(timezone.utc), "status": "offline"})
     return get_player(who, player_id)
 
 

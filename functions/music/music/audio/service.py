@@ -74,7 +74,8 @@ def _steps(ref: S3ObjectRef) -> ClaimedUploadSteps[dict[str, Any], tuple[AudioIn
         logger.info("song ready", extra={"song_id": str(song["id"]), "format": info.format, "duration": info.duration})
 
     def reject(song: dict[str, Any], rejected: UploadRejected) -> None:
-        repo.finish_upload(db.connection(), song["id"], ref.key, {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code})
+        repo.finish_upload(db.connection(),
+                           song["id"], ref.key, {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code})
         storage.delete(bucket, ref.key)
         metrics.add_metric(name="SongRejected", unit="Count", value=1)
         logger.info("song rejected", extra={"song_id": str(song["id"]), "code": rejected.code, "reason": rejected.reason})
