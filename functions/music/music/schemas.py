@@ -37,13 +37,6 @@ Embedding = Annotated[
 ]
 
 
-def _a_number(value: object) -> object:
-    """Refuse what lax validation would turn into an int but JSON does not call a number."""
-    if isinstance(value, (bool, str)):
-        raise ValueError("must be a JSON number")
-    return value
-
-
 def no_nul(value: str | None) -> str | None:
     """Refuse a string holding NUL (``\\u0000``): PostgreSQL ``text`` cannot store it."""
     if value is not None and NUL in value:
@@ -435,7 +428,7 @@ class VoteCreate(_Strict):
     (a JSON integer: ``3`` or ``3.0``, never ``true``)."""
 
     song_id: UUID
-    vote_value: Annotated[int, BeforeValidator(_a_number)] = Field(ge=1, le=5)
+    vote_value: JsonInt = Field(ge=1, le=5)
 
 
 class PlayedReport(_Strict):
