@@ -119,14 +119,14 @@ CPU_MS: list[float] = []
 def run_parse(bucket: str, data: bytes) -> tuple[float, dict]:
     from datetime import datetime, timedelta, timezone
 
-    from backlot import storage
+    from backlot import db, storage
     from movies import repository as repo
     from movies.jobs import parse_handler
     from tests.support.apigw import LambdaContext
 
     session_id = uuid.uuid4()
     key = f"exports/{session_id}/export.zip"
-    repo.insert_session(session_id, source="presigned", expires_at=datetime.now(timezone.utc) + timedelta(hours=1), upload_key=key)
+    repo.insert_session(db.connection(), session_id, source="presigned", expires_at=datetime.now(timezone.utc) + timedelta(hours=1), upload_key=key)
     storage.put_bytes(bucket, key, data, content_type="application/zip")
     event = s3_event_message(bucket, key, len(data))
     cpu = time.process_time()
@@ -135,7 +135,7 @@ def run_parse(bucket: str, data: bytes) -> tuple[float, dict]:
     elapsed = (time.perf_counter() - started) * 1000
     CPU_MS.append((time.process_time() - cpu) * 1000)
     assert result["batchItemFailures"] == [], result
-    row = repo.get_session(session_id)
+    row = repo.get_session(db.connection(), session_id)
     assert row["status"] == "completed", row
     return elapsed, row
 

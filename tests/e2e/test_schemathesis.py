@@ -3,8 +3,10 @@
 
 For each product, the schema is loaded from ``/<product>/openapi.json`` as served (so what is
 tested is what clients read), and every operation is run with :data:`MAX_EXAMPLES` generated
-requests (positive data: what the schema says is valid; hypothesis ``derandomize``, so the same
-requests every run; no shrinking, to bound the time). So that the requests reach the logic behind
+requests of positive data (what the schema says is valid), then :data:`NEGATIVE_EXAMPLES` of
+negative data (a parameter or the body breaks the schema), except the operations listed with
+their reason in :data:`NO_NEGATIVE_DATA` (hypothesis ``derandomize``, so the same requests every
+run; no shrinking, to bound the time). So that the requests reach the logic behind
 the 404s, a few real resources are made first (a household with an experience, a moment and a
 pending media item; a player and a song; a movies session) and every generated case names them
 where it names an id of that kind (path, query or body), except for the operations that would
@@ -15,7 +17,11 @@ player's device token for music's ``/api/player/*`` routes. Each response must p
 - ``not_a_server_error``: no 5xx;
 - ``status_code_conformance``: the status is documented for the operation;
 - ``content_type_conformance``: the Content-Type is the documented one (problem+json for errors);
-- ``response_schema_conformance``: the body matches the documented schema.
+- ``response_schema_conformance``: the body matches the documented schema;
+- ``negative_data_rejection`` (negative data only): the request is refused with a 4xx
+  (schemathesis' default list: 400, 401, 403, 404, 405, 406, 409, 415, 422, 428, 429); the parts
+  of a negative case that hold invalid data are never aimed at the real resources (``_aim``), and
+  a case whose invalid part is its Authorization header is sent without our token.
 
 Every failure is collected (not only the first per operation) and the test fails listing them; a
 ``SCHEMATHESIS`` line per product says how many operations and requests ran.
@@ -32,14 +38,35 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 MAX_EXAMPLES = 25
-"""Generated requests per operation (95 operations: ~2,300 requests, about 2.5 minutes with the server start)."""
+"""Generated requests with valid data per operation."""
+NEGATIVE_EXAMPLES = 25
+"""Generated requests with invalid data per operation (the ``negative_data_rejection`` check: each
+must be refused with a 4xx). Fewer than the valid ones: most are refused by request validation
+before any logic runs."""
+_NOTHING_TO_BREAK = ("no path, query or body parameter and no header it reads but Authorization (checked by "
+                     "the gateway's authorizer before the function): no request to it carries invalid data, and "
+                     "hypothesis reports Unsatisfiable")
+NO_NEGATIVE_DATA: dict[tuple[str, str], str] = {
+    ("music", "GET /api/me/"): _NOTHING_TO_BREAK,
+    ("music", "GET /api/sessions/current/"): _NOTHING_TO_BREAK,
+    ("music", "DELETE /api/sessions/current/"): _NOTHING_TO_BREAK,
+}
+"""Operations not run with invalid data (``negative_data_rejection`` excluded), each with the
+reason, by ``(product, operation.label)``. Any other operation for which no invalid request can
+be generated fails the test until it is listed here."""
 
 
-def _checks() -> list[Any]:
+def _checks(negative: bool) -> list[Any]:
     from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        negative_data_rejection,
+        response_schema_conformance,
+        status_code_conformance,
+    )
 
-    return [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+    return checks + [negative_data_rejection] if negative else checks
 
 
 def _player(url: str, admin_token: str) -> tuple[str, str]:
@@ -50,21 +77,34 @@ def _player(url: str, admin_token: str) -> tuple[str, str]:
     return created.json()["id"], created.json()["token"]
 
 
+def _positive(case: Any, location: str) -> bool:
+    """Whether ``case``'s ``location`` (``path``, ``query``, ``body``) was generated as valid data:
+    a negative case's invalid part is never replaced (that would make it valid and turn
+    ``negative_data_rejection`` into a false alarm)."""
+    from schemathesis.core.parameters import ParameterLocation
+
+    component = (case.meta.components if case.meta else {}).get(ParameterLocation(location))
+    return component is None or not component.mode.is_negative
+
+
 def _aim(case: Any, ids: dict[str, str]) -> Any:
-    """Name the real resources (``ids``) in ``case`` wherever it names an id of their kind."""
+    """Name the real resources (``ids``) in ``case`` wherever it names an id of their kind, in the
+    parts of the case that hold valid data (see :func:`_positive`)."""
     label = case.operation.label
     if case.operation.method.upper() == "DELETE" or label.endswith(("/token/", "/revoke/", "/venue-code/")):
         return case
+    path, query, body = (_positive(case, where) for where in ("path", "query", "body"))
+    body = body and isinstance(case.body, dict)
     for name, value in ids.items():
-        if name in (case.path_parameters or {}):
+        if path and name in (case.path_parameters or {}):
             case.path_parameters[name] = value
-        if name in (case.query or {}):
+        if query and name in (case.query or {}):
             case.query[name] = value
-        if isinstance(case.body, dict) and name in case.body and case.body[name] is not None:
+        if body and name in case.body and case.body[name] is not None:
             case.body[name] = value
-    if isinstance(case.body, dict) and "media_ids" in case.body:
+    if body and "media_ids" in case.body:
         case.body["media_ids"] = []
-    if isinstance(case.body, dict) and "song_ids" in case.body and "song_id" in ids:
+    if body and "song_ids" in case.body and "song_id" in ids:
         case.body["song_ids"] = [ids["song_id"]]
     return case
 
@@ -115,32 +155,48 @@ def _wellness_ids(url: str, token: str) -> dict[str, str]:
 
 
 def _run_product(url: str, product: str, headers_for: Any, ids: dict[str, str]) -> tuple[int, int, list[str]]:
-    """Run every operation of ``product``; returns (operations, requests, failures)."""
+    """Run every operation of ``product``, with valid then invalid data; returns (operations,
+    requests, failures)."""
     import schemathesis
     from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis import GenerationMode
 
     schema = schemathesis.openapi.from_url(f"{url}/{product}/openapi.json", timeout=60)
-    checks = _checks()
     operations, requests, failures = 0, 0, []
     counted = [0]
 
-    def runner(operation: Any, headers: dict[str, str]) -> Any:
-        @settings(max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
+    def runner(operation: Any, headers: dict[str, str], mode: Any) -> Any:
+        checks = _checks(mode.is_negative)
+        examples = NEGATIVE_EXAMPLES if mode.is_negative else MAX_EXAMPLES
+
+        @settings(max_examples=examples, derandomize=True, database=None, deadline=None,
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-        @given(case=operation.as_strategy().map(lambda case: _aim(case, ids)))
+        @given(case=operation.as_strategy(generation_mode=mode).map(lambda case: _aim(case, ids)))
         def run(case: Any) -> None:
             counted[0] += 1
+            # A negative case whose invalid part is the header (Authorization missing or malformed)
+            # is sent as generated: adding our token would make it valid (the gateway answers 401).
+            sent = headers if _positive(case, "header") else {}
             try:
-                case.call_and_validate(base_url=f"{url}/{product}", headers=headers, checks=checks, timeout=60)
+                case.call_and_validate(base_url=f"{url}/{product}", headers=sent, checks=checks, timeout=60)
             except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - schemathesis raises a FailureGroup; collect them all
-                failures.append(f"{operation.label}: {type(exc).__name__}: {str(exc)[:1500]}")
+                failures.append(f"{operation.label} [{mode.value}]: {type(exc).__name__}: {str(exc)[:1500]}")
 
         return run
 
     for result in schema.get_all_operations():
         operation = result.ok()
         operations += 1
-        runner(operation, headers_for(operation))()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            if mode.is_negative and (product, operation.label) in NO_NEGATIVE_DATA:
+                continue
+            try:
+                runner(operation, headers_for(operation), mode)()
+            except Unsatisfiable:
+                # nothing of the request can be invalid (no parameter, no body): nothing to reject
+                failures.append(f"{operation.label} [{mode.value}]: no invalid request can be made; "
+                                "list it in NO_NEGATIVE_DATA with the reason")
     requests = counted[0]
     return operations, requests, failures
 
@@ -179,6 +235,10 @@ def test_schemathesis_finds_no_disagreement(dev_server: Any) -> None:
                                  ("wellness", wellness_headers), ("styles", styles_headers)):
         page = httpx.get(f"{dev_server.url}/{product}/docs", timeout=60)  # the interactive docs, served by backlot dev
         assert page.status_code == 200 and "swagger-ui" in page.text and f"/{product}/openapi.json" in page.text
+        assert "cdn" not in page.text.lower()  # its script and style come from backlot dev itself (works offline)
+        for asset, content_type in (("swagger-ui-bundle.js", "text/javascript"), ("swagger-ui.css", "text/css")):
+            served = httpx.get(f"{dev_server.url}/{product}/docs/{asset}", timeout=60)
+            assert served.status_code == 200 and served.headers["content-type"].startswith(content_type), asset
         started = time.monotonic()
         operations, requests, failures = _run_product(dev_server.url, product, headers_for, ids[product])
         seconds = time.monotonic() - started

@@ -11,7 +11,7 @@ Code = product_codes(
     # households and members
     "household_not_found", "member_not_found", "owner_required", "last_owner", "already_member",
     # invitations (issue 9)
-    "invitation_not_found", "invitation_answered",
+    "invitation_not_found", "invitation_answered", "invitation_expired", "invitation_revoked",
     # experiences and reviews
     "experience_not_found", "experience_mismatch", "household_mismatch", "review_exists",
     # participants must be members; the household changed meanwhile (issue 9)

@@ -8,6 +8,8 @@ problem's ``detail`` is that message (issue 9: one error shape for family, music
 
 from __future__ import annotations
 
+from typing import Any
+
 from backlot.http import ProductApi
 
 from family.errors import Code
@@ -24,3 +26,10 @@ API = ProductApi(
         "needing the data is a 400."
     ),
 )
+
+
+def problems(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of a route whose error statuses say when they happen: each status
+    documented with the product's problem model (as ``API.errors`` does) and ``described[status]``
+    as its description (naming the ``code``s), instead of the bare status phrase."""
+    return {status: {"model": API.problem, "description": text} for status, text in described.items()}

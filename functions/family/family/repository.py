@@ -100,21 +100,37 @@ def lock_household(conn: Connection, household_id: UUID) -> bool:
     return conn.execute("SELECT 1 FROM family.households WHERE id = %s FOR UPDATE", (household_id,)).fetchone() is not None
 
 
-INVITATION_COLUMNS = "i.id, i.household_id, h.name AS household_name, i.user_id, i.invited_by, i.status, i.created_at, i.responded_at"
+#: An unanswered invitation past its ``expires_at`` reads as ``expired`` (derived here, so no job has
+#: to flip it; ``now()`` is the transaction's start, the same instant for every statement of it).
+INVITATION_COLUMNS = (
+    "i.id, i.household_id, h.name AS household_name, i.user_id, i.invited_by, "
+    "CASE WHEN i.status = 'pending' AND i.expires_at <= now() THEN 'expired' ELSE i.status END AS status, "
+    "i.created_at, i.expires_at, i.responded_at"
+)
+INVITATIONS_FROM = "FROM family.household_invitations i JOIN family.households h ON h.id = i.household_id"
+#: still answerable: not answered, not revoked, not expired
+OPEN = "i.status = 'pending' AND i.expires_at > now()"
 
 
-def invite(conn: Connection, household_id: UUID, user_id: UUID, invited_by: UUID) -> tuple[dict[str, Any], bool]:
-    """The pending invitation of ``user_id`` to the household, created unless one is pending
-    (``household_invitations_pending_uq``); returns (invitation, created). Creates the platform
-    user row of a user id never seen."""
+def invite(conn: Connection, household_id: UUID, user_id: UUID, invited_by: UUID, ttl_days: int) -> tuple[dict[str, Any], bool]:
+    """The open invitation of ``user_id`` to the household, created (expiring ``ttl_days`` days from
+    now) unless one is open (``household_invitations_pending_uq``); returns (invitation, created).
+    An expired one is closed first (status ``expired``) so a new one can be made. Creates the
+    platform user row of a user id never seen."""
     conn.execute("INSERT INTO platform.users (id) VALUES (%s) ON CONFLICT DO NOTHING", (user_id,))
+    conn.execute(
+        "UPDATE family.household_invitations SET status = 'expired' "
+        "WHERE household_id = %s AND user_id = %s AND status = 'pending' AND expires_at <= now()",
+        (household_id, user_id),
+    )
     created = conn.execute(
-        "INSERT INTO family.household_invitations (household_id, user_id, invited_by) VALUES (%s, %s, %s) "
+        "INSERT INTO family.household_invitations (household_id, user_id, invited_by, expires_at) "
+        "VALUES (%s, %s, %s, now() + make_interval(days => %s)) "
         "ON CONFLICT (household_id, user_id) WHERE status = 'pending' DO NOTHING RETURNING id",
-        (household_id, user_id, invited_by),
+        (household_id, user_id, invited_by, ttl_days),
     ).fetchone()
     row = conn.execute(
-        f"SELECT {INVITATION_COLUMNS} FROM family.household_invitations i JOIN family.households h ON h.id = i.household_id "
+        f"SELECT {INVITATION_COLUMNS} {INVITATIONS_FROM} "
         "WHERE i.household_id = %s AND i.user_id = %s AND i.status = 'pending'",
         (household_id, user_id),
     ).fetchone()
@@ -122,10 +138,20 @@ def invite(conn: Connection, household_id: UUID, user_id: UUID, invited_by: UUID
 
 
 def list_invitations(conn: Connection, user_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
-    """The user's pending invitations, oldest first, keyset-paged on ``(created_at, id)``."""
+    """The user's open invitations (pending, not expired), oldest first, keyset-paged on ``(created_at, id)``."""
     return _oldest_first(
-        conn, f"SELECT {INVITATION_COLUMNS} FROM family.household_invitations i JOIN family.households h ON h.id = i.household_id",
-        "i.user_id = %(user_id)s AND i.status = 'pending'", "i", {"user_id": user_id}, after, limit,
+        conn, f"SELECT {INVITATION_COLUMNS} {INVITATIONS_FROM}",
+        f"i.user_id = %(user_id)s AND {OPEN}", "i", {"user_id": user_id}, after, limit,
+    )
+
+
+def list_household_invitations(conn: Connection, household_id: UUID, *, after: tuple[datetime, UUID] | None,
+                               limit: int) -> list[dict[str, Any]]:
+    """The household's open invitations (pending, not expired), oldest first, keyset-paged on
+    ``(created_at, id)`` (``household_invitations_pending_idx``). The caller checked ownership."""
+    return _oldest_first(
+        conn, f"SELECT {INVITATION_COLUMNS} {INVITATIONS_FROM}",
+        f"i.household_id = %(household_id)s AND {OPEN}", "i", {"household_id": household_id}, after, limit,
     )
 
 
@@ -133,13 +159,24 @@ def get_invitation(conn: Connection, invitation_id: UUID, user_id: UUID, *, for_
     """The invitation if it was sent to ``user_id`` (anyone else's is not found)."""
     lock = " FOR UPDATE OF i" if for_update else ""
     return conn.execute(
-        f"SELECT {INVITATION_COLUMNS} FROM family.household_invitations i JOIN family.households h ON h.id = i.household_id "
-        f"WHERE i.id = %s AND i.user_id = %s{lock}",
+        f"SELECT {INVITATION_COLUMNS} {INVITATIONS_FROM} WHERE i.id = %s AND i.user_id = %s{lock}",
         (invitation_id, user_id),
     ).fetchone()
 
 
+def get_household_invitation(conn: Connection, invitation_id: UUID, household_id: UUID, *,
+                             for_update: bool = False) -> dict[str, Any] | None:
+    """The invitation if it is one of the household's (another household's is not found)."""
+    lock = " FOR UPDATE OF i" if for_update else ""
+    return conn.execute(
+        f"SELECT {INVITATION_COLUMNS} {INVITATIONS_FROM} WHERE i.id = %s AND i.household_id = %s{lock}",
+        (invitation_id, household_id),
+    ).fetchone()
+
+
 def respond_invitation(conn: Connection, invitation_id: UUID, status: str) -> None:
+    """Close a pending invitation as ``accepted``, ``declined`` or ``revoked`` (the caller holds its
+    row lock and checked it is open)."""
     conn.execute(
         "UPDATE family.household_invitations SET status = %s, responded_at = now() WHERE id = %s AND status = 'pending'",
         (status, invitation_id),

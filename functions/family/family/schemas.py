@@ -28,9 +28,9 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema, field_validator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, WithJsonSchema, field_validator
 
-from backlot.models import PresignedUpload, PublicModel, RequestModel
+from backlot.models import JsonInt, PresignedUpload, PublicModel, RequestModel, json_number
 from backlot.models import no_nul as no_nul  # noqa: PLC0414 - the routes' name for it
 
 from family.domain.catalog import DAYS_OF_WEEK, TIMES_OF_DAY, WEATHERS
@@ -332,12 +332,12 @@ class ExperienceCreate(_Strict):
     end_at: Instant | None = None
     place: str | None = Field(default=None, max_length=500)
     place_address: str | None = Field(default=None, max_length=1000)
-    place_lat: float | None = Field(default=None, ge=-90, le=90)
-    place_lng: float | None = Field(default=None, ge=-180, le=180)
+    place_lat: Annotated[float, Field(ge=-90, le=90), BeforeValidator(json_number)] | None = None
+    place_lng: Annotated[float, Field(ge=-180, le=180), BeforeValidator(json_number)] | None = None
     status: ExperienceStatus = ExperienceStatus.planned
     prep_notes: ShortText | None = None
     needs_adult: bool = False
-    cost_estimate: float | None = Field(default=None, ge=0, le=99_999_999)
+    cost_estimate: Annotated[float, Field(ge=0, le=99_999_999), BeforeValidator(json_number)] | None = None
     created_by: str | None = None
     weather: Weather | None = None
     tags: list[Tag] = Field(default_factory=list, max_length=20)
@@ -354,12 +354,12 @@ class ExperienceUpdate(_Strict):
     end_at: Instant | None = None
     place: str | None = Field(default=None, max_length=500)
     place_address: str | None = Field(default=None, max_length=1000)
-    place_lat: float | None = Field(default=None, ge=-90, le=90)
-    place_lng: float | None = Field(default=None, ge=-180, le=180)
+    place_lat: Annotated[float, Field(ge=-90, le=90), BeforeValidator(json_number)] | None = None
+    place_lng: Annotated[float, Field(ge=-180, le=180), BeforeValidator(json_number)] | None = None
     status: ExperienceStatus = None  # type: ignore[assignment] - not null; absent = unchanged
     prep_notes: ShortText | None = None
     needs_adult: bool = None  # type: ignore[assignment]
-    cost_estimate: float | None = Field(default=None, ge=0, le=99_999_999)
+    cost_estimate: Annotated[float, Field(ge=0, le=99_999_999), BeforeValidator(json_number)] | None = None
     weather: Weather | None = None
     tags: list[Tag] = Field(default=None, max_length=20)  # type: ignore[assignment]
 
@@ -369,7 +369,7 @@ class ReviewCreate(_Strict):
 
     household_id: UUID
     experience_id: UUID | None = None
-    rating: int = Field(ge=1, le=5)
+    rating: JsonInt = Field(ge=1, le=5)
     effort_felt: Effort | None = None
     cleanup_felt: Effort | None = None
     note: ShortText | None = None
@@ -399,7 +399,7 @@ class MediaUploadRequest(_Strict):
 
     household_id: UUID
     content_type: str = Field(pattern=r"^(image|video)/[a-z0-9.+-]+$", max_length=100)
-    size_bytes: int = Field(gt=0)
+    size_bytes: JsonInt = Field(gt=0)
     merry_moment_id: UUID | None = None
     experience_id: UUID | None = None
     caption: str | None = Field(default=None, max_length=2000)
@@ -423,9 +423,14 @@ class ReviewMoment(_Strict):
 
 
 class InvitationStatus(str, Enum):
+    """``pending`` until answered; ``expired`` when not answered by ``expires_at``; ``revoked`` when
+    an owner withdrew it."""
+
     pending = "pending"
     accepted = "accepted"
     declined = "declined"
+    revoked = "revoked"
+    expired = "expired"
 
 
 class Invitation(PublicModel):
@@ -439,11 +444,13 @@ class Invitation(PublicModel):
     invited_by: UUID
     status: InvitationStatus
     created_at: datetime
+    expires_at: datetime
     responded_at: datetime | None
 
 
 class InvitationPage(PublicModel):
-    """``GET /api/v1/invitations/``: the caller's pending invitations, oldest first."""
+    """``GET /api/v1/invitations/`` (the caller's) or ``GET /api/v1/households/{id}/invitations/``
+    (the household's, for owners): open invitations, oldest first."""
 
     invitations: list[Invitation]
     next_cursor: str | None

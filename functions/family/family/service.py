@@ -105,27 +105,76 @@ def list_households(who: Principal, cursor: str | None, limit: int) -> dict[str,
 
 def invite_member(who: Principal, household_id: UUID, user_id: UUID) -> tuple[dict[str, Any], bool]:
     """An owner invites ``user_id`` (issue 9, item 4): returns (invitation, created). Inviting a
-    user with a pending invitation returns that one (``created`` False): the call is safe to
-    retry. Nothing is shared with the user until they accept (:func:`accept_invitation`).
+    user with an open invitation returns that one (``created`` False): the call is safe to
+    retry. Nothing is shared with the user until they accept (:func:`respond_invitation`). The
+    invitation expires ``INVITATION_TTL_DAYS`` days after it is made (``FamilySettings``); inviting
+    again after that makes a new one.
 
     Raises:
         NotFound: ``household_not_found``, the caller is not a member.
         Forbidden: ``owner_required``, the caller is a member but not an owner.
         Conflict: ``already_member``, the user is a member already.
     """
+    ttl_days = get_settings().invitation_ttl_days
     with db.transaction() as conn:
         _require_owner(conn, household_id, who)
         if repo.member_role(conn, household_id, user_id) is not None:
             raise Conflict("the user is a member of the household already", code="already_member")
         with foreign_keys_as_4xx(household_id="household_not_found"):
-            return repo.invite(conn, household_id, user_id, who.user_id)
+            return repo.invite(conn, household_id, user_id, who.user_id, ttl_days)
 
 
 def list_invitations(who: Principal, cursor: str | None, limit: int) -> dict[str, Any]:
-    """The caller's pending invitations, oldest first: ``{"invitations": [...], "next_cursor"}``."""
+    """The caller's open invitations (pending, not expired), oldest first:
+    ``{"invitations": [...], "next_cursor"}``.
+
+    Raises:
+        BadRequest: ``invalid_cursor``.
+    """
     rows = repo.list_invitations(db.connection(), who.user_id, after=decode_cursor(cursor), limit=limit)
     items, next_cursor = page(rows, limit, "created_at")
     return {"invitations": items, "next_cursor": next_cursor}
+
+
+def list_household_invitations(who: Principal, household_id: UUID, cursor: str | None, limit: int) -> dict[str, Any]:
+    """An owner's view of the household's open invitations (pending, not expired, each with its
+    ``expires_at``), oldest first: ``{"invitations": [...], "next_cursor"}``.
+
+    Raises:
+        NotFound: ``household_not_found``, the caller is not a member.
+        Forbidden: ``owner_required``, the caller is a member but not an owner.
+        BadRequest: ``invalid_cursor``.
+    """
+    conn = db.connection()
+    _require_owner(conn, household_id, who)
+    rows = repo.list_household_invitations(conn, household_id, after=decode_cursor(cursor), limit=limit)
+    items, next_cursor = page(rows, limit, "created_at")
+    return {"invitations": items, "next_cursor": next_cursor}
+
+
+def revoke_invitation(who: Principal, household_id: UUID, invitation_id: UUID) -> None:
+    """An owner withdraws an invitation of the household that was not answered (pending or
+    expired): it can no longer be accepted. Idempotent: revoking a revoked one changes nothing.
+    The invitation's row is locked first, as :func:`respond_invitation` locks it, so a revoke and
+    an accept arriving together end in one outcome: whichever locks first wins and the other
+    gets a 409.
+
+    Raises:
+        NotFound: ``household_not_found`` (the caller is not a member), ``invitation_not_found``
+            (no invitation of this id in this household).
+        Forbidden: ``owner_required``, the caller is a member but not an owner.
+        Conflict: ``invitation_answered``, the user accepted or declined it already.
+    """
+    with db.transaction() as conn:
+        _require_owner(conn, household_id, who)
+        invitation = repo.get_household_invitation(conn, invitation_id, household_id, for_update=True)
+        if invitation is None:
+            raise NotFound("invitation not found", code="invitation_not_found")
+        if invitation["status"] == "revoked":
+            return
+        if invitation["status"] in ("accepted", "declined"):
+            raise Conflict(f"the invitation was {invitation['status']} already", code="invitation_answered")
+        repo.respond_invitation(conn, invitation_id, "revoked")
 
 
 def respond_invitation(who: Principal, invitation_id: UUID, accept: bool) -> dict[str, Any]:
@@ -135,17 +184,25 @@ def respond_invitation(who: Principal, invitation_id: UUID, accept: bool) -> dic
     Raises:
         NotFound: ``invitation_not_found``, no invitation of this id was sent to the caller (or
             its household was deleted).
-        Conflict: ``invitation_answered``, it was already answered the other way.
+        Conflict: ``invitation_expired``, it was not answered before its ``expires_at``;
+            ``invitation_revoked``, an owner withdrew it; ``invitation_answered``, it was
+            already answered the other way.
     """
     wanted = "accepted" if accept else "declined"
     with db.transaction() as conn:
         invitation = repo.get_invitation(conn, invitation_id, who.user_id, for_update=True)
         if invitation is None:
             raise NotFound("invitation not found", code="invitation_not_found")
-        if invitation["status"] == wanted:
+        state = invitation["status"]
+        if state == wanted:
             return invitation
-        if invitation["status"] != "pending":
-            raise Conflict(f"the invitation was {invitation['status']} already", code="invitation_answered")
+        if state == "expired":
+            raise Conflict(f"the invitation expired at {invitation['expires_at'].isoformat()}; ask an owner for a new one",
+                           code="invitation_expired")
+        if state == "revoked":
+            raise Conflict("an owner withdrew the invitation", code="invitation_revoked")
+        if state != "pending":
+            raise Conflict(f"the invitation was {state} already", code="invitation_answered")
         repo.respond_invitation(conn, invitation_id, wanted)
         if accept:
             repo.add_member(conn, invitation["household_id"], who.user_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +18,9 @@ class FamilySettings(BaseSettings):
     presigned_upload_expiry_seconds: how long a presigned POST may be used.
     url_expiry_seconds: lifetime of the presigned GET URLs handed to clients.
     processing_lease_seconds: how long the media processor's claim on an item lasts.
+    invitation_ttl_days: how long a household invitation can be answered (``INVITATION_TTL_DAYS``;
+        an addition, design document 000 has no invitations). Read when an invitation is made: a
+        change applies to new invitations only.
     """
 
     model_config = SettingsConfigDict(extra="ignore")
@@ -28,6 +32,7 @@ class FamilySettings(BaseSettings):
     presigned_upload_expiry_seconds: int = 900
     url_expiry_seconds: int = 3600
     processing_lease_seconds: int = 300
+    invitation_ttl_days: int = Field(default=7, ge=1, le=365)
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,10 @@
 Every query names its session: a session id is the capability (an unguessable UUID 4), so a row
 of another session is simply not found. Expired sessions are invisible before the nightly job
 deletes them (``expires_at > now()`` in every read). Bulk writes use COPY (psycopg ``Cursor.copy``).
+
+Every function takes the connection as its first argument: the service owns the connections and
+transactions (``backlot.db``) and passes them in; nothing here opens one
+(``tests/contract/test_transactions.py``).
 """
 
 from __future__ import annotations
@@ -14,8 +18,6 @@ from uuid import UUID
 
 import psycopg
 from psycopg import sql
-
-from backlot import db
 
 from movies.domain.export import Export
 
@@ -54,9 +56,10 @@ COPY_COLUMNS = {
 
 
 # ---------------------------------------------------------------- sessions
-def insert_session(session_id: UUID, *, source: str, expires_at: datetime, upload_key: str | None = None,
+def insert_session(conn: psycopg.Connection,
+                   session_id: UUID, *, source: str, expires_at: datetime, upload_key: str | None = None,
                    stage: str = "awaiting_upload") -> dict[str, Any]:
-    return db.connection().execute(
+    return conn.execute(
         f"""
         INSERT INTO movies.sessions (id, source, upload_key, stage, expires_at)
         VALUES (%s, %s, %s, %s, %s) RETURNING {SESSION_COLUMNS}
@@ -65,16 +68,16 @@ def insert_session(session_id: UUID, *, source: str, expires_at: datetime, uploa
     ).fetchone()
 
 
-def get_session(session_id: UUID) -> dict[str, Any] | None:
-    return db.connection().execute(
+def get_session(conn: psycopg.Connection, session_id: UUID) -> dict[str, Any] | None:
+    return conn.execute(
         f"SELECT {SESSION_COLUMNS} FROM movies.sessions WHERE id = %s AND {ALIVE}", (session_id,)
     ).fetchone()
 
 
-def claim_parse(session_id: UUID, lease_seconds: int) -> dict[str, Any] | None:
+def claim_parse(conn: psycopg.Connection, session_id: UUID, lease_seconds: int) -> dict[str, Any] | None:
     """Claim an uploaded session for parsing; None when it is parsed, failed, unknown, expired, or
     claimed by another delivery whose lease has not run out (a duplicate S3 event does no work)."""
-    return db.connection().execute(
+    return conn.execute(
         f"""
         UPDATE movies.sessions
            SET stage = 'parsing', parse_claimed_at = now(), parse_attempts = parse_attempts + 1, updated_at = now()
@@ -86,14 +89,14 @@ def claim_parse(session_id: UUID, lease_seconds: int) -> dict[str, Any] | None:
     ).fetchone()
 
 
-def release_parse(session_id: UUID) -> None:
-    db.connection().execute(
+def release_parse(conn: psycopg.Connection, session_id: UUID) -> None:
+    conn.execute(
         "UPDATE movies.sessions SET parse_claimed_at = NULL WHERE id = %s AND parsed_at IS NULL", (session_id,)
     )
 
 
-def fail_session(session_id: UUID, code: str, reason: str) -> None:
-    db.connection().execute(
+def fail_session(conn: psycopg.Connection, session_id: UUID, code: str, reason: str) -> None:
+    conn.execute(
         """
         UPDATE movies.sessions
            SET status = 'failed', stage = 'failed', failure_code = %s, failure_reason = %s, updated_at = now(),
@@ -104,11 +107,12 @@ def fail_session(session_id: UUID, code: str, reason: str) -> None:
     )
 
 
-def mark_enqueued(session_id: UUID) -> None:
-    db.connection().execute("UPDATE movies.sessions SET enqueued_at = now() WHERE id = %s", (session_id,))
+def mark_enqueued(conn: psycopg.Connection, session_id: UUID) -> None:
+    conn.execute("UPDATE movies.sessions SET enqueued_at = now() WHERE id = %s", (session_id,))
 
 
-def store_export(conn: psycopg.Connection, session_id: UUID, export: Export, *, enrich: bool, enrichment_note: str | None) -> dict[str, Any] | None:
+def store_export(conn: psycopg.Connection,
+                 session_id: UUID, export: Export, *, enrich: bool, enrichment_note: str | None) -> dict[str, Any] | None:
     """Write everything parsed from one export with COPY and move the session on, in the caller's transaction.
 
     The session row is locked first; if it is already parsed (a duplicate delivery) nothing is
@@ -217,8 +221,8 @@ def delete_expired(conn: psycopg.Connection, limit: int) -> list[dict[str, Any]]
 
 
 # ---------------------------------------------------------------- films
-def list_films(session_id: UUID, after_position: int | None, limit: int) -> list[dict[str, Any]]:
-    return db.connection().execute(
+def list_films(conn: psycopg.Connection, session_id: UUID, after_position: int | None, limit: int) -> list[dict[str, Any]]:
+    return conn.execute(
         f"""
         SELECT {FILM_COLUMNS} FROM movies.films
          WHERE session_id = %s AND position > %s
@@ -228,17 +232,17 @@ def list_films(session_id: UUID, after_position: int | None, limit: int) -> list
     ).fetchall()
 
 
-def film_ids_in_order(session_id: UUID) -> list[UUID]:
-    return [r["id"] for r in db.connection().execute(
+def film_ids_in_order(conn: psycopg.Connection, session_id: UUID) -> list[UUID]:
+    return [r["id"] for r in conn.execute(
         "SELECT id FROM movies.films WHERE session_id = %s AND enrichment_status = 'pending' ORDER BY position", (session_id,)
     ).fetchall()]
 
 
-def films_to_enrich(session_id: UUID, film_ids: list[UUID]) -> list[dict[str, Any]]:
+def films_to_enrich(conn: psycopg.Connection, session_id: UUID, film_ids: list[UUID]) -> list[dict[str, Any]]:
     """The films of the message still to do (pending, or failed before and redriven; never those
     given up when the session stalled), with how many films of the session share their exact
     title and year."""
-    return db.connection().execute(
+    return conn.execute(
         f"""
         SELECT f.id, f.name, f.year, f.enrichment_status, f.enrichment_attempts,
                (SELECT count(*) FROM movies.films o WHERE o.session_id = f.session_id AND o.name = f.name
@@ -252,11 +256,11 @@ def films_to_enrich(session_id: UUID, film_ids: list[UUID]) -> list[dict[str, An
     ).fetchall()
 
 
-def save_enrichment(session_id: UUID, film_id: UUID, values: dict[str, Any]) -> None:
+def save_enrichment(conn: psycopg.Connection, session_id: UUID, film_id: UUID, values: dict[str, Any]) -> None:
     """Save a film's TMDB data; a film given up meanwhile (its session stalled) is left as it is."""
     columns = list(values)
     assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder(c)) for c in columns)
-    db.connection().execute(
+    conn.execute(
         sql.SQL(
             "UPDATE movies.films SET {}, enriched_at = now(), enrichment_attempts = enrichment_attempts + 1 "
             "WHERE id = %(film_id)s AND session_id = %(session_id)s AND " + _ENRICHABLE
@@ -265,11 +269,12 @@ def save_enrichment(session_id: UUID, film_id: UUID, values: dict[str, Any]) -> 
     )
 
 
-def note_enrichment_error(session_id: UUID, film_ids: list[UUID], error: str, *, reason: str, final: bool) -> None:
+def note_enrichment_error(conn: psycopg.Connection,
+                          session_id: UUID, film_ids: list[UUID], error: str, *, reason: str, final: bool) -> None:
     """Count a failed attempt with its ``reason`` code (e.g. ``tmdb_unreachable``); on the final one
     the films become ``failed`` (progress counts them) and ``enriched_at`` records when they were
     settled. Films given up meanwhile are left alone."""
-    db.connection().execute(
+    conn.execute(
         f"""
         UPDATE movies.films
            SET enrichment_attempts = enrichment_attempts + 1, enrichment_error = %s, enrichment_reason = %s,
@@ -281,9 +286,9 @@ def note_enrichment_error(session_id: UUID, film_ids: list[UUID], error: str, *,
     )
 
 
-def finish_enrichment_if_done(session_id: UUID) -> bool:
+def finish_enrichment_if_done(conn: psycopg.Connection, session_id: UUID) -> bool:
     """Complete an enriching session once none of its films is pending; True if it completed now."""
-    cur = db.connection().execute(
+    cur = conn.execute(
         """
         UPDATE movies.sessions
            SET status = 'completed', stage = 'done', enrichment = 'done', completed_at = now(), updated_at = now()
@@ -295,7 +300,8 @@ def finish_enrichment_if_done(session_id: UUID) -> bool:
     return cur.rowcount == 1
 
 
-def time_out_enrichment(session_id: UUID | None, *, stall_seconds: int, limit: int = 1) -> list[dict[str, Any]]:
+def time_out_enrichment(conn: psycopg.Connection,
+                        session_id: UUID | None, *, stall_seconds: int, limit: int = 1) -> list[dict[str, Any]]:
     """Finish ``enriching`` sessions whose enrichment made no progress for ``stall_seconds``: their
     pending films become ``failed`` (``enrichment_error`` = :data:`ENRICHMENT_TIMED_OUT`) and the
     session ``completed``, in one statement. Returns the finished sessions (with ``timed_out``, the
@@ -307,7 +313,7 @@ def time_out_enrichment(session_id: UUID | None, *, stall_seconds: int, limit: i
     delivery racing this statement keeps its data (only films still pending are given up).
     """
     by_id = sql.SQL("AND s.id = %(id)s") if session_id is not None else sql.SQL("")
-    return db.connection().execute(
+    return conn.execute(
         sql.SQL(
             """
             WITH stalled AS (
@@ -342,7 +348,8 @@ def time_out_enrichment(session_id: UUID | None, *, stall_seconds: int, limit: i
     ).fetchall()
 
 
-def time_out_parse(session_id: UUID | None, *, stall_seconds: int, lease_seconds: int, presign_seconds: int,
+def time_out_parse(conn: psycopg.Connection,
+                   session_id: UUID | None, *, stall_seconds: int, lease_seconds: int, presign_seconds: int,
                    limit: int = 1) -> list[dict[str, Any]]:
     """Fail ``processing`` sessions that were never parsed and can no longer be: claimed at least
     once, the last claim's lease ran out more than ``stall_seconds`` ago (``parse_timed_out``); or
@@ -355,7 +362,7 @@ def time_out_parse(session_id: UUID | None, *, stall_seconds: int, lease_seconds
     now (``store_export`` locks the row) wins, and ``claim_parse`` never claims a failed session.
     """
     by_id = sql.SQL("AND id = %(id)s") if session_id is not None else sql.SQL("")
-    return db.connection().execute(
+    return conn.execute(
         sql.SQL(
             """
             UPDATE movies.sessions
@@ -379,10 +386,10 @@ def time_out_parse(session_id: UUID | None, *, stall_seconds: int, lease_seconds
     ).fetchall()
 
 
-def enrichment_reasons(session_id: UUID) -> dict[str, int]:
+def enrichment_reasons(conn: psycopg.Connection, session_id: UUID) -> dict[str, int]:
     """How many films of the session got no TMDB data, per reason code (films not ``matched``
     and not ``pending``; a failed attempt that a later delivery may still redo counts too)."""
-    rows = db.connection().execute(
+    rows = conn.execute(
         "SELECT enrichment_reason AS reason, count(*) AS n FROM movies.films "
         "WHERE session_id = %s AND enrichment_reason IS NOT NULL AND enrichment_status <> 'matched' GROUP BY 1 ORDER BY 1",
         (session_id,),
@@ -390,17 +397,16 @@ def enrichment_reasons(session_id: UUID) -> dict[str, int]:
     return {r["reason"]: r["n"] for r in rows}
 
 
-def enrichment_counts(session_id: UUID) -> dict[str, int]:
-    rows = db.connection().execute(
+def enrichment_counts(conn: psycopg.Connection, session_id: UUID) -> dict[str, int]:
+    rows = conn.execute(
         "SELECT enrichment_status AS status, count(*) AS n FROM movies.films WHERE session_id = %s GROUP BY 1", (session_id,)
     ).fetchall()
     return {r["status"]: r["n"] for r in rows}
 
 
 # ---------------------------------------------------------------- statistics
-def stats(session_id: UUID) -> dict[str, Any]:
+def stats(conn: psycopg.Connection, session_id: UUID) -> dict[str, Any]:
     """Raw figures for the statistics (see ``domain.stats.shape``)."""
-    conn = db.connection()
     p = {"s": session_id}
     overview = conn.execute(
         """

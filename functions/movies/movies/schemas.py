@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from backlot.models import PresignedUpload, PublicModel, RequestModel
+from backlot.models import JsonInt, PresignedUpload, PublicModel, RequestModel
 
 
 class UploadRequest(RequestModel):
@@ -24,7 +24,7 @@ class UploadRequest(RequestModel):
 
     filename: str | None = Field(default=None, max_length=255)
     content_type: str = Field(default="application/zip", max_length=100)
-    size_bytes: int = Field(gt=0)
+    size_bytes: JsonInt = Field(gt=0)
 
 
 # ---------------------------------------------------------------- responses (allow-lists)

@@ -91,9 +91,9 @@ def enqueue_enrichment(session_id: UUID) -> int:
         RuntimeError, botocore.exceptions.ClientError: SQS refused a message.
     """
     settings = get_settings()
-    film_ids = repo.film_ids_in_order(session_id)
+    film_ids = repo.film_ids_in_order(db.connection(), session_id)
     if not film_ids:
-        repo.finish_enrichment_if_done(session_id)
+        repo.finish_enrichment_if_done(db.connection(), session_id)
         return 0
     size = settings.enrich_batch_size
     bodies = [json.dumps({"session_id": str(session_id), "film_ids": [str(f) for f in film_ids[i:i + size]]})
@@ -103,7 +103,7 @@ def enqueue_enrichment(session_id: UUID) -> int:
         result = _sqs().send_message_batch(QueueUrl=settings.enrich_queue_url, Entries=entries)
         if result.get("Failed"):
             raise RuntimeError(f"SQS refused {len(result['Failed'])} enrichment messages: {result['Failed'][0].get('Message')}")
-    repo.mark_enqueued(session_id)
+    repo.mark_enqueued(db.connection(), session_id)
     return len(bodies)
 
 
@@ -147,7 +147,7 @@ def upload(files: list[InputFile]) -> dict[str, Any]:
         session_id = uuid.uuid4()
         plan = enrichment_plan()
         with db.transaction() as conn:
-            repo.insert_session(session_id, source="multipart", expires_at=_expires_at(settings), stage="parsing")
+            repo.insert_session(conn, session_id, source="multipart", expires_at=_expires_at(settings), stage="parsing")
             row = _store(conn, session_id, export, plan)
         del export
     if row["status"] == "enriching":
@@ -157,7 +157,7 @@ def upload(files: list[InputFile]) -> dict[str, Any]:
             logger.exception("enrichment could not be queued", extra={"session_id": str(session_id)})
             with db.transaction() as conn:
                 repo.skip_enrichment(conn, session_id, "enrichment skipped: the jobs could not be queued")
-            row = repo.get_session(session_id)
+            row = repo.get_session(db.connection(), session_id)
     return {"session_id": session_id, "status": row["status"], "total_movies": row["total_movies"]}
 
 
@@ -180,7 +180,7 @@ def request_upload(filename: str | None, content_type: str, size_bytes: int) -> 
     session_id = uuid.uuid4()
     name = _SAFE_NAME.sub("_", (filename or "export").rsplit("/", 1)[-1])[:100] or "export"
     key = f"{EXPORTS_PREFIX}{session_id}/{name}"
-    repo.insert_session(session_id, source="presigned", expires_at=_expires_at(settings), upload_key=key)
+    repo.insert_session(db.connection(), session_id, source="presigned", expires_at=_expires_at(settings), upload_key=key)
     post = storage.presigned_post(settings.exports_bucket, key, content_type=content_type, max_bytes=size_bytes,
                                   expires_in=settings.presign_expiry_seconds)
     return {
@@ -223,15 +223,15 @@ def parse_uploaded(ref: S3ObjectRef, receive_count: int = 1) -> str:
     stored: list[dict[str, Any] | None] = []
 
     def claim(obj: S3ObjectRef) -> dict[str, Any] | None:
-        session = repo.claim_parse(session_id, settings.parse_lease_seconds)
+        session = repo.claim_parse(db.connection(), session_id, settings.parse_lease_seconds)
         if session is not None and session["upload_key"] != obj.key:
-            repo.release_parse(session_id)
+            repo.release_parse(db.connection(), session_id)
             logger.warning("object is not the session's upload", extra={"key": obj.key})
             return None
         return session
 
     def unclaimed(obj: S3ObjectRef) -> None:
-        current = repo.get_session(session_id)
+        current = repo.get_session(db.connection(), session_id)
         if (current is None or current["upload_key"] != obj.key or current["parsed_at"] is not None
                 or current["status"] == "failed"):
             _delete_quietly(obj.bucket, obj.key)
@@ -254,9 +254,10 @@ def parse_uploaded(ref: S3ObjectRef, receive_count: int = 1) -> str:
         _fail(session_id, ref, rejected.code, rejected.reason)
 
     def release(session: dict[str, Any], exc: BaseException) -> None:
-        repo.release_parse(session_id)
+        repo.release_parse(db.connection(), session_id)
         if receive_count >= settings.parse_max_receives:
-            repo.fail_session(session_id, "processing_failed", f"the export could not be processed after {receive_count} attempts")
+            repo.fail_session(db.connection(),
+                              session_id, "processing_failed", f"the export could not be processed after {receive_count} attempts")
             _delete_quietly(ref.bucket, ref.key)
 
     steps = ClaimedUploadSteps(claim=claim, process=process, finish=finish, reject=reject, release=release,
@@ -285,7 +286,7 @@ def _read_export_object(ref: S3ObjectRef, max_bytes: int) -> bytes:
 
 
 def _fail(session_id: UUID, ref: S3ObjectRef, code: str, reason: str) -> str:
-    repo.fail_session(session_id, code, reason)
+    repo.fail_session(db.connection(), session_id, code, reason)
     _delete_quietly(ref.bucket, ref.key)
     metrics.add_metric(name="ExportRejected", unit="Count", value=1)
     logger.info("export refused", extra={"session_id": str(session_id), "code": code, "reason": reason})
@@ -363,15 +364,16 @@ def enrich_batch(session_id: UUID, film_ids: list[UUID], *, receive_count: int =
         EnrichmentIncomplete: some films failed or were not reached.
     """
     settings = get_settings()
-    films = repo.films_to_enrich(session_id, film_ids)
+    films = repo.films_to_enrich(db.connection(), session_id, film_ids)
     if not films:
-        repo.finish_enrichment_if_done(session_id)
+        repo.finish_enrichment_if_done(db.connection(), session_id)
         return {"done": 0, "failed": 0}
     key = settings.tmdb_key()
     if not key:
         for film in films:
-            repo.save_enrichment(session_id, film["id"], {"enrichment_status": "skipped", "enrichment_reason": "no_tmdb_key",
-                                                          "enrichment_error": "no TMDB API key"})
+            repo.save_enrichment(db.connection(), session_id, film["id"], {
+                "enrichment_status": "skipped", "enrichment_reason": "no_tmdb_key", "enrichment_error": "no TMDB API key",
+            })
         logger.warning("enrichment skipped: no TMDB API key", extra={"session_id": str(session_id), "films": len(films)})
         _finish_enrichment(session_id)
         return {"done": 0, "failed": 0}
@@ -392,11 +394,11 @@ def enrich_batch(session_id: UUID, film_ids: list[UUID], *, receive_count: int =
             failed.setdefault(exc.code, []).append(film["id"])
             errors.setdefault(exc.code, str(exc))
             continue
-        repo.save_enrichment(session_id, film["id"], values)
+        repo.save_enrichment(db.connection(), session_id, film["id"], values)
         done += 1
     final = receive_count >= settings.enrich_max_receives
     for reason, ids in failed.items():
-        repo.note_enrichment_error(session_id, ids, errors[reason], reason=reason, final=final)
+        repo.note_enrichment_error(db.connection(), session_id, ids, errors[reason], reason=reason, final=final)
         logger.warning("TMDB enrichment failed", extra={
             "session_id": str(session_id), "reason": reason, "films": len(ids), "error": errors[reason],
             "attempt": receive_count, "final": final})
@@ -414,9 +416,9 @@ def _finish_enrichment(session_id: UUID) -> None:
     """Complete the session if no film is pending; a session that completes with films left
     without TMDB data says so in the log, with the count per reason (issue 9 item 6: a session
     "done" with every film failed must not go unnoticed)."""
-    if not repo.finish_enrichment_if_done(session_id):
+    if not repo.finish_enrichment_if_done(db.connection(), session_id):
         return
-    reasons = repo.enrichment_reasons(session_id)
+    reasons = repo.enrichment_reasons(db.connection(), session_id)
     unreached = {r: n for r, n in reasons.items() if r not in ("not_found", "ambiguous")}
     if unreached:
         logger.warning("session completed with films TMDB did not answer for",
@@ -442,9 +444,9 @@ def settle_if_stalled(row: dict[str, Any]) -> dict[str, Any]:
     """
     settings = get_settings()
     if row["status"] == "enriching":
-        settled = repo.time_out_enrichment(row["id"], stall_seconds=settings.enrich_stall_seconds)
+        settled = repo.time_out_enrichment(db.connection(), row["id"], stall_seconds=settings.enrich_stall_seconds)
     elif row["status"] == "processing":
-        settled = repo.time_out_parse(row["id"], stall_seconds=settings.parse_stall_seconds,
+        settled = repo.time_out_parse(db.connection(), row["id"], stall_seconds=settings.parse_stall_seconds,
                                       lease_seconds=settings.parse_lease_seconds,
                                       presign_seconds=settings.presign_expiry_seconds)
     else:
@@ -473,13 +475,13 @@ def settle_stalled_sessions(batch: int = 200) -> dict[str, int]:
     settings = get_settings()
     counts = {"enrichment_timed_out": 0, "parse_timed_out": 0}
     while True:
-        rows = repo.time_out_enrichment(None, stall_seconds=settings.enrich_stall_seconds, limit=batch)
+        rows = repo.time_out_enrichment(db.connection(), None, stall_seconds=settings.enrich_stall_seconds, limit=batch)
         _log_settled(rows)
         counts["enrichment_timed_out"] += len(rows)
         if len(rows) < batch:
             break
     while True:
-        rows = repo.time_out_parse(None, stall_seconds=settings.parse_stall_seconds,
+        rows = repo.time_out_parse(db.connection(), None, stall_seconds=settings.parse_stall_seconds,
                                    lease_seconds=settings.parse_lease_seconds,
                                    presign_seconds=settings.presign_expiry_seconds, limit=batch)
         _log_settled(rows)
@@ -497,7 +499,7 @@ def settle_stalled_sessions(batch: int = 200) -> dict[str, int]:
 # ---------------------------------------------------------------- reads
 def _session_or_404(session_id: UUID) -> dict[str, Any]:
     """The session for a read (status, details, movies, stats), stalled ones finished first."""
-    row = repo.get_session(session_id)
+    row = repo.get_session(db.connection(), session_id)
     if row is None:
         raise NotFound("session not found (unknown, deleted or expired)", code="session_not_found")
     return settle_if_stalled(row)
@@ -533,9 +535,9 @@ def status(session_id: UUID) -> dict[str, Any]:
     ``enrichment_reasons``: films left without TMDB data per reason code (``tmdb_unreachable``,
     ``tmdb_http_503``, ``not_found``, ``ambiguous``, ``out_of_time``, ``enrichment_timed_out``, ...)."""
     row = _session_or_404(session_id)
-    out = {"status": row["status"], "progress": progress(row, repo.enrichment_counts(session_id)),
+    out = {"status": row["status"], "progress": progress(row, repo.enrichment_counts(db.connection(), session_id)),
            "total_movies": row["total_movies"], "enrichment": row["enrichment"],
-           "enrichment_reasons": repo.enrichment_reasons(session_id)}
+           "enrichment_reasons": repo.enrichment_reasons(db.connection(), session_id)}
     if row["enrichment_note"]:
         out["enrichment_note"] = row["enrichment_note"]
     if row["status"] == "failed":
@@ -550,12 +552,12 @@ def session_details(session_id: UUID) -> dict[str, Any]:
     return {
         "session_id": row["id"],
         "status": row["status"],
-        "progress": progress(row, repo.enrichment_counts(session_id)),
+        "progress": progress(row, repo.enrichment_counts(db.connection(), session_id)),
         "total_movies": row["total_movies"],
         "total_viewings": row["total_viewings"],
         "source": row["source"],
         "enrichment": {"status": row["enrichment"], "note": row["enrichment_note"],
-                       "reasons": repo.enrichment_reasons(session_id)},
+                       "reasons": repo.enrichment_reasons(db.connection(), session_id)},
         "failure": {"code": row["failure_code"], "reason": row["failure_reason"]} if row["status"] == "failed" else None,
         "summary": row["summary"],
         "created_at": row["created_at"],
@@ -568,7 +570,7 @@ def session_details(session_id: UUID) -> dict[str, Any]:
 def list_movies(session_id: UUID, cursor: str | None, limit: int) -> dict[str, Any]:
     """``GET /api/session/{id}/movies``: one page of films in export order, keyset-paged."""
     row = _session_or_404(session_id)
-    rows = repo.list_films(session_id, decode_position(cursor), limit)
+    rows = repo.list_films(db.connection(), session_id, decode_position(cursor), limit)
     items = rows[:limit]
     next_cursor = encode_position(items[-1]["position"]) if len(rows) > limit and items else None
     movies = [{k: v for k, v in r.items() if k != "position"} for r in items]
@@ -579,7 +581,7 @@ def list_movies(session_id: UUID, cursor: str | None, limit: int) -> dict[str, A
 def statistics(session_id: UUID) -> dict[str, Any]:
     """``GET /api/session/{id}/stats``: see ``domain.stats``."""
     row = _session_or_404(session_id)
-    return stats_shape.shape(row, repo.stats(session_id))
+    return stats_shape.shape(row, repo.stats(db.connection(), session_id))
 
 
 # ---------------------------------------------------------------- privacy

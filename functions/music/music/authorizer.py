@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from backlot import db
 from backlot.observability import logger
 
 from music import repository as repo
@@ -38,7 +39,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if token is None:
         logger.info("player refused: no bearer token")
         return DENY
-    player = repo.player_for_token(token_hash(token))
+    player = repo.player_for_token(db.connection(), token_hash(token))
     if player is None:
         logger.info("player refused: unknown or revoked token")
         return DENY

@@ -7,6 +7,10 @@ not found (ARCHITECTURE.md, "Platform conventions").
 
 Vectors cross the boundary as ``real[]`` (read) and text literals cast to ``vector`` (written), so
 no numpy is needed.
+
+Every function takes the connection as its first argument: the service owns the connections and
+transactions (``backlot.db``) and passes them in; nothing here opens one
+(``tests/contract/test_transactions.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
-from backlot import db
 
 
 def vector_literal(values: list[float]) -> str:
@@ -40,9 +43,9 @@ VISIBLE_PLAYER = "(%(is_admin)s OR p.manager_id = %(user_id)s)"
 
 
 # ---------------------------------------------------------------- profiles and roles
-def ensure_profile(user_id: UUID, email: str | None) -> None:
+def ensure_profile(conn: psycopg.Connection, user_id: UUID, email: str | None) -> None:
     """Create the caller's profile (and platform user) if missing; keep the e-mail current."""
-    db.connection().execute(
+    conn.execute(
         """
         INSERT INTO music.profiles (id, email) VALUES (%s, %s)
         ON CONFLICT (id) DO UPDATE SET email = COALESCE(EXCLUDED.email, music.profiles.email)
@@ -52,18 +55,18 @@ def ensure_profile(user_id: UUID, email: str | None) -> None:
     )
 
 
-def get_profile(user_id: UUID) -> dict[str, Any] | None:
+def get_profile(conn: psycopg.Connection, user_id: UUID) -> dict[str, Any] | None:
     """The profile row (``preference_vector`` as a list of 5 floats), or None."""
-    return db.connection().execute(
+    return conn.execute(
         "SELECT id, email, name, display_name, preference_vector::real[] AS preference_vector, votes_count, created_at "
         "FROM music.profiles WHERE id = %s",
         (user_id,),
     ).fetchone()
 
 
-def role_of(user_id: UUID) -> str | None:
+def role_of(conn: psycopg.Connection, user_id: UUID) -> str | None:
     """``admin``, ``manager`` or None (the ``music.roles`` row; groups are the service's business)."""
-    row = db.connection().execute("SELECT role FROM music.roles WHERE user_id = %s", (user_id,)).fetchone()
+    row = conn.execute("SELECT role FROM music.roles WHERE user_id = %s", (user_id,)).fetchone()
     return row["role"] if row else None
 
 
@@ -81,12 +84,12 @@ def set_role(conn: psycopg.Connection, user_id: UUID, role: str, granted_by: UUI
     ).fetchone()
 
 
-def delete_role(user_id: UUID) -> bool:
+def delete_role(conn: psycopg.Connection, user_id: UUID) -> bool:
     """Remove the user's role; False when it had none."""
-    return db.connection().execute("DELETE FROM music.roles WHERE user_id = %s", (user_id,)).rowcount == 1
+    return conn.execute("DELETE FROM music.roles WHERE user_id = %s", (user_id,)).rowcount == 1
 
 
-def list_roles(after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+def list_roles(conn: psycopg.Connection, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
     """Role rows with the user's e-mail, oldest grant first, keyset-paged on ``(granted_at, id)``;
     ``limit + 1`` rows tell if more follow."""
     params: dict[str, Any] = {"limit": limit + 1}
@@ -94,7 +97,7 @@ def list_roles(after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str
     if after:
         extra = "WHERE (r.granted_at, r.id) > (%(after_at)s, %(after_id)s)"
         params["after_at"], params["after_id"] = after
-    return db.connection().execute(
+    return conn.execute(
         f"""
         SELECT r.id, r.user_id, r.role, r.granted_by, r.granted_at, p.email
           FROM music.roles r JOIN music.profiles p ON p.id = r.user_id {extra}
@@ -105,7 +108,7 @@ def list_roles(after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str
 
 
 # ---------------------------------------------------------------- songs
-def insert_song(values: dict[str, Any]) -> dict[str, Any]:
+def insert_song(conn: psycopg.Connection, values: dict[str, Any]) -> dict[str, Any]:
     """Insert a song from column values (``embedding`` a list of 5 floats); returns the row."""
     values = dict(values)
     columns = list(values)
@@ -115,15 +118,15 @@ def insert_song(values: dict[str, Any]) -> dict[str, Any]:
     query = sql.SQL("INSERT INTO music.songs ({}) VALUES ({}) RETURNING " + SONG_COLUMNS).format(
         sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(", ").join(placeholders)
     )
-    return db.connection().execute(query, values).fetchone()
+    return conn.execute(query, values).fetchone()
 
 
-def get_song(song_id: UUID) -> dict[str, Any] | None:
+def get_song(conn: psycopg.Connection, song_id: UUID) -> dict[str, Any] | None:
     """One song row (``embedding`` as a list), or None."""
-    return db.connection().execute(f"SELECT {SONG_COLUMNS} FROM music.songs WHERE id = %s", (song_id,)).fetchone()
+    return conn.execute(f"SELECT {SONG_COLUMNS} FROM music.songs WHERE id = %s", (song_id,)).fetchone()
 
 
-def update_song(song_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
+def update_song(conn: psycopg.Connection, song_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
     """Apply ``changes`` (column -> value) to a song; returns the row, or None if unknown."""
     changes = dict(changes)
     parts = []
@@ -135,10 +138,11 @@ def update_song(song_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None
     query = sql.SQL("UPDATE music.songs SET {}, updated_at = now() WHERE id = %(id)s RETURNING " + SONG_COLUMNS).format(
         sql.SQL(", ").join(parts)
     )
-    return db.connection().execute(query, {"set_" + k: v for k, v in changes.items()} | {"id": song_id}).fetchone()
+    return conn.execute(query, {"set_" + k: v for k, v in changes.items()} | {"id": song_id}).fetchone()
 
 
-def list_songs(*, ready_only: bool, status: str | None, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+def list_songs(conn: psycopg.Connection,
+               *, ready_only: bool, status: str | None, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
     """Songs newest first, keyset-paged on ``(created_at, id)``; ``limit + 1`` rows tell if more follow."""
     where, params = ["TRUE"], {"limit": limit + 1}
     if ready_only:
@@ -149,15 +153,15 @@ def list_songs(*, ready_only: bool, status: str | None, after: tuple[datetime, U
     if after:
         where.append("(created_at, id) < (%(after_at)s, %(after_id)s)")
         params["after_at"], params["after_id"] = after
-    return db.connection().execute(
+    return conn.execute(
         f"SELECT {SONG_COLUMNS} FROM music.songs WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT %(limit)s",
         params,
     ).fetchall()
 
 
-def start_upload(song_id: UUID, key: str, declared_type: str) -> dict[str, Any] | None:
+def start_upload(conn: psycopg.Connection, song_id: UUID, key: str, declared_type: str) -> dict[str, Any] | None:
     """Point the song at a new upload key (status ``processing``); None if it is ready already."""
-    return db.connection().execute(
+    return conn.execute(
         f"""
         UPDATE music.songs SET status = 'processing', upload_key = %s, declared_type = %s, claimed_at = NULL,
                reason = NULL, reason_code = NULL, updated_at = now()
@@ -168,10 +172,10 @@ def start_upload(song_id: UUID, key: str, declared_type: str) -> dict[str, Any] 
     ).fetchone()
 
 
-def claim_upload(key: str, lease_seconds: int) -> dict[str, Any] | None:
+def claim_upload(conn: psycopg.Connection, key: str, lease_seconds: int) -> dict[str, Any] | None:
     """Claim the song waiting for this upload; None when it is done, unknown, or claimed by another
     delivery whose lease has not run out (a duplicate S3 event does no work)."""
-    return db.connection().execute(
+    return conn.execute(
         f"""
         UPDATE music.songs SET claimed_at = now()
          WHERE upload_key = %s AND status = 'processing'
@@ -182,15 +186,15 @@ def claim_upload(key: str, lease_seconds: int) -> dict[str, Any] | None:
     ).fetchone()
 
 
-def release_upload(song_id: UUID) -> None:
+def release_upload(conn: psycopg.Connection, song_id: UUID) -> None:
     """Give up the processing lease (a transient failure), so a redelivery can claim it."""
-    db.connection().execute("UPDATE music.songs SET claimed_at = NULL WHERE id = %s AND status = 'processing'", (song_id,))
+    conn.execute("UPDATE music.songs SET claimed_at = NULL WHERE id = %s AND status = 'processing'", (song_id,))
 
 
-def finish_upload(song_id: UUID, key: str, values: dict[str, Any]) -> bool:
+def finish_upload(conn: psycopg.Connection, song_id: UUID, key: str, values: dict[str, Any]) -> bool:
     """Record the outcome of processing ``key`` (only if it is still the song's current upload)."""
     assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in values)
-    cur = db.connection().execute(
+    cur = conn.execute(
         sql.SQL(
             "UPDATE music.songs SET {}, processed_at = now(), updated_at = now() "
             "WHERE id = %(song_id)s AND upload_key = %(key)s AND status = 'processing'"
@@ -200,9 +204,9 @@ def finish_upload(song_id: UUID, key: str, values: dict[str, Any]) -> bool:
     return cur.rowcount == 1
 
 
-def upload_in_use(key: str) -> bool:
+def upload_in_use(conn: psycopg.Connection, key: str) -> bool:
     """Whether a song still waits for (``processing``) or plays (legacy ``file_key``) the object at ``key``."""
-    return db.connection().execute(
+    return conn.execute(
         "SELECT 1 FROM music.songs WHERE (upload_key = %(k)s AND status = 'processing') OR file_key = %(k)s LIMIT 1",
         {"k": key},
     ).fetchone() is not None
@@ -213,7 +217,8 @@ UPLOAD_NOT_RECEIVED = "upload_not_received"
 PROCESSING_TIMED_OUT = "processing_timed_out"
 
 
-def settle_stalled_uploads(song_id: UUID | None, *, wait_seconds: int, stall_seconds: int, limit: int = 500) -> list[dict[str, Any]]:
+def settle_stalled_uploads(conn: psycopg.Connection,
+                           song_id: UUID | None, *, wait_seconds: int, stall_seconds: int, limit: int = 500) -> list[dict[str, Any]]:
     """Reject the songs whose upload never came or whose processing died (issue 9 item 5).
 
     * ``processing``, never claimed, asked for more than ``wait_seconds`` ago (the presigned
@@ -227,7 +232,7 @@ def settle_stalled_uploads(song_id: UUID | None, *, wait_seconds: int, stall_sec
     new upload at once (``start_upload`` takes any song that is not ready); a late object for the
     old key is deleted by the processor (nobody waits for it).
     """
-    return db.connection().execute(
+    return conn.execute(
         f"""
         UPDATE music.songs SET status = 'rejected', claimed_at = NULL, updated_at = now(),
                reason_code = CASE WHEN claimed_at IS NULL THEN %(not_received)s ELSE %(timed_out)s END,
@@ -248,14 +253,14 @@ def settle_stalled_uploads(song_id: UUID | None, *, wait_seconds: int, stall_sec
     ).fetchall()
 
 
-def upsert_imported(source: str, songs: list[dict[str, Any]], created_by: UUID) -> tuple[int, int]:
+def upsert_imported(conn: psycopg.Connection, source: str, songs: list[dict[str, Any]], created_by: UUID) -> tuple[int, int]:
     """Insert or update songs by ``(source, external_id)`` in one statement (the rows travel as
     arrays and are unnested: one round trip for up to 10,000 rows); the audio's own duration and
     BPM (read from the file) are kept over the CSV's. ``external_id`` must be unique within
     ``songs`` (the parser guarantees it). Returns (created, updated)."""
     if not songs:
         return 0, 0
-    row = db.connection().execute(
+    row = conn.execute(
         """
         WITH up AS (
             INSERT INTO music.songs (title, artist, embedding, duration, bpm, source, external_id, created_by)
@@ -283,9 +288,10 @@ def upsert_imported(source: str, songs: list[dict[str, Any]], created_by: UUID) 
 
 
 # ---------------------------------------------------------------- players (managers' view)
-def insert_player(name: str, token_hash: bytes, token_hint: str, manager_id: UUID | None, created_by: UUID) -> dict[str, Any]:
+def insert_player(conn: psycopg.Connection,
+                  name: str, token_hash: bytes, token_hint: str, manager_id: UUID | None, created_by: UUID) -> dict[str, Any]:
     """Insert a player (the token's hash and hint only); returns the row."""
-    return db.connection().execute(
+    return conn.execute(
         f"""
         INSERT INTO music.players AS p (name, token_hash, token_hint, manager_id, created_by)
         VALUES (%s, %s, %s, %s, %s) RETURNING {PLAYER_COLUMNS}
@@ -308,39 +314,42 @@ def _player_view_sql(extra_where: str) -> str:
     """
 
 
-def get_player(player_id: UUID, user_id: UUID, is_admin: bool, online_seconds: int) -> dict[str, Any] | None:
+def get_player(conn: psycopg.Connection,
+               player_id: UUID, user_id: UUID, is_admin: bool, online_seconds: int) -> dict[str, Any] | None:
     """The managers' view of one player (``online`` from the heartbeat, current song, queue length,
     listeners, ``library_only``: whether it plays only its library) if the caller may see it (admin,
     or its manager), else None."""
-    return db.connection().execute(
+    return conn.execute(
         _player_view_sql("AND p.id = %(id)s"),
         {"id": player_id, "user_id": user_id, "is_admin": is_admin, "online_seconds": online_seconds},
     ).fetchone()
 
 
-def list_players(user_id: UUID, is_admin: bool, online_seconds: int, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+def list_players(conn: psycopg.Connection,
+                 user_id: UUID, is_admin: bool, online_seconds: int, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
     """The managers' view of the caller's players (all for an admin), newest first, keyset-paged."""
     params: dict[str, Any] = {"user_id": user_id, "is_admin": is_admin, "online_seconds": online_seconds, "limit": limit + 1}
     extra = ""
     if after:
         extra = "AND (p.created_at, p.id) < (%(after_at)s, %(after_id)s)"
         params["after_at"], params["after_id"] = after
-    return db.connection().execute(
+    return conn.execute(
         _player_view_sql(extra) + " ORDER BY p.created_at DESC, p.id DESC LIMIT %(limit)s", params
     ).fetchall()
 
 
-def update_player(player_id: UUID, user_id: UUID, is_admin: bool, changes: dict[str, Any]) -> dict[str, Any] | None:
+def update_player(conn: psycopg.Connection,
+                  player_id: UUID, user_id: UUID, is_admin: bool, changes: dict[str, Any]) -> dict[str, Any] | None:
     """Apply ``changes`` to a player the caller may run; returns the row, or None."""
     assignments = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(k), sql.Placeholder("set_" + k)) for k in changes)
     query = sql.SQL("UPDATE music.players AS p SET {} WHERE p.id = %(id)s AND " + VISIBLE_PLAYER + " RETURNING " + PLAYER_COLUMNS).format(assignments)
     params = {"set_" + k: v for k, v in changes.items()} | {"id": player_id, "user_id": user_id, "is_admin": is_admin}
-    return db.connection().execute(query, params).fetchone()
+    return conn.execute(query, params).fetchone()
 
 
-def queue_entries(player_id: UUID, limit: int = 50) -> list[dict[str, Any]]:
+def queue_entries(conn: psycopg.Connection, player_id: UUID, limit: int = 50) -> list[dict[str, Any]]:
     """A player's queue, head first: entry id, position, reason and the song's fields."""
-    return db.connection().execute(
+    return conn.execute(
         """
         SELECT q.id AS queue_entry_id, q.position, q.reason, q.added_at, s.id AS song_id, s.title, s.artist, s.type,
                s.duration, s.bpm, s.file_key, s.mime_type
@@ -351,14 +360,14 @@ def queue_entries(player_id: UUID, limit: int = 50) -> list[dict[str, Any]]:
     ).fetchall()
 
 
-def history(player_id: UUID, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+def history(conn: psycopg.Connection, player_id: UUID, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
     """A player's plays, newest first, keyset-paged on ``(played_at, id)``."""
     params: dict[str, Any] = {"player_id": player_id, "limit": limit + 1}
     extra = ""
     if after:
         extra = "AND (h.played_at, h.id) < (%(after_at)s, %(after_id)s)"
         params["after_at"], params["after_id"] = after
-    return db.connection().execute(
+    return conn.execute(
         f"""
         SELECT h.id, h.song_id, h.played_at, h.queue_entry_id, s.title, s.artist
           FROM music.songs_playing h JOIN music.songs s ON s.id = h.song_id
@@ -369,14 +378,14 @@ def history(player_id: UUID, after: tuple[datetime, UUID] | None, limit: int) ->
     ).fetchall()
 
 
-def library(player_id: UUID, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
+def library(conn: psycopg.Connection, player_id: UUID, after: tuple[datetime, UUID] | None, limit: int) -> list[dict[str, Any]]:
     """A player's library, newest first, keyset-paged on ``(added_at, id)``."""
     params: dict[str, Any] = {"player_id": player_id, "limit": limit + 1}
     extra = ""
     if after:
         extra = "AND (l.added_at, l.id) < (%(after_at)s, %(after_id)s)"
         params["after_at"], params["after_id"] = after
-    return db.connection().execute(
+    return conn.execute(
         f"""
         SELECT l.id, l.song_id, l.added_at, s.title, s.artist, s.status
           FROM music.player_library l JOIN music.songs s ON s.id = l.song_id
@@ -387,17 +396,17 @@ def library(player_id: UUID, after: tuple[datetime, UUID] | None, limit: int) ->
     ).fetchall()
 
 
-def existing_song_ids(song_ids: list[UUID]) -> set[UUID]:
+def existing_song_ids(conn: psycopg.Connection, song_ids: list[UUID]) -> set[UUID]:
     """Which of ``song_ids`` exist (one query for the whole list)."""
-    rows = db.connection().execute("SELECT id FROM music.songs WHERE id = ANY(%s)", (song_ids,)).fetchall()
+    rows = conn.execute("SELECT id FROM music.songs WHERE id = ANY(%s)", (song_ids,)).fetchall()
     return {r["id"] for r in rows}
 
 
-def library_state(player_id: UUID) -> dict[str, Any]:
+def library_state(conn: psycopg.Connection, player_id: UUID) -> dict[str, Any]:
     """``{"library_size", "library_playable", "library_only"}``: how many songs the library holds,
     how many of them can play (ready, with an embedding), and whether the player plays only its
     library (``music.plays_library_only``: at least one playable library song)."""
-    return db.connection().execute(
+    return conn.execute(
         """
         SELECT p.library_size,
                (SELECT count(*) FROM music.player_library l JOIN music.songs s ON s.id = l.song_id
@@ -409,9 +418,9 @@ def library_state(player_id: UUID) -> dict[str, Any]:
     ).fetchone()
 
 
-def add_to_library(player_id: UUID, song_ids: list[UUID]) -> int:
+def add_to_library(conn: psycopg.Connection, player_id: UUID, song_ids: list[UUID]) -> int:
     """Add songs to a player's library (repeats ignored); returns how many were added."""
-    cur = db.connection().execute(
+    cur = conn.execute(
         """
         INSERT INTO music.player_library (player_id, song_id)
         SELECT %s, s FROM unnest(%s::uuid[]) AS s ON CONFLICT (player_id, song_id) DO NOTHING
@@ -439,30 +448,31 @@ def remove_from_library(conn: psycopg.Connection, player_id: UUID, song_id: UUID
 
 
 # ---------------------------------------------------------------- player device
-def player_for_token(token_hash: bytes) -> dict[str, Any] | None:
+def player_for_token(conn: psycopg.Connection, token_hash: bytes) -> dict[str, Any] | None:
     """The player holding this token, if it is not revoked (the authorizer's one query)."""
-    return db.connection().execute(
+    return conn.execute(
         "SELECT id, name FROM music.players WHERE token_hash = %s AND revoked_at IS NULL", (token_hash,)
     ).fetchone()
 
 
-def heartbeat(player_id: UUID, status: str) -> dict[str, Any] | None:
+def heartbeat(conn: psycopg.Connection, player_id: UUID, status: str) -> dict[str, Any] | None:
     """Record a poll (``last_poll`` = now, ``status``); None when the player is revoked."""
-    return db.connection().execute(
+    return conn.execute(
         f"UPDATE music.players AS p SET last_poll = now(), status = %s WHERE p.id = %s AND p.revoked_at IS NULL RETURNING {PLAYER_COLUMNS}",
         (status, player_id),
     ).fetchone()
 
 
-def set_current_song(player_id: UUID, song_id: UUID | None) -> None:
+def set_current_song(conn: psycopg.Connection, player_id: UUID, song_id: UUID | None) -> None:
     """Set what the player is playing now."""
-    db.connection().execute(
+    conn.execute(
         "UPDATE music.players SET current_song_id = %s WHERE id = %s AND current_song_id IS DISTINCT FROM %s",
         (song_id, player_id, song_id),
     )
 
 
-def record_played(conn: psycopg.Connection, player_id: UUID, song_id: UUID, queue_entry_id: UUID | None, played_at: datetime | None) -> dict[str, Any]:
+def record_played(conn: psycopg.Connection,
+                  player_id: UUID, song_id: UUID, queue_entry_id: UUID | None, played_at: datetime | None) -> dict[str, Any]:
     """Advance the queue after a play, in the caller's transaction, under the player's row lock.
 
     Returns ``{"status": "recorded" | "duplicate" | "not_in_queue" | "song_mismatch", "history": row}``.
@@ -507,7 +517,8 @@ def record_played(conn: psycopg.Connection, player_id: UUID, song_id: UUID, queu
 
 
 # ---------------------------------------------------------------- queue refill
-def refill_queue(conn: psycopg.Connection, player_id: UUID, *, length: int, keep: int, replan: bool, window_minutes: int, wait: bool = True) -> dict[str, Any]:
+def refill_queue(conn: psycopg.Connection,
+                 player_id: UUID, *, length: int, keep: int, replan: bool, window_minutes: int, wait: bool = True) -> dict[str, Any]:
     """Bring a player's queue to ``length`` entries with ``recommend_with_penalty``.
 
     Under the player's row lock, so two refills of one player run one after the other and the
@@ -568,14 +579,14 @@ def refill_queue(conn: psycopg.Connection, player_id: UUID, *, length: int, keep
     return {"added": len(picks), "removed": removed, "skipped": False, "target_source": source}
 
 
-def queue_length(player_id: UUID) -> int:
+def queue_length(conn: psycopg.Connection, player_id: UUID) -> int:
     """How many entries a player's queue holds."""
-    return db.connection().execute(
+    return conn.execute(
         "SELECT count(*) AS n FROM music.player_queue WHERE player_id = %s", (player_id,)
     ).fetchone()["n"]
 
 
-def players_to_refill(seen_minutes: int, limit: int) -> list[UUID]:
+def players_to_refill(conn: psycopg.Connection, seen_minutes: int, limit: int) -> list[UUID]:
     """The players the scheduled refill should re-plan, most in need first, at most ``limit``.
 
     Unrevoked players that polled within ``seen_minutes``; never refilled first, then the oldest
@@ -583,7 +594,7 @@ def players_to_refill(seen_minutes: int, limit: int) -> list[UUID]:
     row per venue device), so a scan and a top-``limit`` sort cost little, and ``refilled_at`` and
     ``last_poll`` stay unindexed so the every-poll and every-refill updates of a player stay HOT.
     """
-    rows = db.connection().execute(
+    rows = conn.execute(
         """
         SELECT id FROM music.players
          WHERE revoked_at IS NULL AND last_poll > now() - make_interval(mins => %(seen)s)
@@ -595,22 +606,22 @@ def players_to_refill(seen_minutes: int, limit: int) -> list[UUID]:
     return [r["id"] for r in rows]
 
 
-def stamp_refilled(player_id: UUID) -> None:
+def stamp_refilled(conn: psycopg.Connection, player_id: UUID) -> None:
     """Set ``refilled_at`` to now without a refill (a refill that failed goes to the back of the
     scheduled job's order, so it cannot take every run's time)."""
-    db.connection().execute("UPDATE music.players SET refilled_at = now() WHERE id = %s", (player_id,))
+    conn.execute("UPDATE music.players SET refilled_at = now() WHERE id = %s", (player_id,))
 
 
-def expire_sessions() -> int:
+def expire_sessions(conn: psycopg.Connection) -> int:
     """Mark sessions past ``expires_at`` inactive; returns how many."""
-    return db.connection().execute(
+    return conn.execute(
         "UPDATE music.sessions SET status = 'inactive' WHERE status = 'active' AND expires_at <= now()"
     ).rowcount
 
 
-def mark_offline(online_seconds: int) -> int:
+def mark_offline(conn: psycopg.Connection, online_seconds: int) -> int:
     """Mark players whose last poll is older than ``online_seconds`` offline; returns how many."""
-    return db.connection().execute(
+    return conn.execute(
         """
         UPDATE music.players SET status = 'offline'
          WHERE status <> 'offline' AND (last_poll IS NULL OR last_poll <= now() - make_interval(secs => %s))
@@ -619,9 +630,10 @@ def mark_offline(online_seconds: int) -> int:
     ).rowcount
 
 
-def recommend(player_id: UUID, target: list[float] | None, limit: int, window_minutes: int) -> list[dict[str, Any]]:
+def recommend(conn: psycopg.Connection,
+              player_id: UUID, target: list[float] | None, limit: int, window_minutes: int) -> list[dict[str, Any]]:
     """``recommend_with_penalty`` for a player (target None: its listeners, else the fallback), with titles."""
-    return db.connection().execute(
+    return conn.execute(
         """
         SELECT r.song_id, r.distance, r.penalty, r.score, r.target_source, s.title, s.artist
           FROM music.recommend_with_penalty(%s, %s::vector, %s, make_interval(mins => %s)) r
@@ -631,16 +643,16 @@ def recommend(player_id: UUID, target: list[float] | None, limit: int, window_mi
     ).fetchall()
 
 
-def collective_vector(player_id: UUID) -> list[float] | None:
+def collective_vector(conn: psycopg.Connection, player_id: UUID) -> list[float] | None:
     """The player's collective vector (5 floats) or None (``music.collective_vector``)."""
-    row = db.connection().execute("SELECT music.collective_vector(%s)::real[] AS v", (player_id,)).fetchone()
+    row = conn.execute("SELECT music.collective_vector(%s)::real[] AS v", (player_id,)).fetchone()
     return row["v"] if row else None
 
 
 # ---------------------------------------------------------------- sessions and votes
-def player_exists(player_id: UUID) -> bool:
+def player_exists(conn: psycopg.Connection, player_id: UUID) -> bool:
     """Whether an unrevoked player has this id."""
-    return db.connection().execute(
+    return conn.execute(
         "SELECT 1 FROM music.players WHERE id = %s AND revoked_at IS NULL", (player_id,)
     ).fetchone() is not None
 
@@ -681,17 +693,17 @@ def check_in(conn: psycopg.Connection, user_id: UUID, player_id: UUID, minutes: 
     return row, True, left
 
 
-def current_session(user_id: UUID) -> dict[str, Any] | None:
+def current_session(conn: psycopg.Connection, user_id: UUID) -> dict[str, Any] | None:
     """The caller's active session row, expired or not (callers check ``expires_at``)."""
-    return db.connection().execute(
+    return conn.execute(
         f"SELECT {SESSION_COLUMNS}, expires_at <= now() AS expired FROM music.sessions WHERE user_id = %s AND status = 'active'",
         (user_id,),
     ).fetchone()
 
 
-def check_out(user_id: UUID) -> dict[str, Any] | None:
+def check_out(conn: psycopg.Connection, user_id: UUID) -> dict[str, Any] | None:
     """End the caller's active session; returns it, or None when there was none."""
-    return db.connection().execute(
+    return conn.execute(
         f"""
         UPDATE music.sessions SET status = 'inactive', checked_out_at = LEAST(now(), expires_at)
          WHERE user_id = %s AND status = 'active' RETURNING {SESSION_COLUMNS}
@@ -700,10 +712,10 @@ def check_out(user_id: UUID) -> dict[str, Any] | None:
     ).fetchone()
 
 
-def song_for_vote(song_id: UUID, player_id: UUID) -> dict[str, Any] | None:
+def song_for_vote(conn: psycopg.Connection, song_id: UUID, player_id: UUID) -> dict[str, Any] | None:
     """The song with its embedding and whether the player may play it: any song, unless the player
     plays only its library (``music.plays_library_only``), then the library's."""
-    return db.connection().execute(
+    return conn.execute(
         """
         SELECT s.id, s.status, s.embedding::real[] AS embedding,
                (NOT music.plays_library_only(p.id)
@@ -715,17 +727,17 @@ def song_for_vote(song_id: UUID, player_id: UUID) -> dict[str, Any] | None:
     ).fetchone()
 
 
-def lock_preference(user_id: UUID) -> list[float]:
+def lock_preference(conn: psycopg.Connection, user_id: UUID) -> list[float]:
     """The caller's preference vector, row-locked for the rest of the transaction."""
-    return db.connection().execute(
+    return conn.execute(
         "SELECT preference_vector::real[] AS v FROM music.profiles WHERE id = %s FOR UPDATE", (user_id,)
     ).fetchone()["v"]
 
 
-def seconds_until_next_vote(user_id: UUID, interval_seconds: float) -> float:
+def seconds_until_next_vote(conn: psycopg.Connection, user_id: UUID, interval_seconds: float) -> float:
     """How long the listener must wait before voting again (0: now). Read under the profile's row
     lock (:func:`lock_preference`), so two votes of one listener cannot both pass."""
-    row = db.connection().execute(
+    row = conn.execute(
         """
         SELECT extract(epoch FROM (max(vote_time) + make_interval(secs => %s) - clock_timestamp()))::float8 AS wait
           FROM music.votes WHERE user_id = %s
@@ -735,10 +747,10 @@ def seconds_until_next_vote(user_id: UUID, interval_seconds: float) -> float:
     return max(0.0, row["wait"] or 0.0)
 
 
-def claim_vote_replan(player_id: UUID, window_seconds: int) -> bool:
+def claim_vote_replan(conn: psycopg.Connection, player_id: UUID, window_seconds: int) -> bool:
     """Take the player's vote re-plan slot: True at most once per ``window_seconds`` per player
     (one conditional UPDATE: concurrent votes cannot both win)."""
-    return db.connection().execute(
+    return conn.execute(
         """
         UPDATE music.players SET vote_replanned_at = clock_timestamp()
          WHERE id = %s AND (vote_replanned_at IS NULL
@@ -748,10 +760,10 @@ def claim_vote_replan(player_id: UUID, window_seconds: int) -> bool:
     ).rowcount == 1
 
 
-def player_by_venue_code(code: str, online_seconds: int) -> dict[str, Any] | None:
+def player_by_venue_code(conn: psycopg.Connection, code: str, online_seconds: int) -> dict[str, Any] | None:
     """The listeners' view of the unrevoked player showing ``code``: id, name, whether it is
     online, and what it plays now (title and artist); None when no player has it."""
-    return db.connection().execute(
+    return conn.execute(
         """
         SELECT p.id AS player_id, p.name, p.venue_code,
                (p.last_poll IS NOT NULL AND p.last_poll > now() - make_interval(secs => %s)) AS online,
@@ -763,18 +775,18 @@ def player_by_venue_code(code: str, online_seconds: int) -> dict[str, Any] | Non
     ).fetchone()
 
 
-def new_venue_code(player_id: UUID, user_id: UUID, is_admin: bool) -> dict[str, Any] | None:
+def new_venue_code(conn: psycopg.Connection, player_id: UUID, user_id: UUID, is_admin: bool) -> dict[str, Any] | None:
     """Give a player the caller runs a fresh venue code (the old one stops finding it)."""
-    return db.connection().execute(
+    return conn.execute(
         f"UPDATE music.players AS p SET venue_code = music.new_venue_code() WHERE p.id = %(id)s AND {VISIBLE_PLAYER} "
         f"RETURNING {PLAYER_COLUMNS}",
         {"id": player_id, "user_id": user_id, "is_admin": is_admin},
     ).fetchone()
 
 
-def save_vote(user_id: UUID, song_id: UUID, session: dict[str, Any], vote_value: int, preference: list[float]) -> dict[str, Any]:
+def save_vote(conn: psycopg.Connection,
+              user_id: UUID, song_id: UUID, session: dict[str, Any], vote_value: int, preference: list[float]) -> dict[str, Any]:
     """Insert the vote and store the new preference vector (inside the caller's transaction)."""
-    conn = db.connection()
     vote = conn.execute(
         """
         INSERT INTO music.votes (user_id, song_id, session_id, player_id, vote_value)

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BeforeValidator, Field, StrictFloat, WithJsonSchema, field_validator
 
-from backlot.models import PresignedUpload, PublicModel, RequestModel
+from backlot.models import JsonInt, PresignedUpload, PublicModel, RequestModel, json_number
 
 from music.domain.features import MAX_COMPONENT, MIN_COMPONENT, NUL, storable_embedding
 
@@ -35,13 +35,6 @@ Embedding = Annotated[
     WithJsonSchema({"type": "array", "items": _COMPONENT_SCHEMA, "minItems": 5, "maxItems": 5,
                     "not": {"items": {"const": 0}}}),
 ]
-
-
-def _a_number(value: object) -> object:
-    """Refuse what lax validation would turn into an int but JSON does not call a number."""
-    if isinstance(value, (bool, str)):
-        raise ValueError("must be a JSON number")
-    return value
 
 
 def no_nul(value: str | None) -> str | None:
@@ -376,8 +369,8 @@ class SongCreate(_Strict):
     artist: Text | None = Field(default=None, max_length=500)
     type: SongType | None = None
     embedding: Embedding | None = None
-    duration: int | None = Field(default=None, ge=0, le=86400)
-    bpm: int | None = Field(default=None, ge=1, le=1000)
+    duration: Annotated[int, Field(ge=0, le=86400), BeforeValidator(json_number)] | None = None
+    bpm: Annotated[int, Field(ge=1, le=1000), BeforeValidator(json_number)] | None = None
 
     _embedding = field_validator("embedding")(_check_embedding)
 
@@ -389,7 +382,7 @@ class SongUpdate(_Strict):
     artist: Text | None = Field(default=None, max_length=500)
     type: SongType | None = None
     embedding: Embedding | None = None
-    bpm: int | None = Field(default=None, ge=1, le=1000)
+    bpm: Annotated[int, Field(ge=1, le=1000), BeforeValidator(json_number)] | None = None
 
     _embedding = field_validator("embedding")(_check_embedding)
 
@@ -398,7 +391,7 @@ class SongUploadRequest(_Strict):
     """``POST /api/songs/{id}/upload/``: ask for a presigned POST for the song's audio."""
 
     content_type: str = Field(pattern=r"^audio/[a-z0-9.+-]+$", max_length=100)
-    size_bytes: int = Field(gt=0)
+    size_bytes: JsonInt = Field(gt=0)
 
 
 class RoleSet(_Strict):
@@ -435,7 +428,7 @@ class VoteCreate(_Strict):
     (a JSON integer: ``3`` or ``3.0``, never ``true``)."""
 
     song_id: UUID
-    vote_value: Annotated[int, BeforeValidator(_a_number)] = Field(ge=1, le=5)
+    vote_value: JsonInt = Field(ge=1, le=5)
 
 
 class PlayedReport(_Strict):

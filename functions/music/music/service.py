@@ -38,7 +38,7 @@ def ensure_profile(who: Principal) -> None:
     """The caller's ``music.profiles`` row exists (once per user per execution environment)."""
     if who.user_id in _profiles_seen:
         return
-    repo.ensure_profile(who.user_id, who.email)
+    repo.ensure_profile(db.connection(), who.user_id, who.email)
     _profiles_seen.add(who.user_id)
 
 
@@ -46,7 +46,7 @@ def role(who: Principal) -> str | None:
     """``admin`` (group or row), ``manager`` or None."""
     if who.in_group("admin"):
         return "admin"
-    return repo.role_of(who.user_id)
+    return repo.role_of(db.connection(), who.user_id)
 
 
 def _staff(who: Principal) -> bool:
@@ -69,8 +69,8 @@ def _admin(who: Principal) -> None:
 def me(who: Principal) -> dict[str, Any]:
     """The caller: ``user_id``, ``email``, ``role``, ``groups``, ``preference_vector``, ``votes_count`` and the
     active ``session`` (or None)."""
-    profile = repo.get_profile(who.user_id) or {}
-    session = repo.current_session(who.user_id)
+    profile = repo.get_profile(db.connection(), who.user_id) or {}
+    session = repo.current_session(db.connection(), who.user_id)
     return {
         "user_id": who.user_id,
         "email": who.email,
@@ -93,7 +93,7 @@ def set_role(who: Principal, user_id: UUID, role_name: str) -> dict[str, Any]:
 def delete_role(who: Principal, user_id: UUID) -> None:
     """Take a user's role away. Raises Forbidden unless admin, NotFound when it has none."""
     _admin(who)
-    if not repo.delete_role(user_id):
+    if not repo.delete_role(db.connection(), user_id):
         raise NotFound("this user has no role", code="role_not_found")
 
 
@@ -101,7 +101,7 @@ def list_roles(who: Principal, cursor: str | None, limit: int) -> dict[str, Any]
     """``{"roles", "next_cursor"}``, oldest grant first, keyset-paged. Raises Forbidden unless
     admin, BadRequest for a cursor this API did not make."""
     _admin(who)
-    rows = repo.list_roles(decode_cursor(cursor), limit)
+    rows = repo.list_roles(db.connection(), decode_cursor(cursor), limit)
     items, next_cursor = page(rows, limit, "granted_at")
     return {"roles": items, "next_cursor": next_cursor}
 
@@ -126,13 +126,13 @@ def create_song(who: Principal, body: SongCreate) -> dict[str, Any]:
     _staff(who)
     values = body.model_dump() | {"created_by": who.user_id}
     values["type"] = body.type.value if body.type else None
-    return song_view(repo.insert_song(values), staff=True)
+    return song_view(repo.insert_song(db.connection(), values), staff=True)
 
 
 def get_song(who: Principal, song_id: UUID) -> dict[str, Any]:
     """One song; listeners see ready songs only. Raises NotFound."""
     staff = role(who) in ("admin", "manager")
-    row = repo.get_song(song_id)
+    row = repo.get_song(db.connection(), song_id)
     if row is not None and row["status"] == "processing":
         row = next(iter(settle_stalled_uploads(song_id)), row)
     if row is None or (not staff and row["status"] != "ready"):
@@ -148,7 +148,7 @@ def update_song(who: Principal, song_id: UUID, body: SongUpdate) -> dict[str, An
         raise BadRequest("title cannot be null", code="validation_error", fields=[{"field": "title", "message": "cannot be null"}])
     if "type" in changes and changes["type"] is not None:
         changes["type"] = changes["type"].value if hasattr(changes["type"], "value") else changes["type"]
-    row = repo.update_song(song_id, changes) if changes else repo.get_song(song_id)
+    row = repo.update_song(db.connection(), song_id, changes) if changes else repo.get_song(db.connection(), song_id)
     if row is None:
         raise NotFound("song not found", code="song_not_found")
     return song_view(row, staff=True)
@@ -159,7 +159,7 @@ def list_songs(who: Principal, status: str | None, cursor: str | None, limit: in
     staff = role(who) in ("admin", "manager")
     if staff:
         settle_stalled_uploads(None)
-    rows = repo.list_songs(ready_only=not staff, status=status, after=decode_cursor(cursor), limit=limit)
+    rows = repo.list_songs(db.connection(), ready_only=not staff, status=status, after=decode_cursor(cursor), limit=limit)
     items, next_cursor = page(rows, limit, "created_at")
     return {"songs": [song_view(r, staff=staff) for r in items], "next_cursor": next_cursor}
 
@@ -169,7 +169,7 @@ def settle_stalled_uploads(song_id: UUID | None) -> list[dict[str, Any]]:
     died (``processing_timed_out``); see :func:`music.repository.settle_stalled_uploads`. Run
     when a song or the staff's song list is read, and by the scheduled refill job."""
     settings = get_settings()
-    rows = repo.settle_stalled_uploads(
+    rows = repo.settle_stalled_uploads(db.connection(),
         song_id, wait_seconds=settings.presign_expiry_seconds + settings.processing_lease_seconds,
         stall_seconds=settings.processing_stall_seconds,
     )
@@ -197,10 +197,10 @@ def request_upload(who: Principal, song_id: UUID, body: SongUploadRequest) -> di
     _staff(who)
     if body.size_bytes > settings.max_upload_bytes:
         raise PayloadTooLarge(f"audio files up to {settings.max_upload_bytes} bytes are accepted", code="file_too_large")
-    if repo.get_song(song_id) is None:
+    if repo.get_song(db.connection(), song_id) is None:
         raise NotFound("song not found", code="song_not_found")
     key = f"{UPLOADS_PREFIX}{song_id}/{uuid.uuid4()}"
-    row = repo.start_upload(song_id, key, body.content_type)
+    row = repo.start_upload(db.connection(), song_id, key, body.content_type)
     if row is None:
         raise Conflict("the song already has its audio; create a new song for other audio", code="song_has_audio")
     post = storage.presigned_post(settings.songs_bucket, key, content_type=body.content_type, max_bytes=body.size_bytes,
@@ -228,7 +228,7 @@ def import_features(who: Principal, text: str) -> dict[str, Any]:
     except FeatureCsvError as exc:
         fields = [{"field": f"row {e['row']}", "message": str(e["message"])} for e in exc.errors]
         raise BadRequest(exc.message, code="invalid_csv", fields=fields) from exc
-    created, updated = repo.upsert_imported(IMPORT_SOURCE, [s.__dict__ for s in songs], who.user_id)
+    created, updated = repo.upsert_imported(db.connection(), IMPORT_SOURCE, [s.__dict__ for s in songs], who.user_id)
     return {"created": created, "updated": updated, "rows": len(songs)}
 
 
@@ -253,7 +253,7 @@ def player_view(row: dict[str, Any]) -> dict[str, Any]:
 
 def _visible_player(who: Principal, player_id: UUID) -> tuple[dict[str, Any], bool]:
     is_admin = _staff(who)
-    row = repo.get_player(player_id, who.user_id, is_admin, _online_seconds())
+    row = repo.get_player(db.connection(), player_id, who.user_id, is_admin, _online_seconds())
     if row is None:
         raise NotFound("player not found", code="player_not_found")
     return row, is_admin
@@ -270,12 +270,13 @@ def create_player(who: Principal, body: PlayerCreate) -> dict[str, Any]:
     if manager_id is not None:
         _require_manager(manager_id)
     token = tokens.new_token()
-    row = repo.insert_player(body.name, tokens.token_hash(token), tokens.token_hint(token), manager_id, who.user_id)
+    row = repo.insert_player(db.connection(),
+                             body.name, tokens.token_hash(token), tokens.token_hint(token), manager_id, who.user_id)
     return player_view(row | {"online": False, "library_only": False}) | {"token": token}
 
 
 def _require_manager(user_id: UUID) -> None:
-    if repo.role_of(user_id) not in ("manager", "admin"):
+    if repo.role_of(db.connection(), user_id) not in ("manager", "admin"):
         raise BadRequest("manager_id must be a user with the manager or admin role", code="not_a_manager",
                          fields=[{"field": "manager_id", "message": "not a manager"}])
 
@@ -283,7 +284,7 @@ def _require_manager(user_id: UUID) -> None:
 def list_players(who: Principal, cursor: str | None, limit: int) -> dict[str, Any]:
     """``{"players", "next_cursor"}``: the caller's players (all for an admin). Raises Forbidden."""
     is_admin = _staff(who)
-    rows = repo.list_players(who.user_id, is_admin, _online_seconds(), decode_cursor(cursor), limit)
+    rows = repo.list_players(db.connection(), who.user_id, is_admin, _online_seconds(), decode_cursor(cursor), limit)
     items, next_cursor = page(rows, limit, "created_at")
     return {"players": [player_view(r) for r in items], "next_cursor": next_cursor}
 
@@ -292,11 +293,11 @@ def get_player(who: Principal, player_id: UUID) -> dict[str, Any]:
     """The managers' page of one player: status, what is playing, the queue, recent history, the
     number of listeners and where the next songs' target comes from."""
     row, _ = _visible_player(who, player_id)
-    recent = repo.history(player_id, None, 10)[:10]
+    recent = repo.history(db.connection(), player_id, None, 10)[:10]
     return player_view(row) | {
-        "queue": [_entry_view(e, with_url=False) for e in repo.queue_entries(player_id)],
+        "queue": [_entry_view(e, with_url=False) for e in repo.queue_entries(db.connection(), player_id)],
         "history": recent,
-        "collective_vector": repo.collective_vector(player_id),
+        "collective_vector": repo.collective_vector(db.connection(), player_id),
     }
 
 
@@ -312,7 +313,7 @@ def update_player(who: Principal, player_id: UUID, body: PlayerUpdate) -> dict[s
         if changes["manager_id"] is not None:
             _require_manager(changes["manager_id"])
     if changes:
-        repo.update_player(player_id, who.user_id, is_admin, changes)
+        repo.update_player(db.connection(), player_id, who.user_id, is_admin, changes)
     return get_player(who, player_id)
 
 
@@ -321,7 +322,7 @@ def rotate_token(who: Principal, player_id: UUID) -> dict[str, Any]:
     revoked player."""
     _, is_admin = _visible_player(who, player_id)
     token = tokens.new_token()
-    repo.update_player(
+    repo.update_player(db.connection(),
         player_id, who.user_id, is_admin,
         {"token_hash": tokens.token_hash(token), "token_hint": tokens.token_hint(token),
          "token_rotated_at": datetime.now(timezone.utc), "revoked_at": None},
@@ -332,14 +333,15 @@ def rotate_token(who: Principal, player_id: UUID) -> dict[str, Any]:
 def revoke_player(who: Principal, player_id: UUID) -> dict[str, Any]:
     """The player's token stops working (its polls are refused) until a rotation issues a new one."""
     _, is_admin = _visible_player(who, player_id)
-    repo.update_player(player_id, who.user_id, is_admin, {"revoked_at": datetime.now(timezone.utc), "status": "offline"})
+    repo.update_player(db.connection(),
+                       player_id, who.user_id, is_admin, {"revoked_at": datetime.now(timezone.utc), "status": "offline"})
     return get_player(who, player_id)
 
 
 def player_history(who: Principal, player_id: UUID, cursor: str | None, limit: int) -> dict[str, Any]:
     """``{"history", "next_cursor"}`` of a player the caller runs. Raises NotFound."""
     _visible_player(who, player_id)
-    rows = repo.history(player_id, decode_cursor(cursor), limit)
+    rows = repo.history(db.connection(), player_id, decode_cursor(cursor), limit)
     items, next_cursor = page(rows, limit, "played_at")
     return {"history": items, "next_cursor": next_cursor}
 
@@ -347,13 +349,13 @@ def player_history(who: Principal, player_id: UUID, cursor: str | None, limit: i
 def player_queue(who: Principal, player_id: UUID) -> dict[str, Any]:
     """``{"queue"}`` of a player the caller runs, head first. Raises NotFound."""
     _visible_player(who, player_id)
-    return {"queue": [_entry_view(e, with_url=False) for e in repo.queue_entries(player_id)]}
+    return {"queue": [_entry_view(e, with_url=False) for e in repo.queue_entries(db.connection(), player_id)]}
 
 
 def player_library(who: Principal, player_id: UUID, cursor: str | None, limit: int) -> dict[str, Any]:
     """``{"library", "next_cursor"}`` of a player the caller runs. Raises NotFound."""
     _visible_player(who, player_id)
-    rows = repo.library(player_id, decode_cursor(cursor), limit)
+    rows = repo.library(db.connection(), player_id, decode_cursor(cursor), limit)
     items, next_cursor = page(rows, limit, "added_at")
     return {"library": items, "next_cursor": next_cursor}
 
@@ -370,14 +372,14 @@ def add_library(who: Principal, player_id: UUID, body: LibraryAdd) -> dict[str, 
     """
     _visible_player(who, player_id)
     song_ids = list(dict.fromkeys(body.song_ids))
-    existing = repo.existing_song_ids(song_ids)
+    existing = repo.existing_song_ids(db.connection(), song_ids)
     unknown = [str(s) for s in song_ids if s not in existing]
     if unknown:
         raise BadRequest(f"unknown song ids: {', '.join(unknown[:10])}", code="unknown_songs",
                          fields=[{"field": "song_ids", "message": f"{len(unknown)} unknown"}])
-    added = repo.add_to_library(player_id, song_ids)
+    added = repo.add_to_library(db.connection(), player_id, song_ids)
     _refill(player_id, replan=True)
-    return {"added": added, **repo.library_state(player_id)}
+    return {"added": added, **repo.library_state(db.connection(), player_id)}
 
 
 def remove_library(who: Principal, player_id: UUID, song_id: UUID) -> None:
@@ -404,7 +406,7 @@ def _refill(player_id: UUID, *, replan: bool) -> dict[str, Any]:
 
 def refill_if_low(player_id: UUID) -> None:
     """Refill at once when the queue is below the low-water mark (document: "a queue that runs low")."""
-    if repo.queue_length(player_id) < get_settings().queue_low_water:
+    if repo.queue_length(db.connection(), player_id) < get_settings().queue_low_water:
         _refill(player_id, replan=False)
 
 
@@ -432,11 +434,11 @@ def refill_all(remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
     """
     settings = get_settings()
     stalled = len(settle_stalled_uploads(None))
-    expired = repo.expire_sessions()
-    offline = repo.mark_offline(settings.online_seconds)
+    expired = repo.expire_sessions(db.connection())
+    offline = repo.mark_offline(db.connection(), settings.online_seconds)
     players = refilled = added = 0
     out_of_time = False
-    for player_id in repo.players_to_refill(settings.refill_seen_minutes, REFILL_MAX_PLAYERS):
+    for player_id in repo.players_to_refill(db.connection(), settings.refill_seen_minutes, REFILL_MAX_PLAYERS):
         if remaining_ms is not None and remaining_ms() < settings.refill_margin_ms:
             out_of_time = True
             break
@@ -450,7 +452,7 @@ def refill_all(remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
         except Exception:  # one player's failure must not starve the others
             logger.exception("refill failed", extra={"player_id": str(player_id)})
             try:
-                repo.stamp_refilled(player_id)
+                repo.stamp_refilled(db.connection(), player_id)
             except Exception:  # the connection itself may be gone; the next player will tell
                 logger.exception("could not stamp the failed refill", extra={"player_id": str(player_id)})
             continue
@@ -464,7 +466,7 @@ def refill_all(remaining_ms: Callable[[], int] | None = None) -> dict[str, Any]:
 def recommendations(who: Principal, player_id: UUID, limit: int) -> dict[str, Any]:
     """What ``recommend_with_penalty`` would pick now for a player (managers' view)."""
     _visible_player(who, player_id)
-    return {"recommendations": repo.recommend(player_id, None, limit, get_settings().penalty_window_minutes)}
+    return {"recommendations": repo.recommend(db.connection(), player_id, None, limit, get_settings().penalty_window_minutes)}
 
 
 # ---------------------------------------------------------------- player device
@@ -480,7 +482,7 @@ def _entry_view(entry: dict[str, Any], *, with_url: bool) -> dict[str, Any]:
 def _now_and_next(player_id: UUID) -> dict[str, Any]:
     """The first :data:`POLL_ENTRIES` queue entries with audio URLs: ``now`` and ``next``. A
     re-plan keeps at least these (``queue_keep``), so a report of any of them finds its entry."""
-    entries = repo.queue_entries(player_id, limit=POLL_ENTRIES)
+    entries = repo.queue_entries(db.connection(), player_id, limit=POLL_ENTRIES)
     views = [_entry_view(e, with_url=True) for e in entries]
     return {"now": views[0] if views else None, "next": views[1:]}
 
@@ -492,13 +494,13 @@ def poll(player_id: UUID, status: str) -> dict[str, Any]:
     Raises:
         Unauthorized: the player was revoked after the authorizer let the request in.
     """
-    player = repo.heartbeat(player_id, status)
+    player = repo.heartbeat(db.connection(), player_id, status)
     if player is None:
         raise Unauthorized("this player's token is no longer valid", code="player_revoked")
     refill_if_low(player_id)
     plan = _now_and_next(player_id)
     if status == "playing" and plan["now"]:
-        repo.set_current_song(player_id, plan["now"]["song_id"])
+        repo.set_current_song(db.connection(), player_id, plan["now"]["song_id"])
     return {
         "player_id": player_id,
         "name": player["name"],
@@ -547,7 +549,7 @@ def check_in(who: Principal, body: CheckIn) -> tuple[dict[str, Any], bool]:
     Raises:
         NotFound: no such (unrevoked) player.
     """
-    if not repo.player_exists(body.player_id):
+    if not repo.player_exists(db.connection(), body.player_id):
         raise NotFound("player not found", code="player_not_found")
     with db.transaction() as conn:
         session, created, left = repo.check_in(conn, who.user_id, body.player_id, get_settings().session_minutes)
@@ -576,7 +578,7 @@ def find_venue(who: Principal, code: str) -> dict[str, Any]:
         NotFound: (``venue_not_found``) no unrevoked player shows this code (or it is malformed).
     """
     normal = normalise_venue_code(code)
-    row = repo.player_by_venue_code(normal, _online_seconds()) if normal else None
+    row = repo.player_by_venue_code(db.connection(), normal, _online_seconds()) if normal else None
     if row is None:
         raise NotFound("no venue has this code", code="venue_not_found")
     title, artist = row.pop("now_playing_title"), row.pop("now_playing_artist")
@@ -587,28 +589,28 @@ def rotate_venue_code(who: Principal, player_id: UUID) -> dict[str, Any]:
     """A new venue code for a player the caller runs (managers, admins); the old code stops
     finding the player at once (e.g. after it was posted online). Raises Forbidden, NotFound."""
     _, is_admin = _visible_player(who, player_id)
-    if repo.new_venue_code(player_id, who.user_id, is_admin) is None:
+    if repo.new_venue_code(db.connection(), player_id, who.user_id, is_admin) is None:
         raise NotFound("player not found", code="player_not_found")
     return get_player(who, player_id)
 
 
 def current_session(who: Principal) -> dict[str, Any]:
     """The caller's active session with what its player plays now and next. Raises NotFound."""
-    session = repo.current_session(who.user_id)
+    session = repo.current_session(db.connection(), who.user_id)
     if session is None or session["expired"]:
         raise NotFound("you are not checked in", code="no_active_session")
     return _session_view(session) | _now_and_next_public(session["player_id"])
 
 
 def _now_and_next_public(player_id: UUID) -> dict[str, Any]:
-    entries = repo.queue_entries(player_id, limit=POLL_ENTRIES)
+    entries = repo.queue_entries(db.connection(), player_id, limit=POLL_ENTRIES)
     slim = [{k: e[k] for k in ("queue_entry_id", "song_id", "title", "artist", "duration")} for e in entries]
     return {"now_playing": slim[0] if slim else None, "up_next": slim[1:]}
 
 
 def check_out(who: Principal) -> None:
     """End the caller's session and re-plan the player's queue. Raises NotFound when not checked in."""
-    session = repo.check_out(who.user_id)
+    session = repo.check_out(db.connection(), who.user_id)
     if session is None:
         raise NotFound("you are not checked in", code="no_active_session")
     _refill(session["player_id"], replan=True)
@@ -631,23 +633,23 @@ def vote(who: Principal, body: VoteCreate) -> dict[str, Any]:
     """
     settings = get_settings()
     with db.transaction():
-        session = repo.current_session(who.user_id)
+        session = repo.current_session(db.connection(), who.user_id)
         if session is None:
             raise Forbidden("check in at a player before voting", code="no_active_session")
         if session["expired"]:
             raise Forbidden("your session has expired; check in again", code="session_expired")
-        song = repo.song_for_vote(body.song_id, session["player_id"])
+        song = repo.song_for_vote(db.connection(), body.song_id, session["player_id"])
         if song is None or song["status"] != "ready" or not song["playable_here"]:
             raise NotFound("song not found at this venue", code="song_not_found")
         if song["embedding"] is None:
             raise Conflict("this song has no embedding yet, so a vote cannot say anything about taste", code="song_has_no_embedding")
-        current = repo.lock_preference(who.user_id)
-        wait = repo.seconds_until_next_vote(who.user_id, settings.vote_interval_seconds)
+        current = repo.lock_preference(db.connection(), who.user_id)
+        wait = repo.seconds_until_next_vote(db.connection(), who.user_id, settings.vote_interval_seconds)
         if wait > 0:
             raise TooManyRequests(f"one vote per {settings.vote_interval_seconds:g} s; try again in {math.ceil(wait)} s",
                                   retry_after=math.ceil(wait), code="voting_too_fast")
         moved = preference.updated_preference(current, song["embedding"], body.vote_value, learning_rate=settings.learning_rate)
-        saved = repo.save_vote(who.user_id, body.song_id, session, body.vote_value, moved)
-    if repo.claim_vote_replan(session["player_id"], settings.vote_replan_seconds):
+        saved = repo.save_vote(db.connection(), who.user_id, body.song_id, session, body.vote_value, moved)
+    if repo.claim_vote_replan(db.connection(), session["player_id"], settings.vote_replan_seconds):
         _refill(session["player_id"], replan=True)
     return saved | {"preference_vector": moved}

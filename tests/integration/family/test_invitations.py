@@ -262,6 +262,11 @@ def test_the_new_routes_refuse_hostile_input_with_4xx(api: FamilyApi, bad: str) 
         api.patch(f"/api/v1/households/{home}/members/{member_id}/", {"role": "owner", "extra": bad}, user=owner),
         api.post(f"/api/v1/households/{home}/members/", {"user_id": bad}, user=member),
         api.post("/api/v1/experiences/", {"household_id": home, "activity_name": "x", "participant_ids": [bad]}, user=owner),
+        api.get(f"/api/v1/households/{bad}/invitations/", user=owner),
+        api.get(f"/api/v1/households/{home}/invitations/", query={"cursor": bad}, user=owner),
+        api.get(f"/api/v1/households/{home}/invitations/", query={"limit": bad}, user=owner),
+        api.delete(f"/api/v1/households/{home}/invitations/{bad}/", user=owner),
+        api.delete(f"/api/v1/households/{bad}/invitations/{bad}/", user=owner),
     ]
     for res in calls:
         assert 400 <= res.status < 500 and res.body.get("code"), res.body

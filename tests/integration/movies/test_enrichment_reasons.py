@@ -45,6 +45,7 @@ def _closed_port() -> int:
 
 def _enrich_finally(api: MoviesApi, movies_env: dict, monkeypatch: pytest.MonkeyPatch) -> tuple[str, RecordingLogger]:
     """Upload WATCHED, then run its enrichment as the queue's last delivery would."""
+    from backlot import db
     from movies import repository, service
 
     log = RecordingLogger()
@@ -58,7 +59,7 @@ def _enrich_finally(api: MoviesApi, movies_env: dict, monkeypatch: pytest.Monkey
             sqs.delete_message(QueueUrl=movies_env["enrich_url"], ReceiptHandle=m["ReceiptHandle"])
     from uuid import UUID
 
-    ids = repository.film_ids_in_order(UUID(session))
+    ids = repository.film_ids_in_order(db.connection(), UUID(session))
     with pytest.raises(service.EnrichmentIncomplete):
         service.enrich_batch(UUID(session), ids, receive_count=service.get_settings().enrich_max_receives)
     return session, log

@@ -150,14 +150,14 @@ def test_import_is_one_statement_and_keeps_what_the_audio_says(api: MusicApi, mo
         return execute(self, query, *args, **kwargs)
 
     monkeypatch.setattr(psycopg.Cursor, "execute", counting)
-    assert repository.upsert_imported("bulk-test", rows, user_id) == (300, 0)
+    assert repository.upsert_imported(db.connection(), "bulk-test", rows, user_id) == (300, 0)
     assert len(statements) == 1, statements
     monkeypatch.undo()
     song = db.connection().execute("SELECT id FROM music.songs WHERE source = 'bulk-test' AND external_id = 'one-statement-7'").fetchone()["id"]
     make_ready(str(song))
     db.connection().execute("UPDATE music.songs SET duration = 42, bpm = 128 WHERE id = %s", (song,))
     changed = [r | {"title": r["title"] + " (remaster)", "bpm": 60} for r in rows]
-    assert repository.upsert_imported("bulk-test", changed, user_id) == (0, 300)
+    assert repository.upsert_imported(db.connection(), "bulk-test", changed, user_id) == (0, 300)
     ready = db.connection().execute("SELECT title, duration, bpm FROM music.songs WHERE id = %s", (song,)).fetchone()
     assert ready == {"title": "Song 7 (remaster)", "duration": 42, "bpm": 128}
     other = db.connection().execute(
@@ -235,7 +235,7 @@ def test_library_add_checks_the_song_ids_in_one_query(api: MusicApi, monkeypatch
     songs = [api.song(f"once {i}", [1, i, 0, 0, 0])["id"] for i in range(20)]
     calls: list[int] = []
     existing = repository.existing_song_ids
-    monkeypatch.setattr(repository, "existing_song_ids", lambda ids: calls.append(len(ids)) or existing(ids))
+    monkeypatch.setattr(repository, "existing_song_ids", lambda conn, ids: calls.append(len(ids)) or existing(conn, ids))
     res = api.post(f"/api/players/{player['id']}/library/", {"song_ids": songs}, user="root", groups=ADMIN)
     assert res.status == 200 and res.body["added"] == 20
     assert calls == [20]  # once for the whole list, not once per song id

@@ -83,7 +83,7 @@ def test_music_and_movies_work_as_their_roles(database_url: str, monkeypatch: py
     diary = "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\n2024-01-02,Heat,1995,https://boxd.it/2bf0,4.5,,,2024-01-01\n"
     with logged_in_as(database_url, "backlot_movies"):
         out = movies_service.upload([InputFile("diary.csv", diary.encode())])  # COPY into movies tables
-        stored = movies_repo.get_session(out["session_id"])
+        stored = movies_repo.get_session(db.connection(), out["session_id"])
     movies_settings.cache_clear()
     assert out["total_movies"] == 1 and stored["total_movies"] == 1
 

@@ -14,7 +14,7 @@ from backlot.http import CurrentPrincipal
 from backlot.pagination import DEFAULT_LIMIT, Cursor, Limit
 
 from family import service
-from family.http_api import API
+from family.http_api import problems
 from family.schemas import (
     HouseholdCreate,
     HouseholdList,
@@ -27,13 +27,17 @@ from family.schemas import (
 
 router = APIRouter(prefix="/api/v1")
 
+NOT_A_MEMBER = "`household_not_found`: no such household among the caller's"
+NOT_AN_OWNER = "`owner_required`: the caller is a member of the household but not an owner"
+
 
 @router.post("/households/", status_code=status.HTTP_201_CREATED, response_model=HouseholdPublic)
 def create_household(body: HouseholdCreate, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     return service.create_household(who, body)
 
 
-@router.get("/households/", response_model=HouseholdList, responses=API.errors(400))
+@router.get("/households/", response_model=HouseholdList,
+            responses=problems({400: "`invalid_cursor`: the cursor was not made by this API"}))
 def list_households(cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """The caller's households, keyset-paged on ``(created_at, id)``; ``next_cursor`` is None on the
     last page. 400 ``invalid_cursor`` for a cursor this API did not make."""
@@ -43,7 +47,7 @@ def list_households(cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT, who: Pr
 @router.post(
     "/households/{household_id}/members/", status_code=status.HTTP_201_CREATED, response_model=Invitation,
     responses={200: {"model": Invitation, "description": "the user's pending invitation, already made"}}
-    | API.errors(403, 404, 409),
+    | problems({403: NOT_AN_OWNER, 404: NOT_A_MEMBER, 409: "`already_member`: the user is a member already"}),
 )
 def add_household_member(household_id: UUID, body: MemberAdd, response: Response, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """Invite ``user_id`` to the household (owners only). The user becomes a member only by
@@ -57,7 +61,11 @@ def add_household_member(household_id: UUID, body: MemberAdd, response: Response
 
 @router.patch(
     "/households/{household_id}/members/{user_id}/", response_model=Membership,
-    responses=API.errors(403, 404, 409),
+    responses=problems({
+        403: NOT_AN_OWNER,
+        404: f"{NOT_A_MEMBER}; `member_not_found`: the user is not a member of it",
+        409: "`last_owner`: demoting the only owner (promote another member first)",
+    }),
 )
 def update_household_member(household_id: UUID, user_id: UUID, body: MemberRoleUpdate, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """An owner promotes a member to ``owner`` (or demotes an owner while another remains)."""
@@ -65,7 +73,11 @@ def update_household_member(household_id: UUID, user_id: UUID, body: MemberRoleU
 
 
 @router.delete("/households/{household_id}/members/{user_id}/", status_code=status.HTTP_204_NO_CONTENT,
-               responses=API.errors(403, 404, 409))
+               responses=problems({
+                   403: f"{NOT_AN_OWNER}, removing someone else (any member may remove themself: leave)",
+                   404: f"{NOT_A_MEMBER}; `member_not_found`: the user is not a member of it",
+                   409: "`last_owner`: the only owner leaving (promote another member, or delete the household)",
+               }))
 def remove_household_member(household_id: UUID, user_id: UUID, who: Principal = CurrentPrincipal) -> Response:
     service.remove_member(who, household_id, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -73,7 +85,7 @@ def remove_household_member(household_id: UUID, user_id: UUID, who: Principal = 
 
 @router.delete(
     "/households/{household_id}/", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
-    responses=API.errors(403, 404),
+    responses=problems({403: NOT_AN_OWNER, 404: f"{NOT_A_MEMBER} (or it is deleted already: a retry)"}),
 )
 def delete_household(household_id: UUID, who: Principal = CurrentPrincipal) -> Response:
     """An owner deletes the household with everything in it: its rows, then every file of its media."""

@@ -12,13 +12,15 @@ from backlot.http import CurrentPrincipal
 
 from family import service
 from family.domain import learning
-from family.http_api import API
+from family.http_api import problems
 from family.schemas import DayOfWeek, SuggestionList, TimeOfDay, Weather
 
 router = APIRouter(prefix="/api/v1")
 
+HH = "`household_not_found`: no such household among the caller's"
 
-@router.get("/suggestions/", response_model=SuggestionList, responses=API.errors(404))
+
+@router.get("/suggestions/", response_model=SuggestionList, responses=problems({404: HH}))
 def list_suggestions(
     household_id: UUID,
     weather: Weather | None = None,

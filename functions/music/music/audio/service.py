@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backlot import storage
+from backlot import db, storage
 from backlot.observability import logger, metrics
 from backlot.storage import S3ObjectRef
 from backlot.uploads import ClaimedUploadSteps, UploadRejected, process_claimed_upload
@@ -43,7 +43,7 @@ def stored_key(upload_key: str) -> str:
 
 
 def _claim(ref: S3ObjectRef) -> dict[str, Any] | None:
-    return repo.claim_upload(ref.key, get_settings().processing_lease_seconds)
+    return repo.claim_upload(db.connection(), ref.key, get_settings().processing_lease_seconds)
 
 
 def _process(song: dict[str, Any], data: bytes) -> tuple[AudioInfo, bytes]:
@@ -60,7 +60,7 @@ def _steps(ref: S3ObjectRef) -> ClaimedUploadSteps[dict[str, Any], tuple[AudioIn
         info, data = result
         final = stored_key(ref.key)
         storage.put_bytes(bucket, final, data, content_type=info.mime_type)
-        done = repo.finish_upload(song["id"], ref.key, {
+        done = repo.finish_upload(db.connection(), song["id"], ref.key, {
             "status": "ready", "file_key": final, "mime_type": info.mime_type, "file_size_bytes": len(data),
             "duration": info.duration, "bpm": info.bpm if info.bpm is not None else song["bpm"],
             "reason": None, "reason_code": None,
@@ -74,16 +74,17 @@ def _steps(ref: S3ObjectRef) -> ClaimedUploadSteps[dict[str, Any], tuple[AudioIn
         logger.info("song ready", extra={"song_id": str(song["id"]), "format": info.format, "duration": info.duration})
 
     def reject(song: dict[str, Any], rejected: UploadRejected) -> None:
-        repo.finish_upload(song["id"], ref.key, {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code})
+        repo.finish_upload(db.connection(),
+                           song["id"], ref.key, {"status": "rejected", "reason": rejected.reason, "reason_code": rejected.code})
         storage.delete(bucket, ref.key)
         metrics.add_metric(name="SongRejected", unit="Count", value=1)
         logger.info("song rejected", extra={"song_id": str(song["id"]), "code": rejected.code, "reason": rejected.reason})
 
     def release(song: dict[str, Any], exc: BaseException) -> None:
-        repo.release_upload(song["id"])
+        repo.release_upload(db.connection(), song["id"])
 
     def unclaimed(obj: S3ObjectRef) -> None:
-        if not obj.key.startswith(UPLOADS_PREFIX) or repo.upload_in_use(obj.key):
+        if not obj.key.startswith(UPLOADS_PREFIX) or repo.upload_in_use(db.connection(), obj.key):
             logger.info("nothing to do (claimed by another delivery)", extra={"key": obj.key})
             return
         storage.delete(obj.bucket, obj.key)  # a reused form, a late or stray upload: nobody waits for it

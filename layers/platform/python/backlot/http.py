@@ -162,6 +162,15 @@ def create_app(*, title: str, routers: Sequence[APIRouter], error_format: ErrorF
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+            # A JSON body whose bytes are not UTF-8: FastAPI answers 400 "There was an error parsing
+            # the body" (json.loads raises UnicodeDecodeError, not JSONDecodeError), but 422
+            # `json_invalid` for every other malformed JSON body. Both are malformed JSON (RFC 8259,
+            # section 8.1: JSON exchanged between systems is UTF-8), so both get the validation
+            # error the OpenAPI document promises (schemathesis' negative data found it).
+            fields = [{"field": "body", "message": "not UTF-8; a JSON body must be UTF-8 (RFC 8259, section 8.1)"}]
+            return respond(request, error_format.validation_status, PlatformCode.validation_error,
+                           "invalid request: body: not UTF-8", fields)
         code = {404: PlatformCode.not_found, 405: PlatformCode.method_not_allowed}.get(exc.status_code, PlatformCode.http_error)
         return respond(request, exc.status_code, code, str(exc.detail), [])
 

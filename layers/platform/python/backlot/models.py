@@ -8,9 +8,9 @@ request model without a pattern, format or enumeration of its own carries :data:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 NUL = "\x00"
 NO_NUL_PATTERN = "^[^\\u0000]*$"
@@ -46,6 +46,25 @@ def _say_no_nul(schema: Any) -> None:
             elif key in ("anyOf", "oneOf", "allOf", "prefixItems"):
                 for each in sub:
                     _say_no_nul(each)
+
+
+def json_number(value: Any) -> Any:
+    """Refuse what pydantic's lax mode would turn into a number but JSON does not call one:
+    ``true``/``false`` (Python's bool is an int) and strings (``"5"``). Request bodies are JSON, and
+    the OpenAPI document says ``integer`` / ``number`` (found by schemathesis' negative data)."""
+    if isinstance(value, (bool, str)):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+#: An ``int`` field of a request body that takes only a JSON number (``3`` or ``3.0``, not ``true`` or ``"3"``).
+JsonInt = Annotated[int, BeforeValidator(json_number)]
+#: A ``float`` field of a request body that takes only a JSON number (not ``true`` or ``"1.5"``).
+JsonFloat = Annotated[float, BeforeValidator(json_number)]
+#: With bounds on an optional field, put the bounds before the validator,
+#: ``Annotated[int, Field(ge=0), BeforeValidator(json_number)] | None``: written after it (as
+#: ``Annotated[JsonInt, Field(ge=0)] | None``), pydantic still enforces them but writes them into the
+#: OpenAPI document as unknown keywords (``"ge": 0``) instead of ``minimum``, so clients never see them.
 
 
 class RequestModel(BaseModel):
