@@ -155,3 +155,19 @@ def unique_user_with_device(api: ApiClient) -> str:
     who = unique_user()
     assert api.post("/api/devices/", {"name": "keep", "platform": "android"}, user=who).status == 201
     return who
+
+
+def test_concurrent_registrations_of_one_email_make_one_account(api: ApiClient, wellness_env: dict, database_url: str) -> None:
+    import psycopg
+
+    from tests.integration.wellness.conftest import concurrently
+
+    email = _email()
+    answers = concurrently([lambda: api.post("/api/accounts/users/", {"email": email, "password": PASSWORD}, user=None)] * 4)
+    assert sorted(a.status for a in answers) == [200, 200, 200, 201], [(a.status, a.body) for a in answers]
+    assert len({a.body["id"] for a in answers}) == 1
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM wellness.profiles WHERE user_id = %s", (answers[0].body["id"],)).fetchone()[0] == 1
+    # someone else racing for the same e-mail with another password is refused
+    rival = api.post("/api/accounts/users/", {"email": email, "password": "Other-Pass-42"}, user=None)
+    assert rival.status == 400 and rival.body == {"email": ["a user with this email already exists"]}

@@ -74,8 +74,8 @@ def register(body: Registration) -> tuple[dict[str, Any], bool]:
     except identity.IdentityError as exc:
         if exc.kind != "user_exists":
             raise _refusal(exc) from exc
-        try:  # our own retry? the same password proves it
-            tokens = identity.log_in(client_id, body.email, body.password)
+        try:  # our own retry (or a concurrent twin)? the same password proves it
+            tokens = _log_in_confirming(pool_id, client_id, body.email, body.password)
         except identity.IdentityError:
             raise _refusal(exc) from exc
         sub, created = _subject(tokens.id_token), False
@@ -84,6 +84,20 @@ def register(body: Registration) -> tuple[dict[str, Any], bool]:
         repo.ensure_user(conn, user_id, body.email)
         profile = repo.ensure_profile(conn, user_id, body.time_zone, body.display_name)
     return {"id": user_id, "email": body.email, "profile": profile}, created
+
+
+def _log_in_confirming(pool_id: str, client_id: str, email: str, password: str) -> Any:
+    """Log in; a user not confirmed yet (a concurrent registration between its sign-up and its
+    confirmation) is confirmed first, as every registration is."""
+    from backlot import identity
+
+    try:
+        return identity.log_in(client_id, email, password)
+    except identity.IdentityError as exc:
+        if exc.kind != "user_not_confirmed":
+            raise
+    identity.confirm(pool_id, email)
+    return identity.log_in(client_id, email, password)
 
 
 def _subject(id_token: str) -> str:

@@ -98,8 +98,22 @@ def sign_up(pool_id: str, client_id: str, email: str, password: str) -> str:
     """
     found = _call("sign_up", ClientId=client_id, Username=email, Password=password,
                   UserAttributes=[{"Name": "email", "Value": email}])
-    _call("admin_confirm_sign_up", UserPoolId=pool_id, Username=email)
+    confirm(pool_id, email)
     return str(found["UserSub"])
+
+
+def confirm(pool_id: str, username: str) -> None:
+    """Confirm a signed-up user (``AdminConfirmSignUp``); confirming a confirmed user is harmless.
+
+    Raises:
+        IdentityError: ``invalid_credentials`` (no such user), ``too_many_requests``, ``unavailable``.
+    """
+    try:
+        _call("admin_confirm_sign_up", UserPoolId=pool_id, Username=username)
+    except IdentityError as exc:
+        # Cognito: NotAuthorizedException "User cannot be confirmed. Current status is CONFIRMED"
+        if not (exc.kind == "invalid_credentials" and "status is confirmed" in exc.message.lower()):
+            raise
 
 
 def log_in(client_id: str, email: str, password: str) -> Tokens:
