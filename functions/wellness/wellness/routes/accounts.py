@@ -64,7 +64,7 @@ def delete_me(delete_login: bool = Query(default=False, description="also delete
     """Delete everything the wellness product holds about the caller (profile, devices, apps on
     them, relationships, usage, patterns, goals, statistics); ``delete_login=true`` deletes the
     login too. Answers the rows deleted per table; a retry answers zeros."""
-    return {"deleted": service.delete_account(who, delete_login=delete_login), "login_deleted": delete_login}
+    return service.delete_account(who, delete_login=delete_login)
 
 
 @router.get("/users/stats/", response_model=UserStats, responses=API.errors(401))

@@ -184,23 +184,26 @@ def stats(who: Principal) -> dict[str, Any]:
         return repo.stats(conn, who.user_id)
 
 
-def delete_account(who: Principal, *, delete_login: bool) -> dict[str, int]:
+def delete_account(who: Principal, *, delete_login: bool) -> dict[str, Any]:
     """Delete everything the wellness product holds about the caller (every row of schema
     ``wellness`` with its ``user_id``; device-keyed rows cascade). With ``delete_login`` the Cognito
     user is deleted too, after the rows (so a failure leaves a login without data, never data
     without its owner): that ends the caller's sign-in for every product. Safe to retry.
+    Returns ``{"deleted": {table: rows}, "login_deleted": bool}`` (False: not asked, or no such
+    Cognito user, e.g. a retry or a development token).
 
     Raises:
         TooManyRequests, IdentityUnavailable: deleting the Cognito user failed (the rows are gone).
     """
     with db.transaction() as conn:
         counts = repo.delete_user_data(conn, who.user_id)
+    login_deleted = False
     if delete_login:
         from backlot import identity
 
         pool_id, _ = _identity()
         try:
-            identity.delete_user(pool_id, who.email or str(who.user_id))
+            login_deleted = identity.delete_user(pool_id, who.email or str(who.user_id))
         except identity.IdentityError as exc:
             raise _refusal(exc) from exc
-    return counts
+    return {"deleted": counts, "login_deleted": login_deleted}
