@@ -72,6 +72,11 @@ def test_register_log_in_and_the_token_is_the_pools(api: ApiClient, wellness_env
     status, me = _as(api, "GET", "/api/accounts/users/me/", tokens.body["id_token"])
     assert status == 200 and me["id"] == made.body["id"] and me["profile"]["time_zone"] == "Europe/Paris"
 
+    renewed = api.post("/api/accounts/token/refresh/", {"refresh_token": tokens.body["refresh_token"]}, user=None)
+    assert renewed.status == 200 and _claims(renewed.body["id_token"])["sub"] == made.body["id"], renewed.body
+    forged = api.post("/api/accounts/token/refresh/", {"refresh_token": "not-a-refresh-token"}, user=None)
+    assert forged.status == 400 and forged.body == {"refresh_token": ["Token is invalid or expired."]}, forged.body
+
     wrong = api.post("/api/accounts/login/", {"email": email, "password": "Wrong-Pass-1"}, user=None)
     assert wrong.status == 400 and wrong.body == {"non_field_errors": ["Unable to log in with provided credentials."]}
     nobody = api.post("/api/accounts/login/", {"email": _email(), "password": PASSWORD}, user=None)

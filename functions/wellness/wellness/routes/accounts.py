@@ -23,6 +23,7 @@ from wellness.schemas.accounts import (
     Registered,
     Registration,
     TokenPair,
+    TokenRefresh,
     UserPublic,
     UserStats,
 )
@@ -50,6 +51,13 @@ def log_in(body: Login) -> dict[str, Any]:
     ``Authorization: Bearer ...`` to every product. A wrong e-mail or password is DRF's 400
     ``{"non_field_errors": ["Unable to log in with provided credentials."]}``."""
     return service.log_in(body)
+
+
+@router.post("/token/refresh/", response_model=TokenPair, responses=API.errors(400, 429, 503))
+def refresh_tokens(body: TokenRefresh) -> dict[str, Any]:
+    """New ``id_token`` and ``access_token`` from the login's ``refresh_token`` (public; Cognito's
+    ``REFRESH_TOKEN_AUTH``). 400 ``{"refresh_token": ["Token is invalid or expired."]}``."""
+    return service.refresh_tokens(body)
 
 
 @router.get("/users/me/", response_model=UserPublic, responses=API.errors(401))

@@ -17,7 +17,7 @@ from backlot.errors import BadRequest, DomainError, TooManyRequests
 
 from wellness.errors import Code
 from wellness.repository import accounts as repo
-from wellness.schemas.accounts import Login, PasswordChange, ProfileUpdate, Registration
+from wellness.schemas.accounts import Login, PasswordChange, ProfileUpdate, Registration, TokenRefresh
 from wellness.settings import get_settings
 
 LOGIN_FAILED = "Unable to log in with provided credentials."
@@ -123,6 +123,26 @@ def log_in(body: Login) -> dict[str, Any]:
     try:
         tokens = identity.log_in(client_id, body.email, body.password)
     except identity.IdentityError as exc:
+        raise _refusal(exc) from exc
+    return vars(tokens)
+
+
+def refresh_tokens(body: TokenRefresh) -> dict[str, Any]:
+    """New ID and access tokens from a refresh token.
+
+    Raises:
+        BadRequest: ``invalid_credentials`` (``refresh_token``: expired, revoked or not this client's).
+        TooManyRequests, IdentityUnavailable.
+    """
+    from backlot import identity
+
+    _, client_id = _identity()
+    try:
+        tokens = identity.refresh(client_id, body.refresh_token)
+    except identity.IdentityError as exc:
+        if exc.kind == "invalid_credentials":
+            raise BadRequest("refresh_token is not valid", code=Code.invalid_credentials,
+                             fields=[{"field": "refresh_token", "message": "Token is invalid or expired."}]) from exc
         raise _refusal(exc) from exc
     return vars(tokens)
 
