@@ -39,7 +39,7 @@ def provision_user_pools(app: Application, endpoint: str, *, log: Callable[[str]
     from backlot_local.emulator import client
 
     ids: dict[str, str] = {}
-    pending = [p for p in app.user_pools if not getattr(p, "physical_id", None)]
+    pending = [p for p in app.user_pools if not p.physical_id]
     if not pending:
         return ids
     idp = client("cognito-idp", endpoint)
@@ -47,7 +47,7 @@ def provision_user_pools(app: Application, endpoint: str, *, log: Callable[[str]
         params: dict[str, Any] = {"PoolName": to_string(pool.properties.get("UserPoolName") or pool.logical_id)}
         params |= {k: pool.properties[k] for k in POOL_PROPERTIES if k in pool.properties}
         pool_id = idp.create_user_pool(**params)["UserPool"]["Id"]
-        pool.physical_id = pool_id  # type: ignore[attr-defined]
+        pool.physical_id = pool_id
         ids[pool.ref] = pool_id
         log(f"[aws] user pool {pool_id} ({pool.logical_id})")
     for app_client in app.user_pool_clients:

@@ -173,12 +173,14 @@ class JwtAuthorizerConfig:
 @dataclass
 class UserPool:
     """An ``AWS::Cognito::UserPool`` (resolved properties); ``ref`` is what ``!Ref`` gave the
-    templates (a placeholder until the emulator's pool exists: :mod:`backlot_local.cognito`)."""
+    templates (a placeholder until the emulator's pool exists: :mod:`backlot_local.cognito`), and
+    ``physical_id`` the emulator's pool id once made."""
 
     stack: "Stack"
     logical_id: str
     ref: str
     properties: dict[str, Any]
+    physical_id: str | None = None
 
 
 @dataclass

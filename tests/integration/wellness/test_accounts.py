@@ -72,6 +72,11 @@ def test_register_log_in_and_the_token_is_the_pools(api: ApiClient, wellness_env
     status, me = _as(api, "GET", "/api/accounts/users/me/", tokens.body["id_token"])
     assert status == 200 and me["id"] == made.body["id"] and me["profile"]["time_zone"] == "Europe/Paris"
 
+    renewed = api.post("/api/accounts/token/refresh/", {"refresh_token": tokens.body["refresh_token"]}, user=None)
+    assert renewed.status == 200 and _claims(renewed.body["id_token"])["sub"] == made.body["id"], renewed.body
+    forged = api.post("/api/accounts/token/refresh/", {"refresh_token": "not-a-refresh-token"}, user=None)
+    assert forged.status == 400 and forged.body == {"refresh_token": ["Token is invalid or expired."]}, forged.body
+
     wrong = api.post("/api/accounts/login/", {"email": email, "password": "Wrong-Pass-1"}, user=None)
     assert wrong.status == 400 and wrong.body == {"non_field_errors": ["Unable to log in with provided credentials."]}
     nobody = api.post("/api/accounts/login/", {"email": _email(), "password": PASSWORD}, user=None)
@@ -146,7 +151,7 @@ def test_deleting_the_account_deletes_every_row_and_optionally_the_login(api: Ap
     assert api.post("/api/accounts/login/", {"email": email, "password": PASSWORD}, user=None).status == 400  # login gone
     assert len(api.get("/api/devices/", user=other).body["results"]) == 1  # another user's rows stay
     status, again = _as(api, "DELETE", "/api/accounts/users/me/", token, query={"delete_login": "true"})
-    assert status == 200 and set(again["deleted"].values()) == {0}  # a retry
+    assert status == 200 and set(again["deleted"].values()) == {0} and again["login_deleted"] is False  # a retry
 
 
 def unique_user_with_device(api: ApiClient) -> str:
@@ -155,3 +160,19 @@ def unique_user_with_device(api: ApiClient) -> str:
     who = unique_user()
     assert api.post("/api/devices/", {"name": "keep", "platform": "android"}, user=who).status == 201
     return who
+
+
+def test_concurrent_registrations_of_one_email_make_one_account(api: ApiClient, wellness_env: dict, database_url: str) -> None:
+    import psycopg
+
+    from tests.integration.wellness.conftest import concurrently
+
+    email = _email()
+    answers = concurrently([lambda: api.post("/api/accounts/users/", {"email": email, "password": PASSWORD}, user=None)] * 4)
+    assert sorted(a.status for a in answers) == [200, 200, 200, 201], [(a.status, a.body) for a in answers]
+    assert len({a.body["id"] for a in answers}) == 1
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM wellness.profiles WHERE user_id = %s", (answers[0].body["id"],)).fetchone()[0] == 1
+    # someone else racing for the same e-mail with another password is refused
+    rival = api.post("/api/accounts/users/", {"email": email, "password": "Other-Pass-42"}, user=None)
+    assert rival.status == 400 and rival.body == {"email": ["a user with this email already exists"]}

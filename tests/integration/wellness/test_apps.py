@@ -81,3 +81,10 @@ def test_app_relationships(api: ApiClient, user: str) -> None:
                     user=user).body == {"app_b": ["no such app"]}
     assert api.delete(f"/api/apps/relationships/{made.body['id']}/", user=unique_user()).status == 404
     assert api.delete(f"/api/apps/relationships/{made.body['id']}/", user=user).status == 204
+
+
+def test_text_filters_refuse_nul(api: ApiClient, user: str) -> None:
+    """Found by schemathesis: a NUL in ``category`` reached PostgreSQL (500)."""
+    for name in ("category", "search"):
+        found = api.get("/api/apps/", user=user, query={name: "So\x00cial"})
+        assert found.status == 400 and list(found.body) == [name], found.body

@@ -23,6 +23,7 @@ from wellness.schemas.accounts import (
     Registered,
     Registration,
     TokenPair,
+    TokenRefresh,
     UserPublic,
     UserStats,
 )
@@ -52,6 +53,13 @@ def log_in(body: Login) -> dict[str, Any]:
     return service.log_in(body)
 
 
+@router.post("/token/refresh/", response_model=TokenPair, responses=API.errors(400, 429, 503))
+def refresh_tokens(body: TokenRefresh) -> dict[str, Any]:
+    """New ``id_token`` and ``access_token`` from the login's ``refresh_token`` (public; Cognito's
+    ``REFRESH_TOKEN_AUTH``). 400 ``{"refresh_token": ["Token is invalid or expired."]}``."""
+    return service.refresh_tokens(body)
+
+
 @router.get("/users/me/", response_model=UserPublic, responses=API.errors(401))
 def get_me(who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """The caller and its profile (made on first use, time zone ``UTC`` until set)."""
@@ -64,7 +72,7 @@ def delete_me(delete_login: bool = Query(default=False, description="also delete
     """Delete everything the wellness product holds about the caller (profile, devices, apps on
     them, relationships, usage, patterns, goals, statistics); ``delete_login=true`` deletes the
     login too. Answers the rows deleted per table; a retry answers zeros."""
-    return {"deleted": service.delete_account(who, delete_login=delete_login), "login_deleted": delete_login}
+    return service.delete_account(who, delete_login=delete_login)
 
 
 @router.get("/users/stats/", response_model=UserStats, responses=API.errors(401))

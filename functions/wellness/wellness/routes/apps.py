@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from backlot.auth import Principal
 from backlot.errors import BadRequest
 from backlot.http import CurrentPrincipal
+from backlot.models import NO_NUL_PATTERN
 from backlot.pagination import DEFAULT_LIMIT, Cursor, Limit, links
 
 from wellness.http_api import API
@@ -119,9 +120,9 @@ def delete_app_relationship(relationship_id: UUID, who: Principal = CurrentPrinc
 
 # ---------------------------------------------------------------- registry
 @router.get("/", response_model=AppPage, responses=API.errors(400))
-def list_apps(request: Request, category: str | None = Query(default=None, max_length=50),
+def list_apps(request: Request, category: str | None = Query(default=None, min_length=1, max_length=50, pattern=NO_NUL_PATTERN),
               personality_type: AppPersonality | None = None,
-              search: str | None = Query(default=None, min_length=1, max_length=100, pattern="^[^\\u0000]*$"),
+              search: str | None = Query(default=None, min_length=1, max_length=100, pattern=NO_NUL_PATTERN),
               cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """The app registry, oldest entries first, filtered by ``category`` (any case),
     ``personality_type`` and ``search`` (in the name or package name)."""

@@ -63,6 +63,14 @@ class Login(RequestModel):
     password: Password
 
 
+class TokenRefresh(RequestModel):
+    """``POST /api/accounts/token/refresh/``: the ``refresh_token`` from login."""
+
+    model_config = ConfigDict(str_strip_whitespace=False)
+
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=8192)]
+
+
 class PasswordChange(RequestModel):
     """``POST /api/accounts/users/change_password/``: the current password proves the caller."""
 

@@ -17,7 +17,7 @@ from backlot.errors import BadRequest, DomainError, TooManyRequests
 
 from wellness.errors import Code
 from wellness.repository import accounts as repo
-from wellness.schemas.accounts import Login, PasswordChange, ProfileUpdate, Registration
+from wellness.schemas.accounts import Login, PasswordChange, ProfileUpdate, Registration, TokenRefresh
 from wellness.settings import get_settings
 
 LOGIN_FAILED = "Unable to log in with provided credentials."
@@ -74,8 +74,8 @@ def register(body: Registration) -> tuple[dict[str, Any], bool]:
     except identity.IdentityError as exc:
         if exc.kind != "user_exists":
             raise _refusal(exc) from exc
-        try:  # our own retry? the same password proves it
-            tokens = identity.log_in(client_id, body.email, body.password)
+        try:  # our own retry (or a concurrent twin)? the same password proves it
+            tokens = _log_in_confirming(pool_id, client_id, body.email, body.password)
         except identity.IdentityError:
             raise _refusal(exc) from exc
         sub, created = _subject(tokens.id_token), False
@@ -84,6 +84,20 @@ def register(body: Registration) -> tuple[dict[str, Any], bool]:
         repo.ensure_user(conn, user_id, body.email)
         profile = repo.ensure_profile(conn, user_id, body.time_zone, body.display_name)
     return {"id": user_id, "email": body.email, "profile": profile}, created
+
+
+def _log_in_confirming(pool_id: str, client_id: str, email: str, password: str) -> Any:
+    """Log in; a user not confirmed yet (a concurrent registration between its sign-up and its
+    confirmation) is confirmed first, as every registration is."""
+    from backlot import identity
+
+    try:
+        return identity.log_in(client_id, email, password)
+    except identity.IdentityError as exc:
+        if exc.kind != "user_not_confirmed":
+            raise
+    identity.confirm(pool_id, email)
+    return identity.log_in(client_id, email, password)
 
 
 def _subject(id_token: str) -> str:
@@ -109,6 +123,26 @@ def log_in(body: Login) -> dict[str, Any]:
     try:
         tokens = identity.log_in(client_id, body.email, body.password)
     except identity.IdentityError as exc:
+        raise _refusal(exc) from exc
+    return vars(tokens)
+
+
+def refresh_tokens(body: TokenRefresh) -> dict[str, Any]:
+    """New ID and access tokens from a refresh token.
+
+    Raises:
+        BadRequest: ``invalid_credentials`` (``refresh_token``: expired, revoked or not this client's).
+        TooManyRequests, IdentityUnavailable.
+    """
+    from backlot import identity
+
+    _, client_id = _identity()
+    try:
+        tokens = identity.refresh(client_id, body.refresh_token)
+    except identity.IdentityError as exc:
+        if exc.kind == "invalid_credentials":
+            raise BadRequest("refresh_token is not valid", code=Code.invalid_credentials,
+                             fields=[{"field": "refresh_token", "message": "Token is invalid or expired."}]) from exc
         raise _refusal(exc) from exc
     return vars(tokens)
 
@@ -170,23 +204,26 @@ def stats(who: Principal) -> dict[str, Any]:
         return repo.stats(conn, who.user_id)
 
 
-def delete_account(who: Principal, *, delete_login: bool) -> dict[str, int]:
+def delete_account(who: Principal, *, delete_login: bool) -> dict[str, Any]:
     """Delete everything the wellness product holds about the caller (every row of schema
     ``wellness`` with its ``user_id``; device-keyed rows cascade). With ``delete_login`` the Cognito
     user is deleted too, after the rows (so a failure leaves a login without data, never data
     without its owner): that ends the caller's sign-in for every product. Safe to retry.
+    Returns ``{"deleted": {table: rows}, "login_deleted": bool}`` (False: not asked, or no such
+    Cognito user, e.g. a retry or a development token).
 
     Raises:
         TooManyRequests, IdentityUnavailable: deleting the Cognito user failed (the rows are gone).
     """
     with db.transaction() as conn:
         counts = repo.delete_user_data(conn, who.user_id)
+    login_deleted = False
     if delete_login:
         from backlot import identity
 
         pool_id, _ = _identity()
         try:
-            identity.delete_user(pool_id, who.email or str(who.user_id))
+            login_deleted = identity.delete_user(pool_id, who.email or str(who.user_id))
         except identity.IdentityError as exc:
             raise _refusal(exc) from exc
-    return counts
+    return {"deleted": counts, "login_deleted": login_deleted}

@@ -9,7 +9,7 @@ Calls (Amazon Cognito API reference): ``SignUp`` then ``AdminConfirmSignUp`` (th
 at once: there is no e-mail round trip), ``InitiateAuth`` with ``USER_PASSWORD_AUTH`` (the password
 goes to Cognito over TLS; the answer holds the ID, access and refresh tokens), ``ChangePassword``
 (needs the user's access token: it is obtained by logging in with the old password, which proves
-it), ``AdminDeleteUser``. Cognito's refusals become :class:`IdentityError` with a ``kind`` the
+it), ``InitiateAuth`` with ``REFRESH_TOKEN_AUTH`` (new tokens from a refresh token), ``AdminDeleteUser``. Cognito's refusals become :class:`IdentityError` with a ``kind`` the
 product maps to its own error; anything else (throttling aside) is ``unavailable``.
 
 boto3 is imported on first use: only the functions that call Cognito pay for it at cold start.
@@ -98,8 +98,22 @@ def sign_up(pool_id: str, client_id: str, email: str, password: str) -> str:
     """
     found = _call("sign_up", ClientId=client_id, Username=email, Password=password,
                   UserAttributes=[{"Name": "email", "Value": email}])
-    _call("admin_confirm_sign_up", UserPoolId=pool_id, Username=email)
+    confirm(pool_id, email)
     return str(found["UserSub"])
+
+
+def confirm(pool_id: str, username: str) -> None:
+    """Confirm a signed-up user (``AdminConfirmSignUp``); confirming a confirmed user is harmless.
+
+    Raises:
+        IdentityError: ``invalid_credentials`` (no such user), ``too_many_requests``, ``unavailable``.
+    """
+    try:
+        _call("admin_confirm_sign_up", UserPoolId=pool_id, Username=username)
+    except IdentityError as exc:
+        # Cognito: NotAuthorizedException "User cannot be confirmed. Current status is CONFIRMED"
+        if not (exc.kind == "invalid_credentials" and "status is confirmed" in exc.message.lower()):
+            raise
 
 
 def log_in(client_id: str, email: str, password: str) -> Tokens:
@@ -117,6 +131,22 @@ def log_in(client_id: str, email: str, password: str) -> Tokens:
     if not result:
         raise IdentityError("unavailable", f"the identity service asked for {found.get('ChallengeName', 'a challenge')}")
     return Tokens(id_token=result["IdToken"], access_token=result["AccessToken"], refresh_token=result.get("RefreshToken"),
+                  expires_in=int(result.get("ExpiresIn", 3600)), token_type=result.get("TokenType", "Bearer"))
+
+
+def refresh(client_id: str, refresh_token: str) -> Tokens:
+    """New ID and access tokens from a refresh token (``REFRESH_TOKEN_AUTH``; Cognito sends no new
+    refresh token: ``refresh_token`` of the result is the one given).
+
+    Raises:
+        IdentityError: ``invalid_credentials`` (expired, revoked or not a refresh token of this
+            client), ``too_many_requests``, ``unavailable``.
+    """
+    found = _call("initiate_auth", ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh_token})
+    result = found.get("AuthenticationResult")
+    if not result:
+        raise IdentityError("unavailable", f"the identity service asked for {found.get('ChallengeName', 'a challenge')}")
+    return Tokens(id_token=result["IdToken"], access_token=result["AccessToken"], refresh_token=result.get("RefreshToken") or refresh_token,
                   expires_in=int(result.get("ExpiresIn", 3600)), token_type=result.get("TokenType", "Bearer"))
 
 
