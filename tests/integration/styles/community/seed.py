@@ -73,3 +73,17 @@ def notifications(user_id: uuid.UUID) -> list[dict[str, Any]]:
     with db.transaction() as conn:
         return conn.execute("SELECT type, title, message, link, is_read FROM styles.notifications WHERE user_id = %s "
                             "ORDER BY created_at DESC, id DESC", (user_id,)).fetchall()
+
+
+def requests_at_once(count: int, work: Any) -> list[Any]:
+    """``tests.integration.styles.helpers.at_once`` for handler calls: each thread gets the event
+    loop the Lambda handler (Mangum) needs, as each Lambda execution environment has its own."""
+    import asyncio
+
+    from tests.integration.styles.helpers import at_once
+
+    def run(i: int) -> Any:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        return work(i)
+
+    return at_once(count, run)
