@@ -19,6 +19,7 @@ from uuid import UUID
 from backlot.auth import Principal
 from backlot.errors import BadRequest, PayloadTooLarge
 from backlot.http import CurrentPrincipal
+from backlot.models import NO_NUL_PATTERN
 from backlot.pagination import Cursor
 from fastapi import APIRouter, Query, Request, Response, status
 from starlette.datastructures import UploadFile
@@ -114,8 +115,10 @@ def create_model_upload(body: StyleModelUploadRequest, who: Principal = CurrentP
 
 @router.get("/models/", response_model=Success[StyleModelPage], responses=API.errors(400))
 def list_models(
-    tags: Annotated[str | None, Query(max_length=500, description="comma-separated; a model must have all")] = None,
-    exclude_tags: Annotated[str | None, Query(max_length=500, description="comma-separated; a model must have none")] = None,
+    tags: Annotated[str | None, Query(max_length=500, pattern=NO_NUL_PATTERN,
+                                      description="comma-separated; a model must have all")] = None,
+    exclude_tags: Annotated[str | None, Query(max_length=500, pattern=NO_NUL_PATTERN,
+                                              description="comma-separated; a model must have none")] = None,
     artist_id: UUID | None = None,
     training_status: Literal["uploading", "queued", "training", "completed", "failed"] | None = None,
     sort: Literal["popular", "newest", "created_at", "-created_at"] = "newest",

@@ -94,3 +94,10 @@ def test_models_filter_by_tags_with_and_and_exclusion(api: ApiClient) -> None:
     assert listed(tags=f"water{s},portrait{s}", exclude_tags=f"dark{s}") == {str(both)}
     assert listed(exclude_tags=f"portrait{s},nothing{s}") == {str(water_only)}
     assert listed(tags=f"water{s}", exclude_tags=f"water{s}") == set()
+
+
+def test_a_nul_in_the_tag_filters_is_a_422_naming_the_field(api: ApiClient) -> None:
+    user, _ = member(api, "tags")
+    for field in ("tags", "exclude_tags"):
+        res = api.get("/api/models/", user=user, query={field: "sea\x00"})
+        assert res.status == 422 and res.body["error"]["details"][0]["field"].endswith(field), res.body
