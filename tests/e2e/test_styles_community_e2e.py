@@ -139,3 +139,11 @@ def test_two_artists_follow_like_and_comment_on_each_others_images_and_filter_by
     assert http.get("/api/tags/", headers=ada, params={"search": f"se_{s}"}).json()["data"]["items"] == []
     assert http.get("/api/tags/", headers=ada, params={"search": f"%{s}"}).json()["data"]["items"] == []
     assert http.get("/api/tags/", headers=ada, params={"search": "w" * 5000}).status_code == 400
+
+    # going too fast: the 11th comment in a minute is a 429 whose Retry-After crosses the gateway
+    statuses = [http.post(f"/api/images/{ada_pic}/comments", headers=bob, json={"content": f"again {i}"})
+                for i in range(12)]
+    assert [r.status_code for r in statuses].count(201) == 10 - 1   # bob commented once above
+    refused = statuses[-1]
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "too_many_requests"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
