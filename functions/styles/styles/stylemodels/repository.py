@@ -183,10 +183,15 @@ def list_models(conn: psycopg.Connection, *, viewer_id: UUID | None, tags: list[
 
 
 def soft_delete(conn: psycopg.Connection, model_id: UUID, artist_id: UUID) -> bool:
-    """Mark the artist's model deleted; False when it is not theirs or already deleted."""
+    """Mark the artist's model deleted; False when it is not theirs or already deleted. Its tags
+    count one use fewer (``usage_count``: models not deleted that carry the tag, what the tag list
+    ranks by; issue 13)."""
     row = conn.execute(
         """UPDATE styles.style_models SET is_deleted = true, deleted_at = now(), updated_at = now()
            WHERE id = %s AND artist_id = %s AND NOT is_deleted RETURNING id""", (model_id, artist_id)).fetchone()
+    if row is not None:
+        conn.execute("""UPDATE styles.tags t SET usage_count = t.usage_count - 1 FROM styles.model_tags mt
+                        WHERE mt.model_id = %s AND mt.tag_id = t.id AND t.usage_count > 0""", (model_id,))
     return row is not None
 
 

@@ -101,3 +101,15 @@ def test_a_nul_in_the_tag_filters_is_a_422_naming_the_field(api: ApiClient) -> N
     for field in ("tags", "exclude_tags"):
         res = api.get("/api/models/", user=user, query={field: "sea\x00"})
         assert res.status == 422 and res.body["error"]["details"][0]["field"].endswith(field), res.body
+
+
+def test_a_deleted_model_no_longer_counts_for_its_tags(api: ApiClient) -> None:
+    user, artist = member(api, "tags", groups=("artist",))
+    name = f"gone{uuid.uuid4().hex[:6]}"
+    kept, dropped = model(artist, tags=[name]), model(artist, tags=[name])
+    assert [t["usage_count"] for t in api.get("/api/tags/", user=user, query={"search": name}).body["data"]["items"]] == [2]
+    assert api.delete(f"/api/models/{dropped}", user=user, groups=("artist",)).status == 204
+    assert api.delete(f"/api/models/{dropped}", user=user, groups=("artist",)).status == 404   # once only
+    assert [t["usage_count"] for t in api.get("/api/tags/", user=user, query={"search": name}).body["data"]["items"]] == [1]
+    assert api.delete(f"/api/models/{kept}", user=user, groups=("artist",)).status == 204
+    assert api.get("/api/tags/", user=user, query={"search": name}).body["data"]["items"] == []   # unused: left out
