@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from styles.http_api import API
 from styles.routes import auth, health, images, models, notifications, tokens, webhooks
+from styles.routes import comments, community, follows, tags
 
 app = API.app([health.router, auth.router, tokens.router, notifications.router, models.router, images.router,
-               webhooks.router])
+               webhooks.router,
+               tags.router, community.router, comments.router, follows.router])
 handler = API.handler(app)

@@ -24,6 +24,9 @@ Code = product_codes(
     "image_too_large", "too_large_for_direct_upload", "model_not_ready", "generation_not_found",
     "invalid_aspect_ratio", "not_cancellable", "invalid_internal_token", "invalid_signature",
     "webhook_job_mismatch", "provider_not_configured", "provider_unavailable",
+    # tags, community feed, likes, comments, follows (M2-Tag-API, M5-Community-API; issue 13)
+    "tag_not_found", "image_not_found", "comment_not_found", "not_comment_author", "artist_not_found",
+    "cannot_follow_yourself",
 )
 
 

@@ -19,6 +19,7 @@ from uuid import UUID
 from backlot.auth import Principal
 from backlot.errors import BadRequest, PayloadTooLarge
 from backlot.http import CurrentPrincipal
+from backlot.models import NO_NUL_PATTERN
 from backlot.pagination import Cursor
 from fastapi import APIRouter, Query, Request, Response, status
 from starlette.datastructures import UploadFile
@@ -114,7 +115,10 @@ def create_model_upload(body: StyleModelUploadRequest, who: Principal = CurrentP
 
 @router.get("/models/", response_model=Success[StyleModelPage], responses=API.errors(400))
 def list_models(
-    tags: Annotated[str | None, Query(max_length=500, description="comma-separated; a model must have all")] = None,
+    tags: Annotated[str | None, Query(max_length=500, pattern=NO_NUL_PATTERN,
+                                      description="comma-separated; a model must have all")] = None,
+    exclude_tags: Annotated[str | None, Query(max_length=500, pattern=NO_NUL_PATTERN,
+                                              description="comma-separated; a model must have none")] = None,
     artist_id: UUID | None = None,
     training_status: Literal["uploading", "queued", "training", "completed", "failed"] | None = None,
     sort: Literal["popular", "newest", "created_at", "-created_at"] = "newest",
@@ -123,10 +127,13 @@ def list_models(
     who: Principal = CurrentPrincipal,
 ) -> dict[str, Any]:
     """Style models: completed ones, and the caller's own in any status (document: "Only return
-    completed models for non-artists", "Test artist sees own pending styles")."""
+    completed models for non-artists", "Test artist sees own pending styles"); ``tags`` AND,
+    ``exclude_tags`` leaves out a model having any of them (issue 13)."""
     wanted = rules.split_tag_list([tags]) if tags else []
+    unwanted = rules.split_tag_list([exclude_tags]) if exclude_tags else []
     order = "popular" if sort == "popular" else "newest"
-    items, next_cursor = service.list_models(who, tags=[t.strip() for t in wanted], artist_id=artist_id,
+    items, next_cursor = service.list_models(who, tags=[t.strip() for t in wanted],
+                                             exclude_tags=[t.strip() for t in unwanted], artist_id=artist_id,
                                              training_status=training_status, sort=order, cursor=cursor, limit=limit)
     return ok({"items": items, "next_cursor": next_cursor})
 

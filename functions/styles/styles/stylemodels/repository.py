@@ -141,10 +141,11 @@ def decode_list_cursor(sort: str, cursor: str) -> tuple:
 
 
 def list_models(conn: psycopg.Connection, *, viewer_id: UUID | None, tags: list[str], artist_id: UUID | None,
-                training_status: str | None, sort: str, cursor: str | None, limit: int) -> list[dict[str, Any]]:
+                training_status: str | None, sort: str, cursor: str | None, limit: int,
+                exclude_tags: list[str] = ()) -> list[dict[str, Any]]:
     """Up to ``limit + 1`` models visible to ``viewer_id`` (completed ones, and the viewer's own in
     any status), not deleted, having every tag of ``tags`` (AND, case-insensitive), of
-    ``artist_id`` and ``training_status`` when given, in ``sort`` order (``newest`` or
+    ``artist_id`` and ``training_status`` when given, none of ``exclude_tags``, in ``sort`` order (``newest`` or
     ``popular``) after ``cursor``."""
     where = ["NOT m.is_deleted", "(m.training_status = 'completed' OR m.artist_id = %(viewer)s)"]
     params: dict[str, Any] = {"viewer": viewer_id, "limit": limit + 1}
@@ -154,6 +155,11 @@ def list_models(conn: psycopg.Connection, *, viewer_id: UUID | None, tags: list[
                                  WHERE lower(t.name) = ANY(%(tags)s) GROUP BY mt.model_id
                                  HAVING count(DISTINCT lower(t.name)) = %(ntags)s)""")
         params.update(tags=wanted, ntags=len(wanted))
+    unwanted = sorted({t.casefold() for t in exclude_tags})
+    if unwanted:
+        where.append("""NOT EXISTS (SELECT 1 FROM styles.model_tags mt JOIN styles.tags t ON t.id = mt.tag_id
+                                    WHERE mt.model_id = m.id AND lower(t.name) = ANY(%(excluded)s))""")
+        params["excluded"] = unwanted
     if artist_id is not None:
         where.append("m.artist_id = %(artist)s")
         params["artist"] = artist_id
@@ -177,10 +183,15 @@ def list_models(conn: psycopg.Connection, *, viewer_id: UUID | None, tags: list[
 
 
 def soft_delete(conn: psycopg.Connection, model_id: UUID, artist_id: UUID) -> bool:
-    """Mark the artist's model deleted; False when it is not theirs or already deleted."""
+    """Mark the artist's model deleted; False when it is not theirs or already deleted. Its tags
+    count one use fewer (``usage_count``: models not deleted that carry the tag, what the tag list
+    ranks by; issue 13)."""
     row = conn.execute(
         """UPDATE styles.style_models SET is_deleted = true, deleted_at = now(), updated_at = now()
            WHERE id = %s AND artist_id = %s AND NOT is_deleted RETURNING id""", (model_id, artist_id)).fetchone()
+    if row is not None:
+        conn.execute("""UPDATE styles.tags t SET usage_count = t.usage_count - 1 FROM styles.model_tags mt
+                        WHERE mt.model_id = %s AND mt.tag_id = t.id AND t.usage_count > 0""", (model_id,))
     return row is not None
 
 

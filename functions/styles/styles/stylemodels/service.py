@@ -227,10 +227,12 @@ def get_model(principal: Principal, model_id: UUID) -> dict[str, Any]:
 
 
 def list_models(principal: Principal, *, tags: list[str], artist_id: UUID | None, training_status: str | None,
-                sort: str, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+                sort: str, cursor: str | None, limit: int,
+                exclude_tags: list[str] | None = None) -> tuple[list[dict[str, Any]], str | None]:
     """A page of models (see ``repository.list_models``) and the next cursor."""
     with db.transaction() as conn:
-        rows = repo.list_models(conn, viewer_id=principal.user_id, tags=tags, artist_id=artist_id,
+        rows = repo.list_models(conn, viewer_id=principal.user_id, tags=tags, exclude_tags=exclude_tags or [],
+                                artist_id=artist_id,
                                 training_status=training_status, sort=sort, cursor=cursor, limit=limit)
         page = rows[:limit]
         tag_map = repo.tags_of(conn, [r["id"] for r in page])
