@@ -152,7 +152,20 @@ def test_functions_log_in_as_the_products_role_through_one_managed_policy(stack:
     for name, props in stack.functions().items():
         if name in migrations:
             continue
-        assert {"Ref": policy_id} in (props.get("Policies") or []), f"{name} lacks {policy_id}"
+        assert {"Ref": policy_id} in _attached_policies(stack, props), f"{name} lacks {policy_id}"
+
+
+def _attached_policies(stack: Stack, props: dict[str, Any]) -> list[Any]:
+    """A function's policies: its own ``Policies`` (SAM makes its role), or the managed policies of
+    the stack's role it names with ``Role: !GetAtt <role>.Arn`` (one role shared by functions
+    whose grants are the same)."""
+    role = props.get("Role")
+    if role is None:
+        return list(props.get("Policies") or [])
+    assert "Policies" not in props, "a function with a Role of its own gets its grants from that role"
+    (logical_id, attribute), = [role["Fn::GetAtt"]] if isinstance(role["Fn::GetAtt"], list) else [role["Fn::GetAtt"].split(".")]
+    assert attribute == "Arn"
+    return list(stack.template["Resources"][logical_id]["Properties"]["ManagedPolicyArns"])
 
 
 @pytest.mark.parametrize("stack", PRODUCTS, ids=ids(PRODUCTS))
