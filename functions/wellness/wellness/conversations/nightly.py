@@ -5,8 +5,7 @@ OpenAI Batch API at half price (issue 11 item 3; document 001 "Daily Conversatio
 Three steps, each safe to run again:
 
 * **plan** (every 15 minutes, like ``wellness.jobs.nightly``): users whose local clock passed 06:00
-  (23:00) and not yet planned for their local date (``wellness.job_runs``, jobs ``ai_conversation``
-  / ``ai_journal``) get pending rows with their request built: one conversation about yesterday
+  (23:00) and not yet planned for their local date (``wellness.ai_plan_runs``) get pending rows with their request built: one conversation about yesterday
   (type and mood from their active patterns) of their active devices and the day's top 3 apps;
   journals of today for each active device and the day's top apps (at most 50). The unique indexes
   on (user, day[, subject]) make a rerun add nothing.
@@ -51,7 +50,7 @@ WITH clock AS (
     LEFT JOIN wellness.profiles p ON p.user_id = u.user_id
 )
 SELECT c.user_id, c.local_now::date AS local_today
-FROM clock c LEFT JOIN wellness.job_runs r ON r.user_id = c.user_id AND r.job = %(job)s
+FROM clock c LEFT JOIN wellness.ai_plan_runs r ON r.user_id = c.user_id AND r.kind = %(job)s
 WHERE c.local_now::time >= %(at)s AND (r.local_date IS NULL OR r.local_date < c.local_now::date)
 ORDER BY c.user_id LIMIT %(limit)s
 """
@@ -107,7 +106,7 @@ ON CONFLICT DO NOTHING
 def plan(conn: psycopg.Connection, settings: WellnessSettings, kind: str, now: datetime, limit: int = 2000) -> int:
     """Plan one batch of due users for ``kind`` (``conversation`` at 06:00, ``journal`` at 23:00)
     in the caller's transaction; returns how many users were planned (0: nobody is due)."""
-    job, at = ("ai_conversation", CONVERSATION_AT) if kind == "conversation" else ("ai_journal", JOURNAL_AT)
+    job, at = ("conversation", CONVERSATION_AT) if kind == "conversation" else ("journal", JOURNAL_AT)
     due_rows = due(conn, job, at, now, limit)
     if not due_rows:
         return 0
@@ -121,9 +120,9 @@ def plan(conn: psycopg.Connection, settings: WellnessSettings, kind: str, now: d
                            psycopg.types.json.Jsonb(v["request"])) for uid, v in rows]))
         conn.execute(INSERT, [list(c) for c in cols])
     conn.execute(
-        """INSERT INTO wellness.job_runs (user_id, job, local_date, ran_at)
+        """INSERT INTO wellness.ai_plan_runs (user_id, kind, local_date, ran_at)
            SELECT u, %s, d, now() FROM unnest(%s::uuid[], %s::date[]) AS x(u, d)
-           ON CONFLICT (user_id, job) DO UPDATE SET local_date = EXCLUDED.local_date, ran_at = now()""",
+           ON CONFLICT (user_id, kind) DO UPDATE SET local_date = EXCLUDED.local_date, ran_at = now()""",
         (job, [r["user_id"] for r in due_rows], [r["local_today"] for r in due_rows]))
     return len(due_rows)
 

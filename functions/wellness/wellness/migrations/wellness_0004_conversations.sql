@@ -93,3 +93,12 @@ CREATE TABLE wellness.ai_batches (
     collected_at   timestamptz
 );
 CREATE INDEX ai_batches_open_idx ON wellness.ai_batches (submitted_at) WHERE collected_at IS NULL;
+
+-- The last local date each user's nightly plan ran for, per kind (like wellness.job_runs).
+CREATE TABLE wellness.ai_plan_runs (
+    user_id     uuid NOT NULL,
+    kind        text NOT NULL CHECK (kind IN ('conversation', 'journal')),
+    local_date  date NOT NULL,
+    ran_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (user_id, kind)
+);
