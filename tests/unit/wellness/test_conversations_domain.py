@@ -93,3 +93,10 @@ def test_nightly_type_follows_patterns() -> None:
     assert nightly_choice(["night_owl", "doom_scrolling"]) == (ConversationType.usage_intervention, Mood.concerned)
     assert nightly_choice([]) == (ConversationType.daily_recap, Mood.humorous)
     assert len(ConversationType) == 11 and len(Mood) == 10
+
+
+def test_missing_figures_do_not_break_the_prompt_or_the_offline_text() -> None:
+    ctx = context()
+    ctx["usage"] = {"screen_time_minutes": 300, "unlocks": None, "top_apps": [{"key": "a", "name": "A", "minutes": None}]}
+    assert prompt.build_request(ctx, model="gpt-4o", temperature=1, max_tokens=500)["messages"]
+    assert output.parse("conversation", offline.generate(ctx, seed="s"), ctx["participants"])["turns"]

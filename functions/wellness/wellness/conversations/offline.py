@@ -52,7 +52,7 @@ def generate(context: dict[str, Any], seed: str) -> str:
                  f"{f['minutes']} minutes of screen time and {f['unlocks']} unlocks across the devices."]
         if subject["kind"] == "app":
             own = f["apps"].get(subject.get("key")) or {}
-            lines.append(f"I was used for {own.get('minutes', 0)} minutes.")
+            lines.append(f"I was used for {own.get('minutes') or 0} minutes.")
         lines += [f"Worth noting: {e}." for e in events[:3]]
         lines.append("Tomorrow I hope we share fewer but better moments.")
         return json.dumps({"title": f"Journal of {context['for_date']}", "entry": " ".join(lines)})
@@ -69,7 +69,7 @@ def generate(context: dict[str, Any], seed: str) -> str:
             template = rng.choice(DEVICE_LINES if p["kind"] == "device" else APP_LINES)
             own = f["apps"].get(p.get("key")) or {}
             text = template.format(unlocks=f["unlocks"], minutes=f["minutes"], app=f["app"],
-                                   app_minutes=own.get("minutes", 0))
+                                   app_minutes=own.get("minutes") or 0)
         turns.append({"speaker": {"kind": p["kind"], "id": str(p["id"])}, "text": text})
         if i >= 11:
             break

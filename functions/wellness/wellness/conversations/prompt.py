@@ -65,7 +65,7 @@ def notable_events(context: dict[str, Any]) -> list[str]:
     if (usage.get("unlocks") or 0) >= 100:
         events.append(f"{usage['unlocks']} unlocks")
     apps = usage.get("top_apps") or []
-    if apps and minutes and apps[0].get("minutes", 0) >= 0.4 * minutes:
+    if apps and minutes and (apps[0].get("minutes") or 0) >= 0.4 * minutes:
         events.append("one app took most of the day (the first of top_apps)")
     events += [f"pattern detected: {p['type']} ({p['severity']})" for p in context.get("patterns") or []]
     return events

@@ -56,7 +56,7 @@ SELECT x.user_id, x.d AS for_date,
         FROM wellness.device_day_totals t WHERE t.user_id = x.user_id AND t.usage_date = x.d) AS totals,
        (SELECT COALESCE(jsonb_agg(jsonb_build_object('key', s.app_key, 'name', s.app_name, 'category', s.category,
                                                      'minutes', s.minutes) ORDER BY s.minutes DESC, s.app_key), '[]')
-        FROM (SELECT u.app_key, max(u.app_name) AS app_name, max(u.category) AS category, round(sum(u.minutes))::int AS minutes
+        FROM (SELECT u.app_key, max(u.app_name) AS app_name, max(u.category) AS category, COALESCE(round(sum(u.minutes))::int, 0) AS minutes
               FROM wellness.app_daily_usage u WHERE u.user_id = x.user_id AND u.usage_date = x.d
               GROUP BY u.app_key ORDER BY sum(u.minutes) DESC, u.app_key LIMIT %(top)s) s) AS top_apps,
        (SELECT COALESCE(jsonb_agg(jsonb_build_object('kind', 'device', 'id', v.id::text, 'name', v.name,
