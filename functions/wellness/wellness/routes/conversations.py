@@ -5,10 +5,10 @@ items 4 and 6): generate on demand, list with filters, retrieve, rate, favourite
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 
 from backlot.auth import Principal
 from backlot.http import CurrentPrincipal
@@ -24,6 +24,9 @@ from wellness.schemas.conversations import (
 
 router = APIRouter(prefix="/api/conversations")
 
+#: an app that took part: its registry id, or the app key of an app not in the registry
+AppRef = Annotated[str | None, Query(min_length=1, max_length=255, pattern=r"^[^\x00]+$")]
+
 
 @router.post("/generate/", status_code=status.HTTP_202_ACCEPTED, response_model=GenerateAccepted, responses=API.errors(400, 401))
 def generate_conversation(body: GenerateRequest, who: Principal = CurrentPrincipal) -> dict[str, Any]:
@@ -33,7 +36,7 @@ def generate_conversation(body: GenerateRequest, who: Principal = CurrentPrincip
 
 @router.get("/", response_model=ConversationPage, responses=API.errors(400, 401))
 def list_conversations(request: Request, conversation_type: ConversationType | None = None, mood: Mood | None = None,
-                       is_favorite: bool | None = None, device_id: UUID | None = None, app_id: str | None = None,
+                       is_favorite: bool | None = None, device_id: UUID | None = None, app_id: AppRef = None,
                        date: date | None = None, status: Literal["pending", "ready", "failed"] | None = None,  # noqa: A002
                        cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """The caller's conversations, newest first; filters: type, mood, favourites, a device or app
@@ -51,7 +54,7 @@ def recent_conversations(who: Principal = CurrentPrincipal) -> dict[str, Any]:
 
 
 @router.get("/journals/", response_model=ConversationPage, responses=API.errors(400, 401))
-def list_journals(request: Request, device_id: UUID | None = None, app_id: str | None = None,
+def list_journals(request: Request, device_id: UUID | None = None, app_id: AppRef = None,
                   subject_kind: Literal["device", "app"] | None = None, date: date | None = None,
                   cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """The caller's journal entries, newest first: ``device_id`` (a device's journal), ``app_id`` (an
