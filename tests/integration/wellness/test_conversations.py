@@ -307,3 +307,47 @@ def test_batch_submit_collect_and_an_expired_batch_loses_nothing(conn: psycopg.C
     assert [(g["mode"], g["n"]) for g in gens] == [("batch", 4)] and gens[0]["cost"] > 0
     # collecting again changes nothing (every batch is collected)
     assert nightly.collect(db.transaction, settings)["batches"] == 0
+
+
+def test_two_deliveries_of_one_message_at_once_make_one_call(api: ApiClient, user: str, with_key) -> None:
+    fake = with_key
+    dev = make_device(api, user)
+    cid = uuid.UUID(request_one(api, user, [dev["id"]]))
+    before = len([r for r in fake.requests if r["path"] == "/v1/chat/completions"])
+    results = concurrently([lambda: generation.generate(cid)] * 2)
+    calls = len([r for r in fake.requests if r["path"] == "/v1/chat/completions"]) - before
+    assert calls == 1, results
+    assert "ready" in results and all(r == "ready" or isinstance(r, generation.RetryLater) for r in results), results
+    with db.transaction() as c:
+        assert c.execute("SELECT count(*) AS n FROM wellness.ai_generations WHERE conversation_id = %s", (cid,)).fetchone()["n"] == 1
+
+
+def test_a_bad_batch_line_is_retried_in_the_next_batch_and_two_collectors_apply_a_batch_once(
+        conn: psycopg.Connection, with_key) -> None:
+    fake = with_key
+    clock = datetime(2026, 10, 10, 23, 30, tzinfo=timezone.utc)
+    uid, _ = seed_user(conn, "UTC", [date(2026, 10, 10)])
+    settings = get_settings()
+    with db.transaction() as c:
+        while nightly.plan(c, settings, "journal", clock):
+            pass
+        c.execute("UPDATE wellness.conversations SET status = 'failed', failure_reason = 'test isolation' "
+                  "WHERE status = 'pending' AND origin = 'nightly' AND user_id <> %s", (uid,))
+        ids = [str(r["id"]) for r in c.execute("SELECT id FROM wellness.conversations WHERE user_id = %s ORDER BY id", (uid,)).fetchall()]
+    fake.batch_faults = {ids[0]: "invalid_json", ids[1]: "500"}
+    with db.transaction() as c:
+        assert nightly.submit(c, settings)["submitted"] == 4
+    nightly.collect(db.transaction, settings)  # -> in_progress
+    results = concurrently([lambda: nightly.collect(db.transaction, settings)] * 2)
+    assert sum(r["batches"] for r in results) == 1, results
+    assert sum(r["ready"] for r in results) == 2 and sum(r["retry"] for r in results) == 2
+    with db.transaction() as c:
+        bad = c.execute("SELECT status, attempts, failure_reason, batch_id FROM wellness.conversations WHERE id = ANY(%s::uuid[]) ORDER BY id",
+                        (ids[:2],)).fetchall()
+    assert [(r["status"], r["attempts"], r["batch_id"]) for r in bad] == [("pending", 1, None)] * 2
+    assert bad[0]["failure_reason"].startswith("invalid_output") and bad[1]["failure_reason"].startswith("provider_error")
+    fake.batch_faults = {}
+    with db.transaction() as c:
+        assert nightly.submit(c, settings)["submitted"] == 2
+    nightly.collect(db.transaction, settings)
+    assert nightly.collect(db.transaction, settings)["ready"] == 2
