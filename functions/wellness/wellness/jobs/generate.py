@@ -21,8 +21,11 @@ from wellness.conversations import generation
 def generate_record(record: SQSRecord) -> str:
     """Generate the message's row; returns its status. Raises ``RetryLater`` to be delivered again."""
     try:
-        row_id = UUID(json.loads(record.body)["id"])
-    except (TypeError, KeyError, ValueError) as exc:
+        message = json.loads(record.body)
+        row_id = UUID(message["id"]) if isinstance(message, dict) and isinstance(message.get("id"), str) else None
+        if row_id is None:
+            raise ValueError('not {"id": "<uuid>"}')
+    except ValueError as exc:
         logger.error("generate message rejected", extra={"message_id": record.message_id, "reason": str(exc)})
         metrics.add_metric(name="GenerateMessageRejected", unit="Count", value=1)
         return "rejected"
