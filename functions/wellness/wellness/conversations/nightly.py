@@ -42,6 +42,8 @@ JOURNAL_AT = time(23, 0)
 MAX_APP_JOURNALS = 50
 #: the Batch API takes at most 50,000 requests per batch
 BATCH_MAX = 50_000
+#: rows the offline generator writes per run (one context query each; the rest wait 15 minutes)
+OFFLINE_MAX = 5_000
 
 DUE = """
 WITH clock AS (
@@ -141,7 +143,7 @@ ORDER BY created_at, id LIMIT %s FOR UPDATE SKIP LOCKED
 
 def submit(conn: psycopg.Connection, settings: WellnessSettings, limit: int = BATCH_MAX) -> dict[str, int]:
     """Send the pending nightly rows in no batch (one batch), or write them offline without an API key."""
-    rows = conn.execute(PENDING, (limit,)).fetchall()
+    rows = conn.execute(PENDING, (limit if settings.openai_api_key else min(limit, OFFLINE_MAX),)).fetchall()
     if not rows:
         return {"submitted": 0}
     if not settings.openai_api_key:
