@@ -19,4 +19,6 @@ Code = product_codes(
     "upload_too_large", "not_json", "not_multipart", "not_a_stayfree_table",
     # patterns, goals, analytics (wanalytics)
     "pattern_not_found", "goal_not_found",
+    # conversations and journals (wai)
+    "conversation_not_found", "staff_only",
 )

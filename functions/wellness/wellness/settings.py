@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 
 from pydantic import Field
@@ -23,6 +24,19 @@ class WellnessSettings(BaseSettings):
         bodies (4/3), so about 4.4 MB of files fit in Lambda's 6 MB; the real export is 350 kB.
     trends_min_users: k of the cross-user trends' k-anonymity: an app or pattern is shown only when
         at least this many users have it (wanalytics; ``GET /api/analytics/trends/``).
+    openai_api_key: the OpenAI key (issue 11); none: the offline generator writes every text.
+    openai_base_url: the API's base URL (tests: the local fake server); none: the SDK's default.
+    conversation_model / journal_model: the stronger model for conversations, the cheaper one for
+        journals (document 001: GPT-4 for conversations, GPT-3.5-turbo for journals).
+    *_temperature / *_max_tokens: sampling temperature and ``max_completion_tokens`` per kind.
+    ai_prices: USD per million tokens ``{model: [input, output]}`` (OpenAI's price list); a model
+        must have a price to be used. ai_batch_discount: the Batch API's factor (0.5: half price).
+    ai_user_daily_budget_usd / ai_global_daily_budget_usd: the most one user / everyone may spend
+        per UTC day; a generation that could pass either is not made.
+    ai_max_attempts: generations of one text before it is ``failed`` for good.
+    generate_queue_url: ``GenerateQueue`` (on-demand conversations).
+    staff_group: the Cognito group allowed to read the AI costs.
+    ai_clock: tests and local runs only: the time the nightly AI plan runs as (none: now).
     """
 
     model_config = SettingsConfigDict(extra="ignore")
@@ -36,6 +50,24 @@ class WellnessSettings(BaseSettings):
     max_import_bytes: int = 4_000_000
     # analytics (wanalytics)
     trends_min_users: int = Field(default=5, ge=2)
+    # conversations and journals (wai)
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    openai_timeout_s: float = 60.0
+    conversation_model: str = "gpt-4o"
+    journal_model: str = "gpt-4o-mini"
+    conversation_temperature: float = Field(default=0.9, ge=0, le=2)
+    journal_temperature: float = Field(default=0.8, ge=0, le=2)
+    conversation_max_tokens: int = Field(default=1200, ge=100, le=16000)
+    journal_max_tokens: int = Field(default=500, ge=100, le=16000)
+    ai_prices: dict[str, tuple[float, float]] = {"gpt-4o": (2.50, 10.00), "gpt-4o-mini": (0.15, 0.60)}
+    ai_batch_discount: float = Field(default=0.5, gt=0, le=1)
+    ai_user_daily_budget_usd: float = Field(default=0.50, ge=0)
+    ai_global_daily_budget_usd: float = Field(default=20.0, ge=0)
+    ai_max_attempts: int = Field(default=3, ge=1, le=10)
+    generate_queue_url: str | None = None
+    staff_group: str = "staff"
+    ai_clock: datetime | None = None
 
 
 @lru_cache(maxsize=1)

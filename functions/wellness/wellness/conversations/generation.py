@@ -1,0 +1,181 @@
+"""Generating one pending conversation or journal synchronously (the on-demand SQS job; issue 11
+items 1, 2, 4, 5), and the pieces the nightly batches share: budget reservation and settlement,
+recording a generation, applying an answer.
+
+One generation in three steps, so no database lock is held while the model writes:
+
+1. (transaction) lock the row; skip it unless ``pending`` and not claimed by a concurrent delivery;
+   build its request from the day's data when it has none; without an API key write it offline
+   now; else reserve the estimated cost against the user's and the global daily budget (refused:
+   ``failed`` with reason ``budget_exceeded``, for good) and claim the row for the call's timeout.
+2. the chat completion (no transaction).
+3. (transaction) record the generation (model, tokens, cost), settle the budget to the real cost,
+   and mark the row ``ready``, or count a failed attempt (still ``pending`` until
+   ``ai_max_attempts``, then ``failed`` with the reason).
+
+A 429 or a connection error raises :class:`RetryLater` after releasing the claim and the
+reservation: the SQS message comes back after its visibility timeout (backoff) and, after
+``maxReceiveCount`` receives, rests in the dead-letter queue; the row still says ``pending`` with the
+last reason, so nothing is silent.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import openai
+
+from backlot import db
+from backlot.observability import logger, metrics
+
+from wellness.conversations import offline, output, pricing, prompt, provider
+from wellness.conversations import repository as repo
+from wellness.settings import WellnessSettings, get_settings
+
+GLOBAL = "global"
+
+
+class RetryLater(RuntimeError):
+    """The generation could not be made now (rate limit, provider down, a concurrent delivery);
+    the message must be delivered again."""
+
+
+def utc_day() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def request_for(settings: WellnessSettings, context: dict[str, Any]) -> dict[str, Any]:
+    """The chat completion body for a context, with the kind's model, temperature and max tokens."""
+    if context["kind"] == "journal":
+        return prompt.build_request(context, model=settings.journal_model, temperature=settings.journal_temperature,
+                                    max_tokens=settings.journal_max_tokens)
+    return prompt.build_request(context, model=settings.conversation_model, temperature=settings.conversation_temperature,
+                                max_tokens=settings.conversation_max_tokens)
+
+
+def context_of(conn: Any, row: dict[str, Any]) -> dict[str, Any]:
+    """A row's prompt context: its cast, type, mood and the figures of its day."""
+    found = repo.contexts(conn, [row["user_id"]], [row["for_date"]]).get(row["user_id"]) or {}
+    ctx = {"kind": row["kind"], "conversation_type": row["conversation_type"], "mood": row["mood"],
+           "for_date": row["for_date"], "participants": row["participants"], "usage": found.get("usage"),
+           "patterns": found.get("patterns")}
+    if row["kind"] == "journal":
+        ctx["subject"] = row["participants"][0]
+    return ctx
+
+
+def reserve(conn: Any, settings: WellnessSettings, user_id: UUID, amount: Decimal, day: date) -> bool:
+    """Reserve ``amount`` against the global and the user's budget of ``day`` (global first, always in
+    this order, so two reservations never wait on each other crosswise). False: either would pass
+    its limit; nothing is reserved (the caller's transaction, or the savepoint here, is undone)."""
+    with conn.transaction():  # a savepoint: a refusal by the user's budget gives the global one back
+        if not repo.reserve(conn, day, GLOBAL, amount, Decimal(str(settings.ai_global_daily_budget_usd))):
+            return False
+        if not repo.reserve(conn, day, str(user_id), amount, Decimal(str(settings.ai_user_daily_budget_usd))):
+            raise _Refused
+        return True
+
+
+class _Refused(Exception):
+    pass
+
+
+def try_reserve(conn: Any, settings: WellnessSettings, user_id: UUID, amount: Decimal, day: date) -> bool:
+    """:func:`reserve` with the user-budget refusal turned into False (savepoint rolled back)."""
+    try:
+        return reserve(conn, settings, user_id, amount, day)
+    except _Refused:
+        return False
+
+
+def settle(conn: Any, user_id: UUID, day: date | None, reserved: Decimal | None, actual: Decimal) -> None:
+    """Replace a reservation by the real cost in both budgets."""
+    if day is None:
+        return
+    delta = actual - (reserved or Decimal(0))
+    if delta:
+        repo.adjust(conn, day, GLOBAL, delta)
+        repo.adjust(conn, day, str(user_id), delta)
+
+
+def apply_answer(conn: Any, settings: WellnessSettings, row: dict[str, Any], answer: provider.Answer, *, mode: str) -> str:
+    """Record a model's answer for a locked pending row (tokens, cost, budget settled) and mark it
+    ready, or count the failed attempt. Returns the row's new status."""
+    model = answer.model or row["request"]["model"]
+    price_model = model if model in settings.ai_prices else row["request"]["model"]
+    cost = pricing.cost(settings.ai_prices, price_model, answer.input_tokens, answer.output_tokens,
+                        batch=mode == "batch", batch_discount=settings.ai_batch_discount)
+    settle(conn, row["user_id"], row["reserved_day"], row["reserved_usd"], cost)
+    repo.release(conn, row["id"])
+    try:
+        if answer.refusal:
+            raise output.InvalidOutput(f"the model refused: {answer.refusal[:200]}")
+        if answer.finish_reason == "length":
+            raise output.InvalidOutput("the answer was cut at max_tokens")
+        parsed = output.parse(row["kind"], answer.content, row["participants"])
+    except output.InvalidOutput as exc:
+        reason = f"invalid_output: {exc}"
+        repo.record_generation(conn, row, provider="openai", model=model, mode=mode, input_tokens=answer.input_tokens,
+                               output_tokens=answer.output_tokens, cost_usd=cost, outcome="invalid", reason=reason)
+        metrics.add_metric(name="GenerationInvalid", unit="Count", value=1)
+        logger.warning("model answer rejected", extra={"conversation_id": str(row["id"]), "reason": reason})
+        return repo.mark_attempt_failed(conn, row["id"], reason, settings.ai_max_attempts)
+    repo.record_generation(conn, row, provider="openai", model=model, mode=mode, input_tokens=answer.input_tokens,
+                           output_tokens=answer.output_tokens, cost_usd=cost, outcome="ok", reason=None)
+    repo.mark_ready(conn, row["id"], "openai", model, parsed)
+    return "ready"
+
+
+def write_offline(conn: Any, row: dict[str, Any]) -> str:
+    """The offline generator's text for a locked pending row (no cost), checked like a model's."""
+    content = offline.generate(context_of(conn, row), seed=str(row["id"]))
+    parsed = output.parse(row["kind"], content, row["participants"])
+    repo.record_generation(conn, row, provider="offline", model="offline-templates", mode="offline", input_tokens=0,
+                           output_tokens=0, cost_usd=Decimal(0), outcome="ok", reason=None)
+    repo.mark_ready(conn, row["id"], "offline", "offline-templates", parsed)
+    return "ready"
+
+
+def generate(row_id: UUID, settings: WellnessSettings | None = None) -> str:
+    """Generate one pending row now; returns its status afterwards (``ready``, ``failed``,
+    ``pending`` when an attempt failed and will be retried, or the status it already had).
+
+    Raises:
+        RetryLater: a rate limit, a provider error or a concurrent generation of the same row (the
+            message must come back); the row stays ``pending`` with the reason.
+    """
+    settings = settings or get_settings()
+    with db.transaction() as conn:
+        row = repo.lock(conn, row_id)
+        if row is None or row["status"] != "pending":
+            return row["status"] if row else "missing"
+        if row["claimed_until"] is not None and row["claimed_until"] > datetime.now(timezone.utc):
+            raise RetryLater("a generation of this row is under way")
+        if not settings.openai_api_key:
+            return write_offline(conn, row)
+        body = row["request"] or request_for(settings, context_of(conn, row))
+        repo.set_request(conn, row_id, body)
+        estimate = pricing.estimate(settings.ai_prices, body)
+        day = utc_day()
+        if not try_reserve(conn, settings, row["user_id"], estimate, day):
+            metrics.add_metric(name="GenerationOverBudget", unit="Count", value=1)
+            return repo.mark_attempt_failed(conn, row_id, "budget_exceeded: the daily AI budget is spent", 1, final=True)
+        repo.claim(conn, row_id, int(settings.openai_timeout_s) + 30, estimate, day)
+    try:
+        answer = provider.complete(settings, body)
+    except (provider.RateLimited, openai.APIError) as exc:
+        reason = f"rate_limited: retry after {exc.retry_after} s" if isinstance(exc, provider.RateLimited) else f"provider_error: {exc}"
+        with db.transaction() as conn:
+            row = repo.lock(conn, row_id)
+            settle(conn, row["user_id"], row["reserved_day"], row["reserved_usd"], Decimal(0))
+            repo.release(conn, row_id)
+            status = repo.mark_attempt_failed(conn, row_id, reason[:500], settings.ai_max_attempts + 2)
+        if status == "failed":
+            return status
+        raise RetryLater(reason) from None
+    with db.transaction() as conn:
+        row = repo.lock(conn, row_id)
+        return apply_answer(conn, settings, row, answer, mode="sync")

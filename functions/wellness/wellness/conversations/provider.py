@@ -1,0 +1,107 @@
+"""The OpenAI side (issue 11 items 1, 3, 5), through the openai SDK: one synchronous chat completion,
+and the Batch API (upload a JSONL file, create a batch, read its output and error files).
+
+OpenAI reference: ``POST /v1/chat/completions`` (``response_format`` ``json_schema``; answer
+``choices[0].message.content`` / ``refusal``, ``finish_reason``, ``usage.prompt_tokens`` /
+``completion_tokens``); ``POST /v1/files`` (``purpose=batch``); ``POST /v1/batches``
+(``endpoint=/v1/chat/completions``, ``completion_window=24h``); ``GET /v1/batches/{id}`` (status
+``validating | in_progress | finalizing | completed | failed | expired | cancelling | cancelled``,
+``output_file_id``, ``error_file_id``); ``GET /v1/files/{id}/content``. A batch input line is
+``{"custom_id", "method": "POST", "url": "/v1/chat/completions", "body"}``; an output line
+``{"id", "custom_id", "response": {"status_code", "request_id", "body"}, "error"}``.
+
+The SDK's own retries are off (``max_retries=0``): a failed call is retried by the SQS redelivery
+(backoff through the visibility timeout) or the next batch, never silently inside one invocation.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+
+from wellness.settings import WellnessSettings
+
+TERMINAL = {"completed", "failed", "expired", "cancelled"}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One completion: ``content`` (the JSON text or None), ``refusal``, ``finish_reason``, tokens."""
+
+    content: str | None
+    refusal: str | None
+    finish_reason: str | None
+    input_tokens: int
+    output_tokens: int
+    model: str
+
+
+class RateLimited(RuntimeError):
+    """OpenAI answered 429; ``retry_after`` seconds when it said (``retry-after`` header)."""
+
+    def __init__(self, message: str, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def client(settings: WellnessSettings) -> openai.OpenAI:
+    """The SDK client (``openai_base_url`` points the tests at the fake server)."""
+    return openai.OpenAI(api_key=settings.openai_api_key, base_url=settings.openai_base_url,
+                         max_retries=0, timeout=settings.openai_timeout_s)
+
+
+def answer_from_body(body: dict[str, Any]) -> Answer:
+    """An :class:`Answer` from a chat completion object (a synchronous answer or a batch line's body)."""
+    choice = (body.get("choices") or [{}])[0]
+    message = choice.get("message") or {}
+    usage = body.get("usage") or {}
+    return Answer(content=message.get("content"), refusal=message.get("refusal"), finish_reason=choice.get("finish_reason"),
+                  input_tokens=int(usage.get("prompt_tokens") or 0), output_tokens=int(usage.get("completion_tokens") or 0),
+                  model=str(body.get("model") or ""))
+
+
+def complete(settings: WellnessSettings, body: dict[str, Any]) -> Answer:
+    """One synchronous chat completion of ``body``.
+
+    Raises:
+        RateLimited: 429 (the caller leaves the work to be retried later).
+        openai.APIError: any other failure (connection, 5xx, 4xx).
+    """
+    try:
+        completion = client(settings).chat.completions.create(**body)
+    except openai.RateLimitError as exc:
+        header = exc.response.headers.get("retry-after")
+        raise RateLimited(str(exc), float(header) if header else None) from None
+    return answer_from_body(completion.model_dump())
+
+
+def batch_line(custom_id: str, body: dict[str, Any]) -> str:
+    """One JSONL line of a batch input file."""
+    return json.dumps({"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": body},
+                      ensure_ascii=True, separators=(",", ":"))
+
+
+def submit_batch(settings: WellnessSettings, jsonl: bytes, metadata: dict[str, str]) -> tuple[str, str, str]:
+    """Upload ``jsonl`` and start a batch on it: ``(batch_id, input_file_id, status)``."""
+    c = client(settings)
+    uploaded = c.files.create(file=("wellness-batch.jsonl", io.BytesIO(jsonl)), purpose="batch")
+    batch = c.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h",
+                             metadata=metadata)
+    return batch.id, uploaded.id, batch.status
+
+
+def batch_state(settings: WellnessSettings, batch_id: str) -> dict[str, Any]:
+    """The batch object (``status``, ``output_file_id``, ``error_file_id``, ``request_counts``)."""
+    return client(settings).batches.retrieve(batch_id).model_dump()
+
+
+def file_lines(settings: WellnessSettings, file_id: str | None) -> list[dict[str, Any]]:
+    """The JSON lines of an output or error file (none for no file)."""
+    if not file_id:
+        return []
+    text = client(settings).files.content(file_id).text
+    return [json.loads(line) for line in text.splitlines() if line.strip()]

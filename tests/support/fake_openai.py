@@ -1,0 +1,209 @@
+"""A local stand-in for the OpenAI API that answers with OpenAI's real response shapes (OpenAI API
+reference: "Chat Completions" (``chat.completion`` object with ``choices[].message.content`` /
+``refusal``, ``finish_reason``, ``usage``), "Files" (``file`` object; ``GET /files/{id}/content``),
+"Batch" (``batch`` object; statuses ``validating``, ``in_progress``, ``completed``, ``expired``,
+...; ``request_counts``; output and error JSONL files), "Error codes" (429 with ``x-ratelimit-*``
+and ``retry-after`` headers, body ``{"error": {"message", "type", "param", "code"}}``).
+
+Answers for tests: a chat completion reads the request's DATA block and answers a valid
+conversation (every participant speaks) or journal, unless the next queued fault says otherwise
+(:meth:`FakeOpenAI.queue`): ``invalid_json``, ``unknown_speaker``, ``refusal``, ``429``, ``500``.
+Batches run when first retrieved: every line is answered as above, except that ``expire_after``
+(n) makes the batch ``expired`` after n answered lines (the rest in the error file with code
+``batch_expired``), and ``batch_faults`` (custom_id -> fault) fault single lines. Every request
+is logged in ``requests``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+DATA = re.compile(r"<data>\n(.*)\n</data>", re.S)
+
+
+def _tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+class FakeOpenAI:
+    """Start with :meth:`start` (returns the base URL ``http://127.0.0.1:<port>/v1``), stop with :meth:`stop`."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.faults: list[str] = []
+        self.batch_faults: dict[str, str] = {}
+        self.expire_after: int | None = None
+        self.files: dict[str, dict[str, Any]] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.lock = threading.Lock()
+        self.server: ThreadingHTTPServer | None = None
+
+    # ------------------------------------------------------------- control
+    def queue(self, *faults: str) -> None:
+        """The next chat completions fail this way, one fault each."""
+        with self.lock:
+            self.faults.extend(faults)
+
+    def start(self) -> str:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _send(self, status: int, body: Any, headers: dict[str, str] | None = None, raw: bytes | None = None) -> None:
+                data = raw if raw is not None else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/octet-stream" if raw is not None else "application/json")
+                self.send_header("x-request-id", f"req_{uuid.uuid4().hex}")
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:  # noqa: N802
+                fake.requests.append({"method": "GET", "path": self.path})
+                m = re.fullmatch(r"/v1/files/([^/]+)/content", self.path)
+                if m and m.group(1) in fake.files:
+                    return self._send(200, None, raw=fake.files[m.group(1)]["content"])
+                m = re.fullmatch(r"/v1/batches/([^/?]+)", self.path)
+                if m and m.group(1) in fake.batches:
+                    return self._send(200, fake.run_batch(m.group(1)))
+                self._send(404, _error("Not found", "invalid_request_error", None))
+
+            def do_POST(self) -> None:  # noqa: N802
+                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+                if self.path == "/v1/files":
+                    message = BytesParser(policy=HTTP).parsebytes(
+                        b"content-type: " + self.headers["content-type"].encode() + b"\r\n\r\n" + raw)
+                    parts = {p.get_param("name", header="content-disposition"): p for p in message.iter_parts()}
+                    content = parts["file"].get_payload(decode=True)
+                    fake.requests.append({"method": "POST", "path": self.path, "bytes": len(content)})
+                    return self._send(200, fake.add_file(content, parts["file"].get_filename(), parts["purpose"].get_content().strip()))
+                body = json.loads(raw or b"{}")
+                fake.requests.append({"method": "POST", "path": self.path, "body": body})
+                if self.path == "/v1/chat/completions":
+                    with fake.lock:
+                        fault = fake.faults.pop(0) if fake.faults else None
+                    status, answer, headers = fake.complete(body, fault)
+                    return self._send(status, answer, headers)
+                if self.path == "/v1/batches":
+                    return self._send(200, fake.create_batch(body))
+                self._send(404, _error("Not found", "invalid_request_error", None))
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+
+    # ------------------------------------------------------------- behaviour
+    def complete(self, body: dict[str, Any], fault: str | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """``(status, body, headers)`` of one chat completion."""
+        if fault == "429":
+            return 429, _error("Rate limit reached for requests", "requests", "rate_limit_exceeded"), {
+                "retry-after": "2", "x-ratelimit-limit-requests": "500", "x-ratelimit-remaining-requests": "0",
+                "x-ratelimit-reset-requests": "2s", "x-ratelimit-limit-tokens": "30000", "x-ratelimit-remaining-tokens": "0",
+                "x-ratelimit-reset-tokens": "2s"}
+        if fault == "500":
+            return 500, _error("The server had an error while processing your request.", "server_error", None), {}
+        prompt = "\n".join(m.get("content") or "" for m in body.get("messages", []))
+        found = DATA.search(prompt)
+        data = json.loads(found.group(1)) if found else {"participants": []}
+        refusal = None
+        if fault == "invalid_json":
+            content = '{"title": "Broken", "turns": [{"speaker": '
+        elif fault == "refusal":
+            content, refusal = None, "I'm sorry, I can't help with that."
+        elif "journal_of" in data:
+            content = json.dumps({"title": "My day", "entry": f"Dear diary, on {data['date']} I worked hard."})
+        else:
+            cast = data["participants"]
+            turns = [{"speaker": {"kind": p["kind"], "id": p["id"]}, "text": f"Hello from {p['kind']} {i}."}
+                     for i, p in enumerate(cast * 2)]
+            if fault == "unknown_speaker":
+                turns.append({"speaker": {"kind": "device", "id": str(uuid.uuid4())}, "text": "I am not here."})
+            content = json.dumps({"title": "A chat", "turns": turns})
+        usage_in, usage_out = _tokens(prompt), _tokens(content or refusal or "")
+        return 200, {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "object": "chat.completion", "created": int(time.time()),
+            "model": body.get("model"),
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": refusal, "annotations": []},
+                         "logprobs": None, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": usage_in, "completion_tokens": usage_out, "total_tokens": usage_in + usage_out,
+                      "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                      "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0, "accepted_prediction_tokens": 0,
+                                                    "rejected_prediction_tokens": 0}},
+            "service_tier": "default", "system_fingerprint": "fp_fake",
+        }, {}
+
+    def add_file(self, content: bytes, filename: str, purpose: str) -> dict[str, Any]:
+        file_id = f"file-{uuid.uuid4().hex[:24]}"
+        obj = {"id": file_id, "object": "file", "bytes": len(content), "created_at": int(time.time()), "filename": filename,
+               "purpose": purpose, "status": "processed", "status_details": None, "expires_at": None}
+        self.files[file_id] = {**obj, "content": content}
+        return obj
+
+    def create_batch(self, body: dict[str, Any]) -> dict[str, Any]:
+        batch_id = f"batch_{uuid.uuid4().hex[:24]}"
+        now = int(time.time())
+        lines = self.files[body["input_file_id"]]["content"].decode().splitlines()
+        self.batches[batch_id] = {
+            "id": batch_id, "object": "batch", "endpoint": body["endpoint"], "errors": None,
+            "input_file_id": body["input_file_id"], "completion_window": body["completion_window"], "status": "validating",
+            "output_file_id": None, "error_file_id": None, "created_at": now, "in_progress_at": None,
+            "expires_at": now + 86400, "finalizing_at": None, "completed_at": None, "failed_at": None, "expired_at": None,
+            "cancelling_at": None, "cancelled_at": None,
+            "request_counts": {"total": len([x for x in lines if x.strip()]), "completed": 0, "failed": 0},
+            "metadata": body.get("metadata"),
+        }
+        return self.batches[batch_id]
+
+    def run_batch(self, batch_id: str) -> dict[str, Any]:
+        """The batch, run to its end on the first retrieve after creation (validating -> in_progress
+        on the first call, terminal on the second: a collector sees both)."""
+        batch = self.batches[batch_id]
+        if batch["status"] == "validating":
+            batch["status"], batch["in_progress_at"] = "in_progress", int(time.time())
+            return batch
+        if batch["status"] != "in_progress":
+            return batch
+        lines = [json.loads(x) for x in self.files[batch["input_file_id"]]["content"].decode().splitlines() if x.strip()]
+        outputs, errors = [], []
+        for n, line in enumerate(lines):
+            rid = f"batch_req_{uuid.uuid4().hex[:24]}"
+            if self.expire_after is not None and n >= self.expire_after:
+                errors.append({"id": rid, "custom_id": line["custom_id"], "response": None, "error": {
+                    "code": "batch_expired", "message": "This request could not be executed before the completion window expired."}})
+                continue
+            status, body, _ = self.complete(line["body"], self.batch_faults.get(line["custom_id"]))
+            target = outputs if status == 200 else errors
+            target.append({"id": rid, "custom_id": line["custom_id"],
+                           "response": {"status_code": status, "request_id": f"req_{uuid.uuid4().hex}", "body": body},
+                           "error": None})
+        now = int(time.time())
+        if outputs:
+            batch["output_file_id"] = self.add_file(("\n".join(map(json.dumps, outputs)) + "\n").encode(), "batch_output.jsonl", "batch_output")["id"]
+        if errors:
+            batch["error_file_id"] = self.add_file(("\n".join(map(json.dumps, errors)) + "\n").encode(), "batch_errors.jsonl", "batch_output")["id"]
+        expired = self.expire_after is not None and self.expire_after < len(lines)
+        batch["status"] = "expired" if expired else "completed"
+        batch["expired_at" if expired else "completed_at"] = now
+        batch["request_counts"] = {"total": len(lines), "completed": len(outputs), "failed": len(errors)}
+        return batch
+
+
+def _error(message: str, kind: str, code: str | None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "param": None, "code": code}}
