@@ -155,6 +155,18 @@ def test_functions_log_in_as_the_products_role_through_one_managed_policy(stack:
         assert {"Ref": policy_id} in _attached_policies(stack, props), f"{name} lacks {policy_id}"
 
 
+@pytest.mark.parametrize("stack", PRODUCTS, ids=ids(PRODUCTS))
+def test_a_shared_role_serves_only_http_functions(stack: Stack) -> None:
+    """SAM adds the grants an event source or an asynchronous destination needs (SQS polling,
+    ``sqs:SendMessage`` to an OnFailure queue) only to roles it makes, so a function naming a
+    shared ``Role`` has HttpApi events only and no EventInvokeConfig."""
+    for name, props in stack.functions().items():
+        if "Role" not in props:
+            continue
+        kinds = {event["Type"] for event in (props.get("Events") or {}).values()}
+        assert kinds <= {"HttpApi"} and "EventInvokeConfig" not in props, f"{name}: {kinds} with a shared role"
+
+
 def _attached_policies(stack: Stack, props: dict[str, Any]) -> list[Any]:
     """A function's policies: its own ``Policies`` (SAM makes its role), or the managed policies of
     the stack's role it names with ``Role: !GetAtt <role>.Arn`` (one role shared by functions

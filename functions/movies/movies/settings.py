@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 from pydantic import SecretStr
@@ -99,13 +98,9 @@ class MoviesSettings(BaseSettings):
             return self.tmdb_api_key.get_secret_value().strip()
         if not self.tmdb_api_key_secret_arn:
             return None
-        from aws_lambda_powertools.utilities.parameters import get_secret
+        from backlot.secrets import secret_value
 
-        raw = str(get_secret(self.tmdb_api_key_secret_arn, max_age=300)).strip()
-        if raw.startswith("{"):
-            data = json.loads(raw)
-            raw = str(data.get("api_key") or data.get("TMDB_API_KEY") or data.get("read_access_token") or "").strip()
-        return raw or None
+        return secret_value(self.tmdb_api_key_secret_arn, "api_key", "TMDB_API_KEY", "read_access_token")
 
 
 @lru_cache(maxsize=1)

@@ -7,21 +7,11 @@ what it uses.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
+from backlot.secrets import secret_value
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-
-def _secret_value(arn: str, *names: str) -> str:
-    from aws_lambda_powertools.utilities.parameters import get_secret
-
-    raw = str(get_secret(arn, max_age=300)).strip()
-    if raw.startswith("{"):
-        data = json.loads(raw)
-        raw = next((str(data[n]) for n in names if data.get(n)), "")
-    return raw.strip()
 
 
 class GpuSettings(BaseSettings):
@@ -94,7 +84,7 @@ class GpuSettings(BaseSettings):
         if self.provider_api_token:
             return self.provider_api_token.get_secret_value()
         if self.provider_api_token_secret_arn:
-            return _secret_value(self.provider_api_token_secret_arn, "api_token", "REPLICATE_API_TOKEN")
+            return secret_value(self.provider_api_token_secret_arn, "api_token", "REPLICATE_API_TOKEN") or ""
         return ""
 
     def webhook_secret(self) -> str | None:
@@ -102,7 +92,7 @@ class GpuSettings(BaseSettings):
         if self.provider_webhook_secret:
             return self.provider_webhook_secret.get_secret_value()
         if self.provider_webhook_secret_arn:
-            return _secret_value(self.provider_webhook_secret_arn, "key", "webhook_secret") or None
+            return secret_value(self.provider_webhook_secret_arn, "key", "webhook_secret") or None
         return None
 
     def internal_token(self) -> str | None:
@@ -110,7 +100,7 @@ class GpuSettings(BaseSettings):
         if self.internal_api_token:
             return self.internal_api_token.get_secret_value()
         if self.internal_api_token_secret_arn:
-            return _secret_value(self.internal_api_token_secret_arn, "token", "INTERNAL_API_TOKEN") or None
+            return secret_value(self.internal_api_token_secret_arn, "token", "INTERNAL_API_TOKEN") or None
         return None
 
     def webhook_url(self, path: str) -> str:

@@ -24,7 +24,10 @@ class WellnessSettings(BaseSettings):
         bodies (4/3), so about 4.4 MB of files fit in Lambda's 6 MB; the real export is 350 kB.
     trends_min_users: k of the cross-user trends' k-anonymity: an app or pattern is shown only when
         at least this many users have it (wanalytics; ``GET /api/analytics/trends/``).
-    openai_api_key: the OpenAI key (issue 11); none: the offline generator writes every text.
+    openai_api_key: the OpenAI key (issue 11; local runs and tests); none, and no secret: the offline
+        generator writes every text.
+    openai_api_key_secret_arn: on AWS, a Secrets Manager secret holding the key (a plain string, or
+        ``{"api_key": ...}``); read through :meth:`openai_key`.
     openai_base_url: the API's base URL (tests: the local fake server); none: the SDK's default.
     conversation_model / journal_model: the stronger model for conversations, the cheaper one for
         journals (document 001: GPT-4 for conversations, GPT-3.5-turbo for journals).
@@ -52,6 +55,7 @@ class WellnessSettings(BaseSettings):
     trends_min_users: int = Field(default=5, ge=2)
     # conversations and journals (wai)
     openai_api_key: str | None = None
+    openai_api_key_secret_arn: str | None = None
     openai_base_url: str | None = None
     openai_timeout_s: float = 60.0
     conversation_model: str = "gpt-4o"
@@ -68,6 +72,20 @@ class WellnessSettings(BaseSettings):
     generate_queue_url: str | None = None
     staff_group: str = "staff"
     ai_clock: datetime | None = None
+
+    def openai_key(self) -> str | None:
+        """The OpenAI key: the setting, else the secret's value, else None (offline generator).
+
+        Raises:
+            botocore.exceptions.ClientError: the secret cannot be read (a configuration error).
+        """
+        if self.openai_api_key:
+            return self.openai_api_key
+        if self.openai_api_key_secret_arn:
+            from backlot.secrets import secret_value
+
+            return secret_value(self.openai_api_key_secret_arn, "api_key", "OPENAI_API_KEY")
+        return None
 
 
 @lru_cache(maxsize=1)

@@ -154,7 +154,7 @@ def generate(row_id: UUID, settings: WellnessSettings | None = None) -> str:
             return row["status"] if row else "missing"
         if row["claimed_until"] is not None and row["claimed_until"] > datetime.now(timezone.utc):
             raise RetryLater("a generation of this row is under way")
-        if not settings.openai_api_key:
+        if not settings.openai_key():
             return write_offline(conn, row)
         body = row["request"] or request_for(settings, context_of(conn, row))
         repo.set_request(conn, row_id, body)

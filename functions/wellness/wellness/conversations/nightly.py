@@ -143,10 +143,10 @@ ORDER BY created_at, id LIMIT %s FOR UPDATE SKIP LOCKED
 
 def submit(conn: psycopg.Connection, settings: WellnessSettings, limit: int = BATCH_MAX) -> dict[str, int]:
     """Send the pending nightly rows in no batch (one batch), or write them offline without an API key."""
-    rows = conn.execute(PENDING, (limit if settings.openai_api_key else min(limit, OFFLINE_MAX),)).fetchall()
+    rows = conn.execute(PENDING, (limit if settings.openai_key() else min(limit, OFFLINE_MAX),)).fetchall()
     if not rows:
         return {"submitted": 0}
-    if not settings.openai_api_key:
+    if not settings.openai_key():
         for row in rows:
             generation.write_offline(conn, row)
         return {"offline": len(rows)}

@@ -50,7 +50,7 @@ class RateLimited(RuntimeError):
 
 def client(settings: WellnessSettings) -> openai.OpenAI:
     """The SDK client (``openai_base_url`` points the tests at the fake server)."""
-    return openai.OpenAI(api_key=settings.openai_api_key, base_url=settings.openai_base_url,
+    return openai.OpenAI(api_key=settings.openai_key(), base_url=settings.openai_base_url,
                          max_retries=0, timeout=settings.openai_timeout_s)
 
 
