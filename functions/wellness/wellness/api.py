@@ -16,6 +16,9 @@ from wellness.routes import usage_data  # noqa: E402
 # analytics (wanalytics): import its routers here
 from wellness.routes import analytics, goals, patterns
 
+# social (wsocial)
+from wellness.routes import social  # noqa: E402
+
 ROUTERS = [
     accounts.router,
     devices.router,
@@ -26,6 +29,8 @@ ROUTERS = [
     patterns.router,
     goals.router,
     analytics.router,
+    # social (wsocial)
+    social.router,
 ]
 
 app = API.app(ROUTERS)
