@@ -29,6 +29,15 @@ def conn(database_url: str):
         yield c
 
 
+def numbers(found: Any) -> set[float]:
+    """Every number in a JSON value (the figures a caller was shown)."""
+    if isinstance(found, dict):
+        return set().union(*(numbers(v) for v in found.values())) if found else set()
+    if isinstance(found, list):
+        return set().union(*(numbers(v) for v in found)) if found else set()
+    return {float(found)} if isinstance(found, (int, float)) and not isinstance(found, bool) else set()
+
+
 def member(api: ApiClient, name: str | None = None) -> tuple[str, str]:
     """A wellness user (profile made by ``/accounts/users/me/``): ``(token subject, user id)``."""
     sub = unique_user()
@@ -224,9 +233,8 @@ def test_friends_see_each_others_progress_and_nothing_else(api: ApiClient, conn:
         ("Ann", 1, 3, 4, False), ("Bob", 2, 2, 4, True)]
     assert rows[0]["days_elapsed"] == 5 and rows[0]["progress_pct"] == 60.0
     # Bob's view holds no usage figure of Ann: her minutes appear nowhere
-    text = str(board.body) + str(api.get(f"/api/social/challenges/{cid}/", user=b).body)
-    for figure in ("155", "100", "200", "170"):
-        assert figure not in text
+    shown = numbers(board.body) | numbers(api.get(f"/api/social/challenges/{cid}/", user=b).body)
+    assert not shown & {155.0, 100.0, 200.0, 150.0, 170.0}, shown
     assert set(rows[0]) == {"rank", "user", "days_met", "days_measured", "days_elapsed", "progress_pct", "is_me"}
     assert [x["id"] for x in api.get("/api/social/challenges/", user=b, query={"joined": "true"}).body["results"]] == [cid]
     # leave, then no board
@@ -272,3 +280,23 @@ def test_many_friends_join_at_once(api: ApiClient) -> None:
     got = concurrently([lambda f=f: api.post(f"/api/social/challenges/{cid}/join/", user=f[0]) for f in friends])
     assert all(getattr(r, "status", None) == 200 for r in got), got
     assert api.get(f"/api/social/challenges/{cid}/", user=a).body["participants"] == 6
+
+
+def test_deleting_an_account_forgets_its_social_rows(api: ApiClient, conn: psycopg.Connection) -> None:
+    (a, a_id), (b, b_id) = member(api), member(api)
+    befriend(api, a, (b, b_id))
+    mine = challenge(api, a).body["id"]
+    theirs = challenge(api, b).body["id"]
+    assert api.post(f"/api/social/challenges/{theirs}/join/", user=a).status == 200
+    visit = api.post("/api/social/visits/", {"user_id": a_id, "device_id": device(api, b, "B"),
+                                             "ends_at": (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()}, user=b)
+    assert visit.status == 201
+    gone = api.delete("/api/accounts/users/me/", user=a)
+    assert gone.status == 200, gone.body
+    assert api.get(F, user=b).body["results"] == []
+    assert api.get("/api/social/visits/", user=b).body["results"] == []
+    assert api.get(f"/api/social/challenges/{mine}/", user=b).status == 404
+    assert api.get(f"/api/social/challenges/{theirs}/", user=b).body["participants"] == 1
+    left = conn.execute("SELECT count(*) AS n FROM wellness.friend_connections WHERE %(u)s IN (requester_id, addressee_id)",
+                        {"u": uuid.UUID(a_id)}).fetchone()
+    assert left["n"] == 0

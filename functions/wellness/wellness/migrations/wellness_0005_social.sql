@@ -69,3 +69,19 @@ CREATE TABLE wellness.challenge_participants (
     PRIMARY KEY (challenge_id, user_id)
 );
 CREATE INDEX challenge_participants_user_idx ON wellness.challenge_participants (user_id);
+
+-- Deleting a user's wellness data (DELETE /api/accounts/users/me/ deletes the profile last) also
+-- forgets them socially: their connections (both sides), visits, challenges they made and their
+-- participation. These tables name two users, so they carry no single user_id column to delete by.
+CREATE FUNCTION wellness.social_forget_user() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM wellness.friend_connections WHERE OLD.user_id IN (requester_id, addressee_id);
+    DELETE FROM wellness.friend_visits WHERE OLD.user_id IN (host_id, guest_id);
+    DELETE FROM wellness.challenges WHERE creator_id = OLD.user_id;
+    DELETE FROM wellness.challenge_participants WHERE user_id = OLD.user_id;
+    RETURN OLD;
+END
+$$;
+
+CREATE TRIGGER profiles_social_forget AFTER DELETE ON wellness.profiles
+    FOR EACH ROW EXECUTE FUNCTION wellness.social_forget_user();
