@@ -300,3 +300,14 @@ def test_deleting_an_account_forgets_its_social_rows(api: ApiClient, conn: psyco
     left = conn.execute("SELECT count(*) AS n FROM wellness.friend_connections WHERE %(u)s IN (requester_id, addressee_id)",
                         {"u": uuid.UUID(a_id)}).fetchone()
     assert left["n"] == 0
+
+
+def test_challenge_pages_newest_first_with_cursors(api: ApiClient) -> None:
+    a, _ = member(api)
+    made = [challenge(api, a, name=f"c{i}").body["id"] for i in range(3)]
+    first = api.get("/api/social/challenges/", user=a, query={"limit": "2"}).body
+    cursor = first["next"].split("cursor=")[1].split("&")[0]
+    second = api.get("/api/social/challenges/", user=a, query={"limit": "2", "cursor": cursor}).body
+    assert [x["id"] for x in first["results"] + second["results"]] == made[::-1] and second["next"] is None
+    back = second["previous"].split("cursor=")[1].split("&")[0]
+    assert [x["id"] for x in api.get("/api/social/challenges/", user=a, query={"limit": "2", "cursor": back}).body["results"]] == made[:0:-1]

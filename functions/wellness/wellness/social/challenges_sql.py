@@ -11,7 +11,9 @@ from uuid import UUID
 
 import psycopg
 
-from backlot.pagination import Keyset, keyset_sql
+from backlot.pagination import Keyset
+
+from wellness.social.paging import named_keyset
 
 SELECT = """
 SELECT ch.id, ch.creator_id, ch.name, ch.description, ch.challenge_type, ch.target, ch.start_date, ch.end_date,
@@ -52,9 +54,7 @@ def get_visible(conn: psycopg.Connection, me: UUID, challenge_id: UUID) -> dict[
 
 def page(conn: psycopg.Connection, me: UUID, *, joined: bool | None, key: Keyset | None, limit: int) -> list[dict[str, Any]]:
     """``limit + 1`` challenges the caller sees, newest first, after/before ``key``."""
-    cond, order, params = keyset_sql("ch.created_at", "ch.id", key, descending=True)
-    names = {f"k{i}": v for i, v in enumerate(params)}
-    cond = cond.replace("%s", "%({})s").format(*names) if names else cond
+    cond, order, names = named_keyset("ch.created_at", "ch.id", key, descending=True)
     return conn.execute(
         f"{SELECT} WHERE {VISIBLE} AND (%(joined)s::boolean IS NULL OR EXISTS (SELECT 1 FROM wellness.challenge_participants p "
         f"WHERE p.challenge_id = ch.id AND p.user_id = %(me)s) = %(joined)s) AND {cond} ORDER BY {order} LIMIT %(n)s",

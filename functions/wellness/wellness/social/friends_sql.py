@@ -7,7 +7,9 @@ from uuid import UUID
 
 import psycopg
 
-from backlot.pagination import Keyset, keyset_sql
+from backlot.pagination import Keyset
+
+from wellness.social.paging import named_keyset
 
 # The connection as the caller (%(me)s) sees it: the other user and the direction.
 VIEW = """
@@ -70,10 +72,7 @@ def get(conn: psycopg.Connection, me: UUID, connection_id: UUID) -> dict[str, An
 
 def page(conn: psycopg.Connection, me: UUID, *, status: str | None, key: Keyset | None, limit: int) -> list[dict[str, Any]]:
     """``limit + 1`` of the caller's connections in creation order after/before ``key``."""
-    cond, order, params = keyset_sql("c.created_at", "c.id", key)
-    cond = cond.replace("%s", "%({})s")
-    names = {f"k{i}": v for i, v in enumerate(params)}
-    cond = cond.format(*names) if names else cond
+    cond, order, names = named_keyset("c.created_at", "c.id", key)
     return conn.execute(
         f"{VIEW} WHERE {MINE} AND (%(status)s::text IS NULL OR c.status = %(status)s) AND {cond} ORDER BY {order} LIMIT %(n)s",
         {"me": me, "status": status, "n": limit + 1, **names}).fetchall()

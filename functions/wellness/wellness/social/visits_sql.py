@@ -9,7 +9,9 @@ from uuid import UUID
 
 import psycopg
 
-from backlot.pagination import Keyset, keyset_sql
+from backlot.pagination import Keyset
+
+from wellness.social.paging import named_keyset
 
 STATUS = "CASE WHEN v.status IN ('pending', 'active') AND v.ends_at <= now() THEN 'expired' ELSE v.status END"
 
@@ -61,9 +63,7 @@ def get(conn: psycopg.Connection, me: UUID, visit_id: UUID) -> dict[str, Any] | 
 
 def page(conn: psycopg.Connection, me: UUID, *, status: str | None, key: Keyset | None, limit: int) -> list[dict[str, Any]]:
     """``limit + 1`` of the caller's visits, newest first, after/before ``key``; ``status`` as computed."""
-    cond, order, params = keyset_sql("v.created_at", "v.id", key, descending=True)
-    names = {f"k{i}": v for i, v in enumerate(params)}
-    cond = cond.replace("%s", "%({})s").format(*names) if names else cond
+    cond, order, names = named_keyset("v.created_at", "v.id", key, descending=True)
     return conn.execute(
         f"{VIEW} WHERE {MINE} AND (%(status)s::text IS NULL OR {STATUS} = %(status)s) AND {cond} ORDER BY {order} LIMIT %(n)s",
         {"me": me, "status": status, "n": limit + 1, **names}).fetchall()
