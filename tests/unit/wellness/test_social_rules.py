@@ -52,3 +52,11 @@ def test_challenge_status_and_days() -> None:
     assert status_on(ch, date(2030, 1, 10)) == "active" and days_elapsed(ch, date(2030, 1, 10)) == 1
     assert status_on(ch, date(2030, 1, 20)) == "active" and days_elapsed(ch, date(2030, 1, 20)) == 11
     assert status_on(ch, date(2030, 1, 21)) == "finished" and days_elapsed(ch, date(2030, 2, 1)) == 11
+
+
+def test_ties_share_a_rank() -> None:
+    from wellness.social.challenges import competition_ranks
+
+    assert competition_ranks([(3, 4), (2, 4), (2, 4), (1, 4)]) == [1, 2, 2, 4]
+    assert competition_ranks([(2, 4), (2, 3)]) == [1, 2]
+    assert competition_ranks([]) == []

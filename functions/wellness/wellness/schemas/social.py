@@ -190,8 +190,8 @@ class Standing(PublicModel):
 
 
 class Leaderboard(PublicModel):
-    """``GET /api/social/challenges/{id}/leaderboard/``: participants ranked by days met (then days
-    measured, then who joined first)."""
+    """``GET /api/social/challenges/{id}/leaderboard/``: participants ranked by days met, then days
+    measured (equal ones share a rank: 1, 2, 2, 4), listed in the order they joined within a rank."""
 
     challenge_id: UUID
     status: ChallengeStatus

@@ -46,6 +46,15 @@ def days_elapsed(row: dict[str, Any], today: date) -> int:
     return max(0, (last - row["start_date"]).days + 1)
 
 
+def competition_ranks(keys: list[tuple[int, int]]) -> list[int]:
+    """Ranks of already sorted standings, ties sharing one ("1224" standard competition ranking):
+    ``[(3, 4), (2, 4), (2, 4), (1, 4)]`` -> ``[1, 2, 2, 4]``."""
+    ranks: list[int] = []
+    for i, key in enumerate(keys):
+        ranks.append(ranks[-1] if i and key == keys[i - 1] else i + 1)
+    return ranks
+
+
 def _public(conn: Any, who: Principal, rows: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
     mine = {p["challenge_id"]: p for p in sql.progress(conn, [r["id"] for r in rows if r["joined"]], today, only=who.user_id)}
     return [{**r, "status": status_on(r, today), "my_progress": mine.get(r["id"])} for r in rows]
@@ -137,9 +146,10 @@ def leaderboard(who: Principal, challenge_id: UUID) -> dict[str, Any]:
         today = sql.local_today(conn, who.user_id)
         standings = sql.progress(conn, [challenge_id], today)
     elapsed = days_elapsed(row, today)
+    ranks = competition_ranks([(s["days_met"], s["days_measured"]) for s in standings])
     results = [{
-        "rank": i + 1, "user": s["user"], "days_met": s["days_met"], "days_measured": s["days_measured"],
+        "rank": rank, "user": s["user"], "days_met": s["days_met"], "days_measured": s["days_measured"],
         "days_elapsed": elapsed, "progress_pct": round(100 * s["days_met"] / elapsed, 1) if elapsed else 0.0,
         "is_me": s["user_id"] == who.user_id,
-    } for i, s in enumerate(standings)]
+    } for rank, s in zip(ranks, standings)]
     return {"challenge_id": challenge_id, "status": status_on(row, today), "as_of": today, "results": results}

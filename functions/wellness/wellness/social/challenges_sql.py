@@ -82,20 +82,28 @@ PROGRESS = """
 WITH ch AS (
     SELECT id, challenge_type, target, start_date, LEAST(end_date, %(today)s) AS last_date
     FROM wellness.challenges WHERE id = ANY(%(ids)s)
+), prod AS (
+    -- minutes in Productivity apps per participant and day (only for increase_productivity)
+    SELECT p.challenge_id, a.user_id, a.usage_date, sum(a.minutes)::float8 AS minutes
+    FROM ch
+    JOIN wellness.challenge_participants p ON p.challenge_id = ch.id
+    JOIN wellness.app_daily_usage a ON a.user_id = p.user_id AND a.usage_date BETWEEN ch.start_date AND ch.last_date
+    WHERE ch.challenge_type = 'increase_productivity' AND lower(a.category) = 'productivity'
+      AND (%(only)s::uuid IS NULL OR p.user_id = %(only)s)
+    GROUP BY p.challenge_id, a.user_id, a.usage_date
 ), days AS (
     SELECT p.challenge_id, p.user_id,
            CASE ch.challenge_type
                WHEN 'reduce_screen_time' THEN s.screen_time_minutes::float8
                WHEN 'reduce_unlocks' THEN s.unlocks::float8
                WHEN 'reduce_social_media' THEN s.social_minutes::float8
-               WHEN 'increase_productivity' THEN CASE WHEN s.screen_time_minutes IS NOT NULL THEN COALESCE((
-                   SELECT sum(a.minutes) FROM wellness.app_daily_usage a
-                   WHERE a.user_id = s.user_id AND a.usage_date = s.stat_date AND lower(a.category) = 'productivity'), 0)::float8 END
+               WHEN 'increase_productivity' THEN CASE WHEN s.screen_time_minutes IS NOT NULL THEN COALESCE(pr.minutes, 0) END
            END AS value,
            ch.challenge_type, ch.target
     FROM ch
     JOIN wellness.challenge_participants p ON p.challenge_id = ch.id
     JOIN wellness.user_daily_stats s ON s.user_id = p.user_id AND s.stat_date BETWEEN ch.start_date AND ch.last_date
+    LEFT JOIN prod pr ON pr.challenge_id = p.challenge_id AND pr.user_id = p.user_id AND pr.usage_date = s.stat_date
     WHERE %(only)s::uuid IS NULL OR p.user_id = %(only)s
 )
 SELECT p.challenge_id, p.user_id, p.joined_at,
