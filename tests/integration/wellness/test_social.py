@@ -186,6 +186,12 @@ def test_visit_both_agree_and_it_expires_by_itself(api: ApiClient, conn: psycopg
     v2 = api.post("/api/social/visits/", {"user_id": b_id, "device_id": a_dev, "ends_at": ends}, user=a).body
     ended = api.post(f"/api/social/visits/{v2['id']}/end/", user=b)
     assert ended.status == 200 and ended.body["status"] == "ended"
+    # a block ends the visits between the two
+    v3 = api.post("/api/social/visits/", {"user_id": b_id, "device_id": a_dev, "ends_at": ends}, user=a).body
+    assert api.post(f"/api/social/visits/{v3['id']}/accept/", {"device_id": b_dev}, user=b).body["status"] == "active"
+    friendship = api.get(F, user=b).body["results"][0]["id"]
+    assert api.post(f"{F}{friendship}/block/", user=b).status == 200
+    assert api.get("/api/social/visits/", user=a, query={"status": "active"}).body["results"] == []
 
 
 # ---------------------------------------------------------------- challenges

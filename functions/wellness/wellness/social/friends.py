@@ -26,6 +26,7 @@ from wellness.errors import Code
 from wellness.repository import accounts as accounts_repo
 from wellness.settings import get_settings
 from wellness.social import friends_sql as sql
+from wellness.social import visits_sql
 from wellness.social.rules import RequestOutcome, on_request, visible_to
 
 
@@ -100,11 +101,12 @@ def respond(who: Principal, connection_id: UUID, accept: bool) -> dict[str, Any]
 def block(who: Principal, connection_id: UUID) -> dict[str, Any]:
     """Block the other user of the connection (either side, any status): they can send no further
     request and no longer see the connection (their request is answered as if the caller did not
-    exist). Blocking again is harmless. Raises NotFound."""
+    exist); visits between the two end. Blocking again is harmless. Raises NotFound."""
     with db.transaction() as conn:
         row = _locked_visible(conn, who, connection_id)
         if row["status"] != "blocked":
             sql.set_status(conn, connection_id, "blocked", blocked_by=who.user_id)
+            visits_sql.end_between(conn, row["requester_id"], row["addressee_id"])
         return sql.get(conn, who.user_id, connection_id)  # type: ignore[return-value]
 
 

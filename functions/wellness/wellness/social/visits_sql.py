@@ -73,3 +73,10 @@ def active_visit(conn: psycopg.Connection, me: UUID, visit_id: UUID) -> dict[str
     """The caller's visit if it is active now, as :data:`VIEW` answers it (both devices with names
     and personalities), else None."""
     return conn.execute(f"{VIEW} WHERE v.id = %(id)s AND {MINE} AND {STATUS} = 'active'", {"me": me, "id": visit_id}).fetchone()
+
+
+def end_between(conn: psycopg.Connection, a: UUID, b: UUID) -> int:
+    """End every pending or active visit between users ``a`` and ``b`` (a block); returns how many."""
+    return conn.execute(
+        "UPDATE wellness.friend_visits SET status = 'ended', ended_at = now() WHERE status IN ('pending', 'active') "
+        "AND ((host_id = %s AND guest_id = %s) OR (host_id = %s AND guest_id = %s))", (a, b, b, a)).rowcount
