@@ -5,7 +5,7 @@ visits that expire by themselves, and challenges whose leaderboard shows progres
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import psycopg
