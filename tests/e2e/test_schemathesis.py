@@ -154,8 +154,13 @@ def _wellness_ids(url: str, token: str) -> dict[str, str]:
     device_app = client.post("/apps/device-apps/", json={"device_id": devices[0], "app_id": apps[0]}).json()["id"]
     relationship = client.post("/devices/relationships/", json={"device_a": devices[0], "device_b": devices[1],
                                                                 "relationship_type": "rivals"}).json()["id"]
+    # a challenge of the caller starting tomorrow (UTC), so join, leave and the leaderboard reach their logic
+    challenge = client.post("/social/challenges/", json={"name": "Schemathesis", "challenge_type": "reduce_screen_time", "target": 180,
+                                                         "start_date": time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86400)),
+                                                         "end_date": time.strftime("%Y-%m-%d", time.gmtime(time.time() + 30 * 86400))})
     return {"device_id": devices[0], "device_a": devices[0], "device_b": devices[1], "app_id": apps[0], "app_a": apps[0],
-            "app_b": apps[1], "device_app_id": device_app, "relationship_id": relationship}
+            "app_b": apps[1], "device_app_id": device_app, "relationship_id": relationship,
+            "challenge_id": challenge.json()["id"]}
 
 
 def _run_product(url: str, product: str, headers_for: Any, ids: dict[str, str]) -> tuple[int, int, list[str]]:

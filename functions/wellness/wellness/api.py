@@ -18,6 +18,8 @@ from wellness.routes import analytics, goals, patterns
 
 # conversations and journals (wai)
 from wellness.routes import conversations  # noqa: E402
+# social (wsocial)
+from wellness.routes import social  # noqa: E402
 
 ROUTERS = [
     accounts.router,
@@ -31,6 +33,8 @@ ROUTERS = [
     analytics.router,
     # conversations and journals (wai)
     conversations.router,
+    # social (wsocial)
+    social.router,
 ]
 
 app = API.app(ROUTERS)

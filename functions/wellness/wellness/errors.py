@@ -21,4 +21,8 @@ Code = product_codes(
     "pattern_not_found", "goal_not_found",
     # conversations and journals (wai)
     "conversation_not_found", "staff_only",
+    # social (wsocial)
+    "user_not_found", "cannot_befriend_self", "user_blocked", "friend_connection_not_found", "not_addressee",
+    "connection_not_pending", "not_friends", "visit_not_found", "visit_not_pending", "visit_over",
+    "challenge_not_found", "challenge_finished", "not_participant",
 )
