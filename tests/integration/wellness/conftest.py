@@ -12,6 +12,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -94,3 +95,11 @@ def device(api: ApiClient, user: str) -> dict[str, Any]:
     found = api.post("/api/devices/", {"name": "Pixel", "platform": "android", "personality_type": "snarky"}, user=user)
     assert found.status == 201, found.body
     return found.body
+
+
+@pytest.fixture(autouse=True)
+def _today_now(request: pytest.FixtureRequest) -> None:
+    """A test module's ``TODAY`` is the date when each test starts, not when the module was
+    imported: the SQL's "today" is read at run time, and a run crossing midnight would disagree."""
+    if hasattr(request.module, "TODAY"):
+        request.module.TODAY = date.today()

@@ -19,14 +19,6 @@ from .usage_seed import day
 TODAY = date.today()
 
 
-@pytest.fixture(autouse=True)
-def _today_now() -> None:
-    """``TODAY`` is the date when each test starts, not when the module was imported: the SQL's
-    "today" is read at run time, and a run that crosses midnight would otherwise disagree with it."""
-    global TODAY
-    TODAY = date.today()
-
-
 @pytest.fixture()
 def conn(database_url: str):
     with psycopg.connect(database_url, row_factory=dict_row, autocommit=True) as c:
