@@ -14,23 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.waiting import training_photos as _photos
+from tests.support.waiting import wait_until as _wait
+
 pytestmark = pytest.mark.e2e
-
-
-def _photos(shared_data: Path, count: int) -> list[tuple[str, bytes]]:
-    folder = shared_data / "images" / "orientation"
-    files = sorted(folder.glob("*.jpg")) + [shared_data / "images" / "gps" / "exif_gps.jpg"]
-    return [(f"{i:03d}-{files[i % len(files)].name}", files[i % len(files)].read_bytes()) for i in range(count)]
-
-
-def _wait(check, timeout: float = 90.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError("not done in time")
 
 
 def _tiny_png() -> bytes:
