@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from wellness.conversations.output import response_format
+from wellness.conversations.vocabulary import TYPE_BRIEFS
 
 DEVICE_VOICES = {
     "snarky": "sarcastic, quick with a jab", "logical": "precise, talks in numbers", "chaotic": "scattered, jumps between topics",
@@ -89,7 +90,9 @@ def task(context: dict[str, Any]) -> str:
         return (f"Write the {who} journal_of's diary entry for the day in DATA, first person, in its voice: "
                 "what happened, how it felt about the user's usage, one hope for tomorrow. 80 to 200 words. "
                 "Answer {\"title\", \"entry\"}.")
-    return (f"Write a {context['conversation_type']} conversation in a {context['mood']} mood between the "
+    kind = context["conversation_type"]
+    brief = TYPE_BRIEFS.get(kind, "")
+    return (f"Write a {kind} conversation ({brief}) in a {context['mood']} mood between the "
             "participants in DATA, 6 to 12 turns, each participant speaking at least once in its voice. "
             "Each turn's speaker is {\"kind\", \"id\"} of a participant, exactly as in DATA. "
             "Answer {\"title\", \"turns\"}.")
