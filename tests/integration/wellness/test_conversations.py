@@ -192,8 +192,7 @@ def test_a_rate_limit_leaves_the_message_for_redelivery_and_the_dead_letter_queu
     assert api.get(f"/api/conversations/{cid}/", user=user).body["status"] == "ready"
     # the reservation of the rate-limited call was given back: today's spend is the one real call
     with db.transaction() as c:
-        spent = c.execute("SELECT reserved_usd FROM wellness.ai_budget WHERE day = %s AND scope = %s",
-                          (generation.utc_day(), str(got and api_user_id(c, user)))).fetchone()["reserved_usd"]
+        spent = repo.spent(c, generation.utc_day(), api_user_id(c, user))
         real = c.execute("SELECT sum(cost_usd) AS s FROM wellness.ai_generations WHERE conversation_id = %s", (cid,)).fetchone()["s"]
     assert spent == real
 
@@ -228,8 +227,7 @@ def test_over_budget_is_failed_before_any_call_and_concurrent_reservations_never
     results = concurrently([one] * 8)
     assert sorted(results) == [False] * 3 + [True] * 5
     with db.transaction() as c:
-        assert c.execute("SELECT reserved_usd FROM wellness.ai_budget WHERE day = %s AND scope = %s",
-                         (day_, str(who))).fetchone()["reserved_usd"] == 5
+        assert repo.spent(c, day_, who) == 5
 
 
 def seed_user(conn: psycopg.Connection, tz: str, days: list[date]) -> tuple[uuid.UUID, uuid.UUID]:
@@ -351,3 +349,23 @@ def test_a_bad_batch_line_is_retried_in_the_next_batch_and_two_collectors_apply_
         assert nightly.submit(c, settings)["submitted"] == 2
     nightly.collect(db.transaction, settings)
     assert nightly.collect(db.transaction, settings)["ready"] == 2
+
+
+def test_deleting_the_account_leaves_no_row_naming_the_user_in_the_wellness_schema(api: ApiClient, user: str, with_key) -> None:
+    dev = make_device(api, user)
+    cid = request_one(api, user, [dev["id"]])
+    assert generation.generate(uuid.UUID(cid)) == "ready"
+    uid = api_user_id(None, user)
+    with db.transaction() as c:
+        assert repo.spent(c, generation.utc_day(), uid) > 0  # the user's spend row exists
+        global_before = repo.spent(c, generation.utc_day(), None)
+    assert api.delete("/api/accounts/users/me/", user=user).status == 200
+    with db.transaction() as c:
+        tables = [r["table_name"] for r in c.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'wellness' AND table_type = 'BASE TABLE'").fetchall()]
+        naming = {t: c.execute(f"SELECT count(*) AS n FROM wellness.{t} x WHERE strpos(x::text, %s) > 0", (str(uid),)).fetchone()["n"]
+                  for t in tables}
+        assert {t: n for t, n in naming.items() if n} == {}
+        assert "ai_budget" in tables
+        # the global budget keeps what was spent (the money is gone even if the account is)
+        assert repo.spent(c, generation.utc_day(), None) >= global_before

@@ -35,7 +35,8 @@ from wellness.conversations import offline, output, pricing, prompt, provider
 from wellness.conversations import repository as repo
 from wellness.settings import WellnessSettings, get_settings
 
-GLOBAL = "global"
+#: the global budget's row (``wellness.ai_budget.user_id`` NULL)
+GLOBAL = None
 
 
 class RetryLater(RuntimeError):
@@ -74,7 +75,7 @@ def reserve(conn: Any, settings: WellnessSettings, user_id: UUID, amount: Decima
     with conn.transaction():  # a savepoint: a refusal by the user's budget gives the global one back
         if not repo.reserve(conn, day, GLOBAL, amount, Decimal(str(settings.ai_global_daily_budget_usd))):
             return False
-        if not repo.reserve(conn, day, str(user_id), amount, Decimal(str(settings.ai_user_daily_budget_usd))):
+        if not repo.reserve(conn, day, user_id, amount, Decimal(str(settings.ai_user_daily_budget_usd))):
             raise _Refused
         return True
 
@@ -98,7 +99,7 @@ def settle(conn: Any, user_id: UUID, day: date | None, reserved: Decimal | None,
     delta = actual - (reserved or Decimal(0))
     if delta:
         repo.adjust(conn, day, GLOBAL, delta)
-        repo.adjust(conn, day, str(user_id), delta)
+        repo.adjust(conn, day, user_id, delta)
 
 
 def apply_answer(conn: Any, settings: WellnessSettings, row: dict[str, Any], answer: provider.Answer, *, mode: str) -> str:

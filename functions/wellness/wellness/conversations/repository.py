@@ -164,22 +164,31 @@ def record_generation(conn: psycopg.Connection, row: dict[str, Any], *, provider
 # ------------------------------------------------------------------ budgets
 
 
-def reserve(conn: psycopg.Connection, day: date, scope: str, amount: Decimal, limit: Decimal) -> bool:
-    """Add ``amount`` to the scope's spend of ``day`` unless that passes ``limit`` (one conditional
-    upsert: the row lock makes concurrent reservations queue, so their sum never passes)."""
+def reserve(conn: psycopg.Connection, day: date, user_id: UUID | None, amount: Decimal, limit: Decimal) -> bool:
+    """Add ``amount`` to the spend of ``day`` of the user (``None``: the global budget) unless that
+    passes ``limit`` (one conditional upsert: the row lock makes concurrent reservations queue, so
+    their sum never passes). The unique index is NULLS NOT DISTINCT: one global row a day."""
     row = conn.execute(
-        """INSERT INTO wellness.ai_budget AS b (day, scope, reserved_usd) SELECT %(day)s, %(scope)s, %(amount)s
+        """INSERT INTO wellness.ai_budget AS b (day, user_id, reserved_usd) SELECT %(day)s, %(user)s, %(amount)s
            WHERE %(amount)s <= %(limit)s
-           ON CONFLICT (day, scope) DO UPDATE SET reserved_usd = b.reserved_usd + EXCLUDED.reserved_usd
+           ON CONFLICT (day, user_id) DO UPDATE SET reserved_usd = b.reserved_usd + EXCLUDED.reserved_usd
            WHERE b.reserved_usd + EXCLUDED.reserved_usd <= %(limit)s RETURNING reserved_usd""",
-        {"day": day, "scope": scope, "amount": amount, "limit": limit}).fetchone()
+        {"day": day, "user": user_id, "amount": amount, "limit": limit}).fetchone()
     return row is not None
 
 
-def adjust(conn: psycopg.Connection, day: date, scope: str, delta: Decimal) -> None:
-    """Settle a reservation: add ``delta`` (real cost - estimate; negative gives back)."""
-    conn.execute("UPDATE wellness.ai_budget SET reserved_usd = GREATEST(0, reserved_usd + %s) WHERE day = %s AND scope = %s",
-                 (delta, day, scope))
+def adjust(conn: psycopg.Connection, day: date, user_id: UUID | None, delta: Decimal) -> None:
+    """Settle a reservation of the user (``None``: global): add ``delta`` (real cost - estimate;
+    negative gives back)."""
+    conn.execute("UPDATE wellness.ai_budget SET reserved_usd = GREATEST(0, reserved_usd + %s) "
+                 "WHERE day = %s AND user_id IS NOT DISTINCT FROM %s", (delta, day, user_id))
+
+
+def spent(conn: psycopg.Connection, day: date, user_id: UUID | None) -> Decimal:
+    """The spend (reserved and settled) of ``day`` for the user (``None``: global); 0 without a row."""
+    row = conn.execute("SELECT reserved_usd FROM wellness.ai_budget WHERE day = %s AND user_id IS NOT DISTINCT FROM %s",
+                       (day, user_id)).fetchone()
+    return row["reserved_usd"] if row else Decimal(0)
 
 
 def costs(conn: psycopg.Connection, since: date, until: date) -> list[dict[str, Any]]:
