@@ -7,6 +7,8 @@ reservations never pass the limit), the nightly plan in the user's own time zone
 from __future__ import annotations
 
 import os
+import threading
+import time as _time
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -55,6 +57,7 @@ def with_key(fake_openai, monkeypatch: pytest.MonkeyPatch):
     fake.faults.clear()
     fake.batch_faults.clear()
     fake.expire_after = None
+    fake.chunk_delay = 0.0
     get_settings.cache_clear()
 
 
@@ -369,3 +372,54 @@ def test_deleting_the_account_leaves_no_row_naming_the_user_in_the_wellness_sche
         assert "ai_budget" in tables
         # the global budget keeps what was spent (the money is gone even if the account is)
         assert repo.spent(c, generation.utc_day(), None) >= global_before
+
+
+def test_a_streamed_conversation_shows_its_turns_while_generating_and_records_the_exact_cost(
+        api: ApiClient, user: str, with_key) -> None:
+    fake = with_key
+    dev = make_device(api, user)
+    apps = [make_app(api, user, dev["id"], f"App {i}") for i in range(2)]
+    cid = request_one(api, user, [dev["id"]], [a["id"] for a in apps])
+    fake.chunk_delay = 0.01  # about 3 s for the whole answer
+    seen: list[tuple[str, int]] = []
+    shown: list[list[dict]] = []
+    worker = threading.Thread(target=lambda: seen.append(("result", generation.generate(uuid.UUID(cid)))))
+    worker.start()
+    while worker.is_alive():
+        got = api.get(f"/api/conversations/{cid}/", user=user).body
+        seen.append((got["status"], len(got["turns"] or [])))
+        if got["status"] == "generating":
+            shown.append(got["turns"])
+        _time.sleep(0.05)
+    worker.join()
+    assert seen[-1] == ("result", "ready")
+    partial = [n for status, n in seen if status == "generating"]
+    assert partial and partial == sorted(partial) and 0 < partial[0] < 6, seen  # 6 = the final count
+    got = api.get(f"/api/conversations/{cid}/", user=user).body
+    assert got["status"] == "ready" and len(got["turns"]) == 6
+    assert all(got["turns"][:len(turns)] == turns for turns in shown)  # what was shown is what stays
+    sent = [r for r in fake.requests if r["path"] == "/v1/chat/completions"][-1]["body"]
+    assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
+    with db.transaction() as c:
+        [gen] = c.execute("SELECT * FROM wellness.ai_generations WHERE conversation_id = %s", (cid,)).fetchall()
+        assert gen["outcome"] == "ok" and gen["input_tokens"] > 0 and gen["output_tokens"] > 0
+        assert repo.spent(c, generation.utc_day(), api_user_id(c, user)) == gen["cost_usd"]  # settled to the real cost
+
+
+def test_a_stream_cut_midway_is_retried_and_its_partial_turns_are_replaced(api: ApiClient, user: str, with_key) -> None:
+    fake = with_key
+    dev = make_device(api, user)
+    cid = uuid.UUID(request_one(api, user, [dev["id"]]))
+    fake.queue("cut")
+    assert generation.generate(cid) == "pending"
+    got = api.get(f"/api/conversations/{cid}/", user=user).body
+    assert got["status"] == "pending" and got["turns"] is None and got["failure_reason"].startswith("stream_cut")
+    assert generation.generate(cid) == "ready"
+    got = api.get(f"/api/conversations/{cid}/", user=user).body
+    assert [t["text"] for t in got["turns"]] == ["Hello from device 0.", "Hello from device 1."]  # nothing twice
+    with db.transaction() as c:
+        gens = c.execute("SELECT outcome, output_tokens, cost_usd FROM wellness.ai_generations WHERE conversation_id = %s "
+                         "ORDER BY id", (cid,)).fetchall()
+        assert [g["outcome"] for g in gens] == ["error", "ok"] and gens[0]["output_tokens"] > 0
+        # the cut stream's tokens are charged, and nothing else: the budget is the sum of the records
+        assert repo.spent(c, generation.utc_day(), api_user_id(c, user)) == sum(g["cost_usd"] for g in gens)

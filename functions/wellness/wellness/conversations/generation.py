@@ -8,7 +8,8 @@ One generation in three steps, so no database lock is held while the model write
    build its request from the day's data when it has none; without an API key write it offline
    now; else reserve the estimated cost against the user's and the global daily budget (refused:
    ``failed`` with reason ``budget_exceeded``, for good) and claim the row for the call's timeout.
-2. the chat completion (no transaction).
+2. the chat completion, streamed (no transaction held; each complete turn of a conversation is
+   written in its own short transaction, status ``generating``).
 3. (transaction) record the generation (model, tokens, cost), settle the budget to the real cost,
    and mark the row ``ready``, or count a failed attempt (still ``pending`` until
    ``ai_max_attempts``, then ``failed`` with the reason).
@@ -140,9 +141,34 @@ def write_offline(conn: Any, row: dict[str, Any]) -> str:
     return "ready"
 
 
+class _Progress:
+    """Writes the turns of a streamed conversation as each one completes (one short transaction per
+    new turn, none held during the call)."""
+
+    def __init__(self, row_id: UUID, kind: str, participants: list[dict[str, Any]]) -> None:
+        self.row_id, self.kind, self.participants = row_id, kind, participants
+        self.written = 0
+
+    def __call__(self, content: str) -> None:
+        if self.kind != "conversation":
+            return
+        turns = output.complete_turns(content, self.participants)
+        if len(turns) > self.written:
+            with db.transaction() as conn:
+                if repo.write_progress(conn, self.row_id, turns):
+                    self.written = len(turns)
+
+
 def generate(row_id: UUID, settings: WellnessSettings | None = None) -> str:
-    """Generate one pending row now; returns its status afterwards (``ready``, ``failed``,
-    ``pending`` when an attempt failed and will be retried, or the status it already had).
+    """Generate one pending row now, streamed: each complete turn of a conversation is written as it
+    arrives (status ``generating``), so ``GET /conversations/{id}/`` shows the first line long
+    before the last (design document 001, known limitation 2 "No Streaming"). Returns the status
+    afterwards (``ready``, ``failed``, ``pending`` when an attempt failed and will be retried, or
+    the status it already had).
+
+    A stream cut mid-way is a failed attempt: its partial turns are dropped, its tokens (the
+    estimated prompt and the pieces received) recorded as an ``error`` generation and charged to
+    the budgets, and the row retried like any failed attempt.
 
     Raises:
         RetryLater: a rate limit, a provider error or a concurrent generation of the same row (the
@@ -151,7 +177,7 @@ def generate(row_id: UUID, settings: WellnessSettings | None = None) -> str:
     settings = settings or get_settings()
     with db.transaction() as conn:
         row = repo.lock(conn, row_id)
-        if row is None or row["status"] != "pending":
+        if row is None or row["status"] not in ("pending", "generating"):
             return row["status"] if row else "missing"
         if row["claimed_until"] is not None and row["claimed_until"] > datetime.now(timezone.utc):
             raise RetryLater("a generation of this row is under way")
@@ -165,8 +191,11 @@ def generate(row_id: UUID, settings: WellnessSettings | None = None) -> str:
             metrics.add_metric(name="GenerationOverBudget", unit="Count", value=1)
             return repo.mark_attempt_failed(conn, row_id, "budget_exceeded: the daily AI budget is spent", 1, final=True)
         repo.claim(conn, row_id, int(settings.openai_timeout_s) + 30, estimate, day)
+        kind, participants = row["kind"], row["participants"]
     try:
-        answer = provider.complete(settings, body)
+        answer = provider.stream(settings, body, _Progress(row_id, kind, participants), settings.openai_timeout_s)
+    except provider.StreamBroken as exc:
+        return _stream_broken(settings, row_id, body, exc)
     except (provider.RateLimited, openai.APIError) as exc:
         reason = f"rate_limited: retry after {exc.retry_after} s" if isinstance(exc, provider.RateLimited) else f"provider_error: {exc}"
         with db.transaction() as conn:
@@ -180,3 +209,21 @@ def generate(row_id: UUID, settings: WellnessSettings | None = None) -> str:
     with db.transaction() as conn:
         row = repo.lock(conn, row_id)
         return apply_answer(conn, settings, row, answer, mode="sync")
+
+
+def _stream_broken(settings: WellnessSettings, row_id: UUID, body: dict[str, Any], exc: provider.StreamBroken) -> str:
+    """A failed attempt for a stream cut mid-way: the tokens it used recorded and charged (prompt
+    estimated, one token a piece received), partial turns dropped; ``pending`` to be retried."""
+    input_tokens = pricing.estimate_input_tokens(body)
+    model = exc.model if exc.model in settings.ai_prices else body["model"]
+    cost = pricing.cost(settings.ai_prices, model, input_tokens, exc.output_tokens)
+    reason = f"stream_cut: {exc}"[:500]
+    with db.transaction() as conn:
+        row = repo.lock(conn, row_id)
+        settle(conn, row["user_id"], row["reserved_day"], row["reserved_usd"], cost)
+        repo.release(conn, row_id)
+        repo.record_generation(conn, row, provider="openai", model=model, mode="sync", input_tokens=input_tokens,
+                               output_tokens=exc.output_tokens, cost_usd=cost, outcome="error", reason=reason)
+        metrics.add_metric(name="GenerationStreamCut", unit="Count", value=1)
+        logger.warning("stream cut", extra={"conversation_id": str(row_id), "reason": reason})
+        return repo.mark_attempt_failed(conn, row_id, reason, settings.ai_max_attempts)

@@ -139,17 +139,18 @@ def mark_ready(conn: psycopg.Connection, row_id: UUID, provider: str, model: str
     conn.execute(
         """UPDATE wellness.conversations SET status = 'ready', provider = %s, model = %s, title = %s, turns = %s,
                entry = %s, failure_reason = NULL, batch_id = NULL, attempts = attempts + 1, generated_at = now(),
-               updated_at = now() WHERE id = %s AND status = 'pending'""",
+               updated_at = now() WHERE id = %s AND status IN ('pending', 'generating')""",
         (provider, model, parsed["title"], Jsonb(parsed["turns"]) if "turns" in parsed else None, parsed.get("entry"), row_id))
 
 
 def mark_attempt_failed(conn: psycopg.Connection, row_id: UUID, reason: str, max_attempts: int, *, final: bool = False) -> str:
     """Count a failed attempt: ``failed`` for good when ``final`` or the attempts reach
-    ``max_attempts``, else still ``pending`` (to be retried) with the reason kept. Returns the status."""
+    ``max_attempts``, else back to ``pending`` (to be retried) with the reason kept. The turns a
+    streamed attempt wrote so far are dropped (the retry writes its own). Returns the status."""
     return conn.execute(
-        """UPDATE wellness.conversations SET attempts = attempts + 1, failure_reason = %s, batch_id = NULL,
+        """UPDATE wellness.conversations SET attempts = attempts + 1, failure_reason = %s, batch_id = NULL, turns = NULL,
                status = CASE WHEN %s OR attempts + 1 >= %s THEN 'failed' ELSE 'pending' END, updated_at = now()
-           WHERE id = %s AND status = 'pending' RETURNING status""",
+           WHERE id = %s AND status IN ('pending', 'generating') RETURNING status""",
         (reason[:1000], final, max_attempts, row_id)).fetchone()["status"]
 
 
@@ -209,8 +210,19 @@ def registry_apps(conn: psycopg.Connection, keys: list[str]) -> dict[str, dict[s
 
 
 def claim(conn: psycopg.Connection, row_id: UUID, seconds: int, reserved: Decimal | None, day: date | None) -> None:
+    """Claim the row for a call of at most ``seconds``, with its reservation; turns left by an
+    attempt that died mid-stream are dropped (status back to ``pending``)."""
     conn.execute("UPDATE wellness.conversations SET claimed_until = now() + make_interval(secs => %s), reserved_usd = %s, "
-                 "reserved_day = %s WHERE id = %s", (seconds, reserved, day, row_id))
+                 "reserved_day = %s, status = 'pending', turns = NULL WHERE id = %s", (seconds, reserved, day, row_id))
+
+
+def write_progress(conn: psycopg.Connection, row_id: UUID, turns: list[dict[str, Any]]) -> bool:
+    """The turns streamed so far, shown in status ``generating`` while the row is still claimed by
+    this call (False: the claim is gone; nothing written)."""
+    return conn.execute(
+        "UPDATE wellness.conversations SET status = 'generating', turns = %s, updated_at = now() "
+        "WHERE id = %s AND status IN ('pending', 'generating') AND claimed_until > now()",
+        (Jsonb(turns), row_id)).rowcount == 1
 
 
 def release(conn: psycopg.Connection, row_id: UUID) -> None:
