@@ -287,8 +287,7 @@ def test_batch_submit_collect_and_an_expired_batch_loses_nothing(conn: psycopg.C
         ids = [r["id"] for r in c.execute("SELECT id FROM wellness.conversations WHERE user_id = %s ORDER BY created_at, id", (uid,)).fetchall()]
     assert len(ids) == 4  # the device and three apps
     fake.expire_after = 2
-    with db.transaction() as c:
-        assert nightly.submit(c, settings)["submitted"] == 4
+    assert nightly.submit(db.transaction, settings)["submitted"] == 4
     lines = [r for r in fake.requests if r["path"] == "/v1/batches"]
     assert lines and lines[-1]["body"]["completion_window"] == "24h"
     first = nightly.collect(db.transaction, settings)  # validating -> in_progress: nothing yet
@@ -296,8 +295,7 @@ def test_batch_submit_collect_and_an_expired_batch_loses_nothing(conn: psycopg.C
     out = nightly.collect(db.transaction, settings)
     assert out["ready"] == 2 and out["resubmitted"] == 2
     fake.expire_after = None
-    with db.transaction() as c:
-        assert nightly.submit(c, settings)["submitted"] == 2
+    assert nightly.submit(db.transaction, settings)["submitted"] == 2
     nightly.collect(db.transaction, settings)
     nightly.collect(db.transaction, settings)
     with db.transaction() as c:
@@ -336,8 +334,7 @@ def test_a_bad_batch_line_is_retried_in_the_next_batch_and_two_collectors_apply_
                   "WHERE status = 'pending' AND origin = 'nightly' AND user_id <> %s", (uid,))
         ids = [str(r["id"]) for r in c.execute("SELECT id FROM wellness.conversations WHERE user_id = %s ORDER BY id", (uid,)).fetchall()]
     fake.batch_faults = {ids[0]: "invalid_json", ids[1]: "500"}
-    with db.transaction() as c:
-        assert nightly.submit(c, settings)["submitted"] == 4
+    assert nightly.submit(db.transaction, settings)["submitted"] == 4
     nightly.collect(db.transaction, settings)  # -> in_progress
     results = concurrently([lambda: nightly.collect(db.transaction, settings)] * 2)
     assert sum(r["batches"] for r in results) == 1, results
@@ -348,8 +345,7 @@ def test_a_bad_batch_line_is_retried_in_the_next_batch_and_two_collectors_apply_
     assert [(r["status"], r["attempts"], r["batch_id"]) for r in bad] == [("pending", 1, None)] * 2
     assert bad[0]["failure_reason"].startswith("invalid_output") and bad[1]["failure_reason"].startswith("provider_error")
     fake.batch_faults = {}
-    with db.transaction() as c:
-        assert nightly.submit(c, settings)["submitted"] == 2
+    assert nightly.submit(db.transaction, settings)["submitted"] == 2
     nightly.collect(db.transaction, settings)
     assert nightly.collect(db.transaction, settings)["ready"] == 2
 
@@ -423,3 +419,57 @@ def test_a_stream_cut_midway_is_retried_and_its_partial_turns_are_replaced(api: 
         assert [g["outcome"] for g in gens] == ["error", "ok"] and gens[0]["output_tokens"] > 0
         # the cut stream's tokens are charged, and nothing else: the budget is the sum of the records
         assert repo.spent(c, generation.utc_day(), api_user_id(c, user)) == sum(g["cost_usd"] for g in gens)
+
+
+@pytest.fixture()
+def fail_batch_record_once(conn: psycopg.Connection):
+    """A real database error in the step after OpenAI accepted a batch: the first INSERT into
+    wellness.ai_batches raises (a trigger; a sequence counts across the rollback)."""
+    tag = uuid.uuid4().hex[:8]
+    conn.execute(f"CREATE SEQUENCE public.fail_once_{tag}")
+    conn.execute(f"""CREATE FUNCTION public.fail_once_{tag}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF nextval('public.fail_once_{tag}') = 1 THEN RAISE EXCEPTION 'injected failure after the batch was accepted'; END IF;
+        RETURN NEW; END $$""")
+    conn.execute(f"CREATE TRIGGER fail_once_{tag} BEFORE INSERT ON wellness.ai_batches FOR EACH ROW EXECUTE FUNCTION public.fail_once_{tag}()")
+    yield
+    conn.execute(f"DROP TRIGGER fail_once_{tag} ON wellness.ai_batches")
+    conn.execute(f"DROP FUNCTION public.fail_once_{tag}()")
+    conn.execute(f"DROP SEQUENCE public.fail_once_{tag}")
+
+
+def test_a_batch_accepted_but_not_recorded_is_found_by_its_metadata_and_paid_once(
+        conn: psycopg.Connection, with_key, fail_batch_record_once) -> None:
+    fake = with_key
+    clock = datetime(2026, 9, 9, 23, 30, tzinfo=timezone.utc)
+    uid, _ = seed_user(conn, "UTC", [date(2026, 9, 9)])
+    settings = get_settings()
+    with db.transaction() as c:
+        while nightly.plan(c, settings, "journal", clock):
+            pass
+        c.execute("UPDATE wellness.conversations SET status = 'failed', failure_reason = 'test isolation' "
+                  "WHERE status = 'pending' AND origin = 'nightly' AND user_id <> %s", (uid,))
+    creates = len([r for r in fake.requests if r["path"] == "/v1/batches" and r["method"] == "POST"])
+    with pytest.raises(psycopg.errors.RaiseException):
+        nightly.submit(db.transaction, settings)
+    with db.transaction() as c:
+        rows = c.execute("SELECT id, submission_id, batch_id, reserved_usd FROM wellness.conversations WHERE user_id = %s", (uid,)).fetchall()
+        reserved = repo.spent(c, generation.utc_day(), uid)
+    assert len(rows) == 4 and len({r["submission_id"] for r in rows}) == 1 and {r["batch_id"] for r in rows} == {None}
+    sid = str(rows[0]["submission_id"])
+    assert reserved == sum(r["reserved_usd"] for r in rows) > 0  # reserved once, with the intent
+    # two runs at once: one finds the batch by its metadata, neither sends it again
+    results = concurrently([lambda: nightly.submit(db.transaction, settings)] * 2)
+    assert sum(r["recovered"] for r in results) == 4 and sum(r["submitted"] for r in results) == 0, results
+    assert len([r for r in fake.requests if r["path"] == "/v1/batches" and r["method"] == "POST"]) == creates + 1
+    mine = [b for b in fake.batches.values() if (b["metadata"] or {}).get("wellness_submission") == sid]
+    assert len(mine) == 1
+    with db.transaction() as c:
+        assert {r["batch_id"] for r in c.execute("SELECT batch_id FROM wellness.conversations WHERE user_id = %s", (uid,))} == {mine[0]["id"]}
+        assert repo.spent(c, generation.utc_day(), uid) == reserved  # still reserved once
+    nightly.collect(db.transaction, settings)
+    assert nightly.collect(db.transaction, settings)["ready"] == 4
+    with db.transaction() as c:
+        gens = c.execute("SELECT conversation_id, cost_usd FROM wellness.ai_generations WHERE user_id = %s", (uid,)).fetchall()
+        assert len(gens) == 4 and len({g["conversation_id"] for g in gens}) == 4  # applied once
+        assert repo.spent(c, generation.utc_day(), uid) == sum(g["cost_usd"] for g in gens)
+    assert nightly.submit(db.transaction, settings) == {"submitted": 0, "recovered": 0, "over_budget": 0}
