@@ -28,6 +28,7 @@ from typing import Any
 from uuid import UUID
 
 import openai
+import psycopg
 
 from backlot import db
 from backlot.observability import logger, metrics
@@ -143,7 +144,8 @@ def write_offline(conn: Any, row: dict[str, Any]) -> str:
 
 class _Progress:
     """Writes the turns of a streamed conversation as each one completes (one short transaction per
-    new turn, none held during the call)."""
+    new turn, none held during the call). A failed write is logged and skipped: the turns are a
+    preview, the answer's final write (:func:`apply_answer`) is what counts."""
 
     def __init__(self, row_id: UUID, kind: str, participants: list[dict[str, Any]]) -> None:
         self.row_id, self.kind, self.participants = row_id, kind, participants
@@ -154,9 +156,12 @@ class _Progress:
             return
         turns = output.complete_turns(content, self.participants)
         if len(turns) > self.written:
-            with db.transaction() as conn:
-                if repo.write_progress(conn, self.row_id, turns):
-                    self.written = len(turns)
+            try:
+                with db.transaction() as conn:
+                    if repo.write_progress(conn, self.row_id, turns):
+                        self.written = len(turns)
+            except psycopg.Error:  # progress is a preview: the final write decides, the stream goes on
+                logger.warning("turns not shown while generating", extra={"conversation_id": str(self.row_id)}, exc_info=True)
 
 
 def generate(row_id: UUID, settings: WellnessSettings | None = None) -> str:
