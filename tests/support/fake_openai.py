@@ -20,7 +20,7 @@ then a chunk with the ``finish_reason``, then (``stream_options.include_usage``)
 ``choices: []`` and the ``usage``, then ``data: [DONE]``. ``chunk_delay`` seconds pass before each
 piece; a non-streamed answer waits the same total before it is sent (the same token rate). The
 fault ``cut`` sends half the pieces and closes the connection without ending the chunked body.
-Batches: ``GET /v1/batches`` lists them newest first (``limit``, ``after``; ``data``,
+``batch_create_faults`` (``"500"``) fail the next batch creations. Batches: ``GET /v1/batches`` lists them newest first (``limit``, ``after``; ``data``,
 ``first_id``, ``last_id``, ``has_more``), each with its ``metadata``.
 """
 
@@ -56,6 +56,7 @@ class FakeOpenAI:
         self.batch_faults: dict[str, str] = {}
         self.expire_after: int | None = None
         self.chunk_delay = 0.0
+        self.batch_create_faults: list[str] = []
         self.files: dict[str, dict[str, Any]] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self.lock = threading.Lock()
@@ -141,6 +142,10 @@ class FakeOpenAI:
                         time.sleep(fake.chunk_delay * len(_pieces(answer)))
                     return self._send(status, answer, headers)
                 if self.path == "/v1/batches":
+                    with fake.lock:
+                        fault = fake.batch_create_faults.pop(0) if fake.batch_create_faults else None
+                    if fault == "500":
+                        return self._send(500, _error("The server had an error while processing your request.", "server_error", None))
                     return self._send(200, fake.create_batch(body))
                 self._send(404, _error("Not found", "invalid_request_error", None))
 

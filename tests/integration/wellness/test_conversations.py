@@ -58,6 +58,7 @@ def with_key(fake_openai, monkeypatch: pytest.MonkeyPatch):
     fake.batch_faults.clear()
     fake.expire_after = None
     fake.chunk_delay = 0.0
+    fake.batch_create_faults.clear()
     get_settings.cache_clear()
 
 
@@ -473,3 +474,26 @@ def test_a_batch_accepted_but_not_recorded_is_found_by_its_metadata_and_paid_onc
         assert len(gens) == 4 and len({g["conversation_id"] for g in gens}) == 4  # applied once
         assert repo.spent(c, generation.utc_day(), uid) == sum(g["cost_usd"] for g in gens)
     assert nightly.submit(db.transaction, settings) == {"submitted": 0, "recovered": 0, "over_budget": 0}
+
+
+def test_a_batch_openai_refused_to_create_is_sent_again_by_the_next_run_after_a_look(conn: psycopg.Connection, with_key) -> None:
+    fake = with_key
+    clock = datetime(2026, 8, 8, 23, 30, tzinfo=timezone.utc)
+    uid, _ = seed_user(conn, "UTC", [date(2026, 8, 8)])
+    settings = get_settings()
+    with db.transaction() as c:
+        while nightly.plan(c, settings, "journal", clock):
+            pass
+        c.execute("UPDATE wellness.conversations SET status = 'failed', failure_reason = 'test isolation' "
+                  "WHERE status = 'pending' AND origin = 'nightly' AND user_id <> %s", (uid,))
+    fake.batch_create_faults.append("500")
+    assert nightly.submit(db.transaction, settings) == {"submitted": 0, "recovered": 0, "over_budget": 0}
+    with db.transaction() as c:
+        [intent] = c.execute("SELECT s.* FROM wellness.ai_submissions s JOIN wellness.conversations c ON c.submission_id = s.id "
+                             "WHERE c.user_id = %s GROUP BY s.id", (uid,)).fetchall()
+    assert intent["batch_id"] is None and intent["claimed_until"] is None and "InternalServerError" in intent["last_error"]
+    lists = len([r for r in fake.requests if r["method"] == "GET" and r["path"].startswith("/v1/batches?")])
+    assert nightly.submit(db.transaction, settings)["submitted"] == 4
+    assert len([r for r in fake.requests if r["method"] == "GET" and r["path"].startswith("/v1/batches?")]) == lists + 1  # looked first
+    mine = [b for b in fake.batches.values() if (b["metadata"] or {}).get("wellness_submission") == str(intent["id"])]
+    assert len(mine) == 1
