@@ -13,6 +13,11 @@ local``'s format) pointing two movies functions at it: ``ParseExportFunction`` (
 a presigned upload's session is enriched) and ``EnrichFilmsFunction``. ``UploadFunction`` (the
 direct multipart upload) gets no key, so a direct upload still completes with enrichment skipped.
 
+``fake_openai`` (session-scoped) is ``tests/support/fake_openai.py`` streaming at 20 ms a piece:
+only wellness' on-demand ``GenerateFunction`` gets its URL and a key, so an on-demand conversation
+is streamed through the real openai client while the nightly schedules stay offline (no key, as
+on a fresh clone).
+
 ``fake_cognito`` (session-scoped) is ``tests/support/fake_cognito.py``: styles' sign-in functions
 (login, callback, logout) get its origin as ``COGNITO_DOMAIN_URL`` and its app client id.
 """
@@ -35,6 +40,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.fake_cognito import FakeCognito
+from tests.support.fake_openai import FakeOpenAI
 from tests.support.fake_tmdb import FakeTmdb
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +83,7 @@ class DevServer:
         return "".join(self.output)
 
 
-def _env_vars_file(state: Path, fake: FakeTmdb, cognito: FakeCognito | None = None) -> Path:
+def _env_vars_file(state: Path, fake: FakeTmdb, cognito: FakeCognito | None = None, openai_url: str | None = None) -> Path:
     """The ``--env-vars`` file: the fake's origin and key for ``TMDB_FUNCTIONS`` only. The rate is
     raised (the fake does not limit) and retries cut to one, so a film the fake always fails gives
     up in about a second per delivery. Music's votes re-plan the queue at every vote (the walk-through
@@ -87,7 +93,8 @@ def _env_vars_file(state: Path, fake: FakeTmdb, cognito: FakeCognito | None = No
     pool = {"COGNITO_DOMAIN_URL": cognito.url, "USER_POOL_CLIENT_ID": cognito.client_id} if cognito else {}
     path.write_text(json.dumps({function: tmdb for function in TMDB_FUNCTIONS}
                                | {function: pool for function in COGNITO_FUNCTIONS if pool}
-                               | {"MusicStack/VoteFunction": {"VOTE_REPLAN_SECONDS": "0"}}))
+                               | {"MusicStack/VoteFunction": {"VOTE_REPLAN_SECONDS": "0"}}
+                               | ({"GenerateFunction": {"OPENAI_API_KEY": "sk-e2e", "OPENAI_BASE_URL": openai_url}} if openai_url else {})))
     return path
 
 
@@ -155,7 +162,18 @@ def fake_cognito():
 
 
 @pytest.fixture(scope="session")
-def dev_server(fake_tmdb: FakeTmdb, fake_cognito: FakeCognito):
+def fake_openai():
+    """The fake OpenAI API (``tests/support/fake_openai.py``) for the whole session, streaming at
+    20 ms a piece; wellness' GenerateFunction is pointed at it."""
+    fake = FakeOpenAI()
+    fake.url = fake.start()
+    fake.chunk_delay = 0.02
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def dev_server(fake_tmdb: FakeTmdb, fake_cognito: FakeCognito, fake_openai: FakeOpenAI):
     """``backlot dev`` on a free port with a private state folder, for the whole session, with the
     movies' parse and enrich functions pointed at ``fake_tmdb`` (see the module docstring).
 
@@ -165,7 +183,7 @@ def dev_server(fake_tmdb: FakeTmdb, fake_cognito: FakeCognito):
     """
     state = Path(tempfile.mkdtemp(prefix="backlot-e2e-state-"))
     try:
-        server = _start(state, _env_vars_file(state, fake_tmdb, fake_cognito))
+        server = _start(state, _env_vars_file(state, fake_tmdb, fake_cognito, fake_openai.url))
     except BaseException:
         shutil.rmtree(state, ignore_errors=True)
         raise

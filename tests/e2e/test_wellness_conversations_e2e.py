@@ -2,7 +2,9 @@
 API key (the offline generator, as on a fresh clone): a user with the real StayFree export gets the
 06:00 conversation and the 23:00 journal in their own time zone (the schedule's function invoked
 with a fixed clock, ``AI_CLOCK``), rates one and favourites one; an on-demand conversation goes
-through the real queue (``GenerateQueue`` → ``GenerateFunction``); another user's is 404."""
+through the real queue (``GenerateQueue`` → ``GenerateFunction``), streamed from the fake OpenAI
+server (the only function given a key: ``fake_openai`` in conftest), its turns shown while it is
+``generating``; another user's is 404."""
 
 from __future__ import annotations
 
@@ -37,8 +39,15 @@ def submit_at(dev_server, clock: str, tmp: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def apps_of(http: httpx.Client, device_id: str) -> list[dict]:
+    """The registry apps on the device (the import registered them)."""
+    found = http.get("/wellness/api/apps/device-apps/", params={"device_id": device_id})
+    assert found.status_code == 200, found.text
+    return [r["app"] for r in found.json()["results"]]
+
+
 def test_stayfree_user_gets_a_morning_conversation_and_an_evening_journal_in_their_time_zone(
-        dev_server, shared_data: Path, tmp_path: Path) -> None:
+        dev_server, fake_openai, shared_data: Path, tmp_path: Path) -> None:
     folder = shared_data / "usage" / "stayfree_personal"
     with client_for(dev_server, f"ai-{uuid.uuid4().hex[:6]}") as http:
         assert http.patch("/wellness/api/accounts/profile/", json={"time_zone": "Asia/Manila"}).status_code == 200
@@ -68,17 +77,25 @@ def test_stayfree_user_gets_a_morning_conversation_and_an_evening_journal_in_the
         assert http.post(f"/wellness/api/conversations/{journals[0]['id']}/toggle_favorite/").json()["is_favorite"] is True
         favourites = http.get("/wellness/api/conversations/journals/", params={"device_id": device_id}).json()["results"]
         assert favourites[0]["is_favorite"] is True
-        # on demand, through the real queue
+        # on demand, through the real queue, streamed from the fake OpenAI server
+        app_ids = [a["id"] for a in apps_of(http, device_id)[:2]]
         asked = http.post("/wellness/api/conversations/generate/", json={
-            "conversation_type": "app_drama", "mood": "dramatic", "device_ids": [device_id], "app_ids": []})
+            "conversation_type": "app_drama", "mood": "dramatic", "device_ids": [device_id], "app_ids": app_ids})
         assert asked.status_code == 202 and asked.json()["status"] == "pending", asked.text
         deadline = time.monotonic() + 60
+        partial = []
         while True:
             got = http.get(f"/wellness/api/conversations/{asked.json()['id']}/").json()
-            if got["status"] != "pending" or time.monotonic() > deadline:
+            if got["status"] == "generating":
+                partial.append(len(got["turns"]))
+            if got["status"] not in ("pending", "generating") or time.monotonic() > deadline:
                 break
-            time.sleep(0.5)
+            time.sleep(0.1)
         assert got["status"] == "ready" and got["conversation_type"] == "app_drama", dev_server.log()[-3000:]
+        assert got["provider"] == "openai" and len(got["turns"]) == 2 * (1 + len(app_ids))
+        assert partial and 0 < partial[0] < len(got["turns"]), partial  # seen while it was being written
+        sent = [r["body"] for r in fake_openai.requests if r["path"] == "/v1/chat/completions"]
+        assert sent and sent[-1]["stream"] is True and sent[-1]["stream_options"] == {"include_usage": True}
         with client_for(dev_server, f"other-{uuid.uuid4().hex[:6]}") as other:
             assert other.get(f"/wellness/api/conversations/{convo['id']}/").status_code == 404
             assert other.post(f"/wellness/api/conversations/{convo['id']}/rate/", json={"rating": 1}).status_code == 404

@@ -12,12 +12,23 @@ Batches run when first retrieved: every line is answered as above, except that `
 (n) makes the batch ``expired`` after n answered lines (the rest in the error file with code
 ``batch_expired``), and ``batch_faults`` (custom_id -> fault) fault single lines. Every request
 is logged in ``requests``.
+
+Streaming (``"stream": true``; OpenAI API reference "The chat completion chunk object", guide
+"Streaming API responses"): the answer is sent as server-sent events over a chunked HTTP/1.1 body,
+``data: {chat.completion.chunk}`` one content piece (about a token: :data:`PIECE` characters) each,
+then a chunk with the ``finish_reason``, then (``stream_options.include_usage``) one chunk with
+``choices: []`` and the ``usage``, then ``data: [DONE]``. ``chunk_delay`` seconds pass before each
+piece; a non-streamed answer waits the same total before it is sent (the same token rate). The
+fault ``cut`` sends half the pieces and closes the connection without ending the chunked body.
+``batch_create_faults`` (``"500"``) fail the next batch creations. Batches: ``GET /v1/batches`` lists them newest first (``limit``, ``after``; ``data``,
+``first_id``, ``last_id``, ``has_more``), each with its ``metadata``.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 import uuid
@@ -25,8 +36,11 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 DATA = re.compile(r"<data>\n(.*)\n</data>", re.S)
+#: characters of content per streamed chunk (about one token)
+PIECE = 4
 
 
 def _tokens(text: str) -> int:
@@ -41,6 +55,8 @@ class FakeOpenAI:
         self.faults: list[str] = []
         self.batch_faults: dict[str, str] = {}
         self.expire_after: int | None = None
+        self.chunk_delay = 0.0
+        self.batch_create_faults: list[str] = []
         self.files: dict[str, dict[str, Any]] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self.lock = threading.Lock()
@@ -56,6 +72,8 @@ class FakeOpenAI:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, and chunked bodies for streams
+
             def log_message(self, *args: Any) -> None:
                 pass
 
@@ -70,6 +88,27 @@ class FakeOpenAI:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _stream(self, body: dict[str, Any], answer: dict[str, Any], *, cut: bool) -> None:
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream; charset=utf-8")
+                self.send_header("x-request-id", f"req_{uuid.uuid4().hex}")
+                self.send_header("transfer-encoding", "chunked")
+                self.end_headers()
+                events = fake.chunks(answer, include_usage=bool((body.get("stream_options") or {}).get("include_usage")))
+                pieces = len(_pieces(answer))
+                for n, event in enumerate(events):
+                    if cut and n > pieces // 2:
+                        self.close_connection = True
+                        self.wfile.flush()
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
+                    if n and n <= pieces:
+                        time.sleep(fake.chunk_delay)
+                    data = f"data: {event}\n\n".encode()
+                    self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+
             def do_GET(self) -> None:  # noqa: N802
                 fake.requests.append({"method": "GET", "path": self.path})
                 m = re.fullmatch(r"/v1/files/([^/]+)/content", self.path)
@@ -78,6 +117,8 @@ class FakeOpenAI:
                 m = re.fullmatch(r"/v1/batches/([^/?]+)", self.path)
                 if m and m.group(1) in fake.batches:
                     return self._send(200, fake.run_batch(m.group(1)))
+                if self.path.split("?")[0] == "/v1/batches":
+                    return self._send(200, fake.list_batches(parse_qs(urlsplit(self.path).query)))
                 self._send(404, _error("Not found", "invalid_request_error", None))
 
             def do_POST(self) -> None:  # noqa: N802
@@ -95,8 +136,16 @@ class FakeOpenAI:
                     with fake.lock:
                         fault = fake.faults.pop(0) if fake.faults else None
                     status, answer, headers = fake.complete(body, fault)
+                    if status == 200 and body.get("stream"):
+                        return self._stream(body, answer, cut=fault == "cut")
+                    if status == 200:
+                        time.sleep(fake.chunk_delay * len(_pieces(answer)))
                     return self._send(status, answer, headers)
                 if self.path == "/v1/batches":
+                    with fake.lock:
+                        fault = fake.batch_create_faults.pop(0) if fake.batch_create_faults else None
+                    if fault == "500":
+                        return self._send(500, _error("The server had an error while processing your request.", "server_error", None))
                     return self._send(200, fake.create_batch(body))
                 self._send(404, _error("Not found", "invalid_request_error", None))
 
@@ -149,6 +198,35 @@ class FakeOpenAI:
             "service_tier": "default", "system_fingerprint": "fp_fake",
         }, {}
 
+    def chunks(self, answer: dict[str, Any], *, include_usage: bool) -> list[str]:
+        """The SSE data of a streamed ``answer``: a role chunk, one chunk per piece of content (or
+        refusal), the finish chunk, the usage chunk (when asked), ``[DONE]``."""
+        base = {"id": answer["id"], "object": "chat.completion.chunk", "created": answer["created"], "model": answer["model"],
+                "service_tier": "default", "system_fingerprint": "fp_fake"}
+        usage = {"usage": None} if include_usage else {}
+        choice = answer["choices"][0]
+        field = "refusal" if choice["message"]["refusal"] else "content"
+        out = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "", "refusal": None},
+                                     "logprobs": None, "finish_reason": None}], **usage}]
+        for piece in _pieces(answer):
+            out.append({**base, "choices": [{"index": 0, "delta": {field: piece}, "logprobs": None, "finish_reason": None}], **usage})
+        out.append({**base, "choices": [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": choice["finish_reason"]}], **usage})
+        if include_usage:
+            out.append({**base, "choices": [], "usage": answer["usage"]})
+        return [json.dumps(x) for x in out] + ["[DONE]"]
+
+    def list_batches(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        """``GET /v1/batches``: newest first, ``limit`` (default 20) after the id ``after``."""
+        limit = int((query.get("limit") or ["20"])[0])
+        after = (query.get("after") or [None])[0]
+        ordered = sorted(self.batches.values(), key=lambda b: (b["created_at"], b["seq"]), reverse=True)
+        if after:
+            ids = [b["id"] for b in ordered]
+            ordered = ordered[ids.index(after) + 1:] if after in ids else []
+        page = [{k: v for k, v in b.items() if k != "seq"} for b in ordered[:limit]]
+        return {"object": "list", "data": page, "first_id": page[0]["id"] if page else None,
+                "last_id": page[-1]["id"] if page else None, "has_more": len(ordered) > limit}
+
     def add_file(self, content: bytes, filename: str, purpose: str) -> dict[str, Any]:
         file_id = f"file-{uuid.uuid4().hex[:24]}"
         obj = {"id": file_id, "object": "file", "bytes": len(content), "created_at": int(time.time()), "filename": filename,
@@ -167,9 +245,9 @@ class FakeOpenAI:
             "expires_at": now + 86400, "finalizing_at": None, "completed_at": None, "failed_at": None, "expired_at": None,
             "cancelling_at": None, "cancelled_at": None,
             "request_counts": {"total": len([x for x in lines if x.strip()]), "completed": 0, "failed": 0},
-            "metadata": body.get("metadata"),
+            "metadata": body.get("metadata"), "seq": len(self.batches),
         }
-        return self.batches[batch_id]
+        return {k: v for k, v in self.batches[batch_id].items() if k != "seq"}
 
     def run_batch(self, batch_id: str) -> dict[str, Any]:
         """The batch, run to its end on the first retrieve after creation (validating -> in_progress
@@ -177,9 +255,9 @@ class FakeOpenAI:
         batch = self.batches[batch_id]
         if batch["status"] == "validating":
             batch["status"], batch["in_progress_at"] = "in_progress", int(time.time())
-            return batch
+            return _public(batch)
         if batch["status"] != "in_progress":
-            return batch
+            return _public(batch)
         lines = [json.loads(x) for x in self.files[batch["input_file_id"]]["content"].decode().splitlines() if x.strip()]
         outputs, errors = [], []
         for n, line in enumerate(lines):
@@ -202,7 +280,18 @@ class FakeOpenAI:
         batch["status"] = "expired" if expired else "completed"
         batch["expired_at" if expired else "completed_at"] = now
         batch["request_counts"] = {"total": len(lines), "completed": len(outputs), "failed": len(errors)}
-        return batch
+        return _public(batch)
+
+
+def _public(batch: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in batch.items() if k != "seq"}
+
+
+def _pieces(answer: dict[str, Any]) -> list[str]:
+    """The streamed pieces of an answer's content (or refusal)."""
+    message = answer["choices"][0]["message"]
+    text = message["content"] or message["refusal"] or ""
+    return [text[i:i + PIECE] for i in range(0, len(text), PIECE)]
 
 
 def _error(message: str, kind: str, code: str | None) -> dict[str, Any]:

@@ -7,6 +7,8 @@ reservations never pass the limit), the nightly plan in the user's own time zone
 from __future__ import annotations
 
 import os
+import threading
+import time as _time
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -55,6 +57,8 @@ def with_key(fake_openai, monkeypatch: pytest.MonkeyPatch):
     fake.faults.clear()
     fake.batch_faults.clear()
     fake.expire_after = None
+    fake.chunk_delay = 0.0
+    fake.batch_create_faults.clear()
     get_settings.cache_clear()
 
 
@@ -192,8 +196,7 @@ def test_a_rate_limit_leaves_the_message_for_redelivery_and_the_dead_letter_queu
     assert api.get(f"/api/conversations/{cid}/", user=user).body["status"] == "ready"
     # the reservation of the rate-limited call was given back: today's spend is the one real call
     with db.transaction() as c:
-        spent = c.execute("SELECT reserved_usd FROM wellness.ai_budget WHERE day = %s AND scope = %s",
-                          (generation.utc_day(), str(got and api_user_id(c, user)))).fetchone()["reserved_usd"]
+        spent = repo.spent(c, generation.utc_day(), api_user_id(c, user))
         real = c.execute("SELECT sum(cost_usd) AS s FROM wellness.ai_generations WHERE conversation_id = %s", (cid,)).fetchone()["s"]
     assert spent == real
 
@@ -228,8 +231,7 @@ def test_over_budget_is_failed_before_any_call_and_concurrent_reservations_never
     results = concurrently([one] * 8)
     assert sorted(results) == [False] * 3 + [True] * 5
     with db.transaction() as c:
-        assert c.execute("SELECT reserved_usd FROM wellness.ai_budget WHERE day = %s AND scope = %s",
-                         (day_, str(who))).fetchone()["reserved_usd"] == 5
+        assert repo.spent(c, day_, who) == 5
 
 
 def seed_user(conn: psycopg.Connection, tz: str, days: list[date]) -> tuple[uuid.UUID, uuid.UUID]:
@@ -286,8 +288,7 @@ def test_batch_submit_collect_and_an_expired_batch_loses_nothing(conn: psycopg.C
         ids = [r["id"] for r in c.execute("SELECT id FROM wellness.conversations WHERE user_id = %s ORDER BY created_at, id", (uid,)).fetchall()]
     assert len(ids) == 4  # the device and three apps
     fake.expire_after = 2
-    with db.transaction() as c:
-        assert nightly.submit(c, settings)["submitted"] == 4
+    assert nightly.submit(db.transaction, settings)["submitted"] == 4
     lines = [r for r in fake.requests if r["path"] == "/v1/batches"]
     assert lines and lines[-1]["body"]["completion_window"] == "24h"
     first = nightly.collect(db.transaction, settings)  # validating -> in_progress: nothing yet
@@ -295,8 +296,7 @@ def test_batch_submit_collect_and_an_expired_batch_loses_nothing(conn: psycopg.C
     out = nightly.collect(db.transaction, settings)
     assert out["ready"] == 2 and out["resubmitted"] == 2
     fake.expire_after = None
-    with db.transaction() as c:
-        assert nightly.submit(c, settings)["submitted"] == 2
+    assert nightly.submit(db.transaction, settings)["submitted"] == 2
     nightly.collect(db.transaction, settings)
     nightly.collect(db.transaction, settings)
     with db.transaction() as c:
@@ -335,8 +335,7 @@ def test_a_bad_batch_line_is_retried_in_the_next_batch_and_two_collectors_apply_
                   "WHERE status = 'pending' AND origin = 'nightly' AND user_id <> %s", (uid,))
         ids = [str(r["id"]) for r in c.execute("SELECT id FROM wellness.conversations WHERE user_id = %s ORDER BY id", (uid,)).fetchall()]
     fake.batch_faults = {ids[0]: "invalid_json", ids[1]: "500"}
-    with db.transaction() as c:
-        assert nightly.submit(c, settings)["submitted"] == 4
+    assert nightly.submit(db.transaction, settings)["submitted"] == 4
     nightly.collect(db.transaction, settings)  # -> in_progress
     results = concurrently([lambda: nightly.collect(db.transaction, settings)] * 2)
     assert sum(r["batches"] for r in results) == 1, results
@@ -347,7 +346,154 @@ def test_a_bad_batch_line_is_retried_in_the_next_batch_and_two_collectors_apply_
     assert [(r["status"], r["attempts"], r["batch_id"]) for r in bad] == [("pending", 1, None)] * 2
     assert bad[0]["failure_reason"].startswith("invalid_output") and bad[1]["failure_reason"].startswith("provider_error")
     fake.batch_faults = {}
-    with db.transaction() as c:
-        assert nightly.submit(c, settings)["submitted"] == 2
+    assert nightly.submit(db.transaction, settings)["submitted"] == 2
     nightly.collect(db.transaction, settings)
     assert nightly.collect(db.transaction, settings)["ready"] == 2
+
+
+def test_deleting_the_account_leaves_no_row_naming_the_user_in_the_wellness_schema(api: ApiClient, user: str, with_key) -> None:
+    dev = make_device(api, user)
+    cid = request_one(api, user, [dev["id"]])
+    assert generation.generate(uuid.UUID(cid)) == "ready"
+    uid = api_user_id(None, user)
+    with db.transaction() as c:
+        assert repo.spent(c, generation.utc_day(), uid) > 0  # the user's spend row exists
+        global_before = repo.spent(c, generation.utc_day(), None)
+    assert api.delete("/api/accounts/users/me/", user=user).status == 200
+    with db.transaction() as c:
+        tables = [r["table_name"] for r in c.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'wellness' AND table_type = 'BASE TABLE'").fetchall()]
+        naming = {t: c.execute(f"SELECT count(*) AS n FROM wellness.{t} x WHERE strpos(x::text, %s) > 0", (str(uid),)).fetchone()["n"]
+                  for t in tables}
+        assert {t: n for t, n in naming.items() if n} == {}
+        assert "ai_budget" in tables
+        # the global budget keeps what was spent (the money is gone even if the account is)
+        assert repo.spent(c, generation.utc_day(), None) >= global_before
+
+
+def test_a_streamed_conversation_shows_its_turns_while_generating_and_records_the_exact_cost(
+        api: ApiClient, user: str, with_key) -> None:
+    fake = with_key
+    dev = make_device(api, user)
+    apps = [make_app(api, user, dev["id"], f"App {i}") for i in range(2)]
+    cid = request_one(api, user, [dev["id"]], [a["id"] for a in apps])
+    fake.chunk_delay = 0.01  # about 3 s for the whole answer
+    seen: list[tuple[str, int]] = []
+    shown: list[list[dict]] = []
+    worker = threading.Thread(target=lambda: seen.append(("result", generation.generate(uuid.UUID(cid)))))
+    worker.start()
+    while worker.is_alive():
+        got = api.get(f"/api/conversations/{cid}/", user=user).body
+        seen.append((got["status"], len(got["turns"] or [])))
+        if got["status"] == "generating":
+            shown.append(got["turns"])
+        _time.sleep(0.05)
+    worker.join()
+    assert seen[-1] == ("result", "ready")
+    partial = [n for status, n in seen if status == "generating"]
+    assert partial and partial == sorted(partial) and 0 < partial[0] < 6, seen  # 6 = the final count
+    got = api.get(f"/api/conversations/{cid}/", user=user).body
+    assert got["status"] == "ready" and len(got["turns"]) == 6
+    assert all(got["turns"][:len(turns)] == turns for turns in shown)  # what was shown is what stays
+    sent = [r for r in fake.requests if r["path"] == "/v1/chat/completions"][-1]["body"]
+    assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
+    with db.transaction() as c:
+        [gen] = c.execute("SELECT * FROM wellness.ai_generations WHERE conversation_id = %s", (cid,)).fetchall()
+        assert gen["outcome"] == "ok" and gen["input_tokens"] > 0 and gen["output_tokens"] > 0
+        assert repo.spent(c, generation.utc_day(), api_user_id(c, user)) == gen["cost_usd"]  # settled to the real cost
+
+
+def test_a_stream_cut_midway_is_retried_and_its_partial_turns_are_replaced(api: ApiClient, user: str, with_key) -> None:
+    fake = with_key
+    dev = make_device(api, user)
+    cid = uuid.UUID(request_one(api, user, [dev["id"]]))
+    fake.queue("cut")
+    assert generation.generate(cid) == "pending"
+    got = api.get(f"/api/conversations/{cid}/", user=user).body
+    assert got["status"] == "pending" and got["turns"] is None and got["failure_reason"].startswith("stream_cut")
+    assert generation.generate(cid) == "ready"
+    got = api.get(f"/api/conversations/{cid}/", user=user).body
+    assert [t["text"] for t in got["turns"]] == ["Hello from device 0.", "Hello from device 1."]  # nothing twice
+    with db.transaction() as c:
+        gens = c.execute("SELECT outcome, output_tokens, cost_usd FROM wellness.ai_generations WHERE conversation_id = %s "
+                         "ORDER BY id", (cid,)).fetchall()
+        assert [g["outcome"] for g in gens] == ["error", "ok"] and gens[0]["output_tokens"] > 0
+        # the cut stream's tokens are charged, and nothing else: the budget is the sum of the records
+        assert repo.spent(c, generation.utc_day(), api_user_id(c, user)) == sum(g["cost_usd"] for g in gens)
+
+
+@pytest.fixture()
+def fail_batch_record_once(conn: psycopg.Connection):
+    """A real database error in the step after OpenAI accepted a batch: the first INSERT into
+    wellness.ai_batches raises (a trigger; a sequence counts across the rollback)."""
+    tag = uuid.uuid4().hex[:8]
+    conn.execute(f"CREATE SEQUENCE public.fail_once_{tag}")
+    conn.execute(f"""CREATE FUNCTION public.fail_once_{tag}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF nextval('public.fail_once_{tag}') = 1 THEN RAISE EXCEPTION 'injected failure after the batch was accepted'; END IF;
+        RETURN NEW; END $$""")
+    conn.execute(f"CREATE TRIGGER fail_once_{tag} BEFORE INSERT ON wellness.ai_batches FOR EACH ROW EXECUTE FUNCTION public.fail_once_{tag}()")
+    yield
+    conn.execute(f"DROP TRIGGER fail_once_{tag} ON wellness.ai_batches")
+    conn.execute(f"DROP FUNCTION public.fail_once_{tag}()")
+    conn.execute(f"DROP SEQUENCE public.fail_once_{tag}")
+
+
+def test_a_batch_accepted_but_not_recorded_is_found_by_its_metadata_and_paid_once(
+        conn: psycopg.Connection, with_key, fail_batch_record_once) -> None:
+    fake = with_key
+    clock = datetime(2026, 9, 9, 23, 30, tzinfo=timezone.utc)
+    uid, _ = seed_user(conn, "UTC", [date(2026, 9, 9)])
+    settings = get_settings()
+    with db.transaction() as c:
+        while nightly.plan(c, settings, "journal", clock):
+            pass
+        c.execute("UPDATE wellness.conversations SET status = 'failed', failure_reason = 'test isolation' "
+                  "WHERE status = 'pending' AND origin = 'nightly' AND user_id <> %s", (uid,))
+    creates = len([r for r in fake.requests if r["path"] == "/v1/batches" and r["method"] == "POST"])
+    with pytest.raises(psycopg.errors.RaiseException):
+        nightly.submit(db.transaction, settings)
+    with db.transaction() as c:
+        rows = c.execute("SELECT id, submission_id, batch_id, reserved_usd FROM wellness.conversations WHERE user_id = %s", (uid,)).fetchall()
+        reserved = repo.spent(c, generation.utc_day(), uid)
+    assert len(rows) == 4 and len({r["submission_id"] for r in rows}) == 1 and {r["batch_id"] for r in rows} == {None}
+    sid = str(rows[0]["submission_id"])
+    assert reserved == sum(r["reserved_usd"] for r in rows) > 0  # reserved once, with the intent
+    # two runs at once: one finds the batch by its metadata, neither sends it again
+    results = concurrently([lambda: nightly.submit(db.transaction, settings)] * 2)
+    assert sum(r["recovered"] for r in results) == 4 and sum(r["submitted"] for r in results) == 0, results
+    assert len([r for r in fake.requests if r["path"] == "/v1/batches" and r["method"] == "POST"]) == creates + 1
+    mine = [b for b in fake.batches.values() if (b["metadata"] or {}).get("wellness_submission") == sid]
+    assert len(mine) == 1
+    with db.transaction() as c:
+        assert {r["batch_id"] for r in c.execute("SELECT batch_id FROM wellness.conversations WHERE user_id = %s", (uid,))} == {mine[0]["id"]}
+        assert repo.spent(c, generation.utc_day(), uid) == reserved  # still reserved once
+    nightly.collect(db.transaction, settings)
+    assert nightly.collect(db.transaction, settings)["ready"] == 4
+    with db.transaction() as c:
+        gens = c.execute("SELECT conversation_id, cost_usd FROM wellness.ai_generations WHERE user_id = %s", (uid,)).fetchall()
+        assert len(gens) == 4 and len({g["conversation_id"] for g in gens}) == 4  # applied once
+        assert repo.spent(c, generation.utc_day(), uid) == sum(g["cost_usd"] for g in gens)
+    assert nightly.submit(db.transaction, settings) == {"submitted": 0, "recovered": 0, "over_budget": 0}
+
+
+def test_a_batch_openai_refused_to_create_is_sent_again_by_the_next_run_after_a_look(conn: psycopg.Connection, with_key) -> None:
+    fake = with_key
+    clock = datetime(2026, 8, 8, 23, 30, tzinfo=timezone.utc)
+    uid, _ = seed_user(conn, "UTC", [date(2026, 8, 8)])
+    settings = get_settings()
+    with db.transaction() as c:
+        while nightly.plan(c, settings, "journal", clock):
+            pass
+        c.execute("UPDATE wellness.conversations SET status = 'failed', failure_reason = 'test isolation' "
+                  "WHERE status = 'pending' AND origin = 'nightly' AND user_id <> %s", (uid,))
+    fake.batch_create_faults.append("500")
+    assert nightly.submit(db.transaction, settings) == {"submitted": 0, "recovered": 0, "over_budget": 0}
+    with db.transaction() as c:
+        [intent] = c.execute("SELECT s.* FROM wellness.ai_submissions s JOIN wellness.conversations c ON c.submission_id = s.id "
+                             "WHERE c.user_id = %s GROUP BY s.id", (uid,)).fetchall()
+    assert intent["batch_id"] is None and intent["claimed_until"] is None and "InternalServerError" in intent["last_error"]
+    lists = len([r for r in fake.requests if r["method"] == "GET" and r["path"].startswith("/v1/batches?")])
+    assert nightly.submit(db.transaction, settings)["submitted"] == 4
+    assert len([r for r in fake.requests if r["method"] == "GET" and r["path"].startswith("/v1/batches?")]) == lists + 1  # looked first
+    mine = [b for b in fake.batches.values() if (b["metadata"] or {}).get("wellness_submission") == str(intent["id"])]
+    assert len(mine) == 1

@@ -375,3 +375,21 @@ def test_deleting_a_device_deletes_its_usage(api: ApiClient, database_url: str, 
     assert api.delete(f"/api/devices/{device}/", user=user).status == 204
     for table in ("daily_usage", "app_daily_usage", "category_daily_usage", "app_sessions", "unlock_events"):
         assert rows(database_url, f"SELECT count(*) FROM wellness.{table} WHERE device_id = %s", device) == [(0,)], table
+
+
+def test_deleting_a_device_recalculates_its_days_through_the_queue(api: ApiClient, database_url: str, user: str, device: str,
+                                                                   queue_url: str) -> None:
+    from wellness.jobs.recalculate import handler
+
+    driver = QueueDriver(handler, queue_url)
+    driver.drain()
+    assert api.post(UPLOAD, {"device_id": device, "days": [{"date": YESTERDAY, "screen_time_minutes": 90}]},
+                    user=user).status == 200
+    assert driver.deliver(driver.receive()) == {"batchItemFailures": []}
+    query = "SELECT screen_time_minutes FROM wellness.user_daily_stats WHERE user_id = %s AND stat_date = %s"
+    assert rows(database_url, query, user_uuid(user), YESTERDAY) == [(Decimal("90.0"),)]
+    assert api.delete(f"/api/devices/{device}/", user=user).status == 204
+    messages = driver.receive()
+    assert [json.loads(m["Body"]) for m in messages] == [{"user_id": str(user_uuid(user)), "dates": [YESTERDAY]}]
+    assert driver.deliver(messages) == {"batchItemFailures": []}
+    assert rows(database_url, query, user_uuid(user), YESTERDAY) == []  # the deleted usage no longer counts

@@ -116,3 +116,18 @@ def test_missing_figures_do_not_break_the_prompt_or_the_offline_text() -> None:
     ctx["usage"] = {"screen_time_minutes": 300, "unlocks": None, "top_apps": [{"key": "a", "name": "A", "minutes": None}]}
     assert prompt.build_request(ctx, model="gpt-4o", temperature=1, max_tokens=500)["messages"]
     assert output.parse("conversation", offline.generate(ctx, seed="s"), ctx["participants"])["turns"]
+
+
+def test_streamed_turns_count_only_once_complete_and_stop_at_a_wrong_speaker() -> None:
+    full = json.dumps({"title": "T", "turns": [
+        {"speaker": {"kind": "device", "id": DEV["id"]}, "text": "Good morning."},
+        {"speaker": {"kind": "app", "id": "com.evil"}, "text": "Scroll with me."},
+        {"speaker": {"kind": "device", "id": "someone-else"}, "text": "Hi."},
+        {"speaker": {"kind": "device", "id": DEV["id"]}, "text": "Bye."}]})
+    seen = [len(output.complete_turns(full[:n], [DEV, APP])) for n in range(len(full) + 1)]
+    assert seen == sorted(seen) and seen[-1] == 2  # never shrinks; the wrong speaker stops the progress
+    first_done = full.index("Good morning.") + len("Good morning.")
+    assert seen[first_done] == 0 and seen[first_done + 1] == 1  # complete when its text string closes
+    first = output.complete_turns(full[:first_done + 1], [DEV, APP])
+    assert first == [{"speaker": {"kind": "device", "id": DEV["id"], "name": "Pixel"}, "text": "Good morning."}]
+    assert output.complete_turns("", [DEV]) == [] and output.complete_turns('{"title": "x", "turns": 3', [DEV]) == []

@@ -8,7 +8,8 @@ One generation in three steps, so no database lock is held while the model write
    build its request from the day's data when it has none; without an API key write it offline
    now; else reserve the estimated cost against the user's and the global daily budget (refused:
    ``failed`` with reason ``budget_exceeded``, for good) and claim the row for the call's timeout.
-2. the chat completion (no transaction).
+2. the chat completion, streamed (no transaction held; each complete turn of a conversation is
+   written in its own short transaction, status ``generating``).
 3. (transaction) record the generation (model, tokens, cost), settle the budget to the real cost,
    and mark the row ``ready``, or count a failed attempt (still ``pending`` until
    ``ai_max_attempts``, then ``failed`` with the reason).
@@ -27,6 +28,7 @@ from typing import Any
 from uuid import UUID
 
 import openai
+import psycopg
 
 from backlot import db
 from backlot.observability import logger, metrics
@@ -35,7 +37,8 @@ from wellness.conversations import offline, output, pricing, prompt, provider
 from wellness.conversations import repository as repo
 from wellness.settings import WellnessSettings, get_settings
 
-GLOBAL = "global"
+#: the global budget's row (``wellness.ai_budget.user_id`` NULL)
+GLOBAL = None
 
 
 class RetryLater(RuntimeError):
@@ -74,7 +77,7 @@ def reserve(conn: Any, settings: WellnessSettings, user_id: UUID, amount: Decima
     with conn.transaction():  # a savepoint: a refusal by the user's budget gives the global one back
         if not repo.reserve(conn, day, GLOBAL, amount, Decimal(str(settings.ai_global_daily_budget_usd))):
             return False
-        if not repo.reserve(conn, day, str(user_id), amount, Decimal(str(settings.ai_user_daily_budget_usd))):
+        if not repo.reserve(conn, day, user_id, amount, Decimal(str(settings.ai_user_daily_budget_usd))):
             raise _Refused
         return True
 
@@ -98,7 +101,7 @@ def settle(conn: Any, user_id: UUID, day: date | None, reserved: Decimal | None,
     delta = actual - (reserved or Decimal(0))
     if delta:
         repo.adjust(conn, day, GLOBAL, delta)
-        repo.adjust(conn, day, str(user_id), delta)
+        repo.adjust(conn, day, user_id, delta)
 
 
 def apply_answer(conn: Any, settings: WellnessSettings, row: dict[str, Any], answer: provider.Answer, *, mode: str) -> str:
@@ -139,9 +142,38 @@ def write_offline(conn: Any, row: dict[str, Any]) -> str:
     return "ready"
 
 
+class _Progress:
+    """Writes the turns of a streamed conversation as each one completes (one short transaction per
+    new turn, none held during the call). A failed write is logged and skipped: the turns are a
+    preview, the answer's final write (:func:`apply_answer`) is what counts."""
+
+    def __init__(self, row_id: UUID, kind: str, participants: list[dict[str, Any]]) -> None:
+        self.row_id, self.kind, self.participants = row_id, kind, participants
+        self.written = 0
+
+    def __call__(self, content: str) -> None:
+        if self.kind != "conversation":
+            return
+        turns = output.complete_turns(content, self.participants)
+        if len(turns) > self.written:
+            try:
+                with db.transaction() as conn:
+                    if repo.write_progress(conn, self.row_id, turns):
+                        self.written = len(turns)
+            except psycopg.Error:  # progress is a preview: the final write decides, the stream goes on
+                logger.warning("turns not shown while generating", extra={"conversation_id": str(self.row_id)}, exc_info=True)
+
+
 def generate(row_id: UUID, settings: WellnessSettings | None = None) -> str:
-    """Generate one pending row now; returns its status afterwards (``ready``, ``failed``,
-    ``pending`` when an attempt failed and will be retried, or the status it already had).
+    """Generate one pending row now, streamed: each complete turn of a conversation is written as it
+    arrives (status ``generating``), so ``GET /conversations/{id}/`` shows the first line long
+    before the last (design document 001, known limitation 2 "No Streaming"). Returns the status
+    afterwards (``ready``, ``failed``, ``pending`` when an attempt failed and will be retried, or
+    the status it already had).
+
+    A stream cut mid-way is a failed attempt: its partial turns are dropped, its tokens (the
+    estimated prompt and the pieces received) recorded as an ``error`` generation and charged to
+    the budgets, and the row retried like any failed attempt.
 
     Raises:
         RetryLater: a rate limit, a provider error or a concurrent generation of the same row (the
@@ -150,7 +182,7 @@ def generate(row_id: UUID, settings: WellnessSettings | None = None) -> str:
     settings = settings or get_settings()
     with db.transaction() as conn:
         row = repo.lock(conn, row_id)
-        if row is None or row["status"] != "pending":
+        if row is None or row["status"] not in ("pending", "generating"):
             return row["status"] if row else "missing"
         if row["claimed_until"] is not None and row["claimed_until"] > datetime.now(timezone.utc):
             raise RetryLater("a generation of this row is under way")
@@ -164,8 +196,11 @@ def generate(row_id: UUID, settings: WellnessSettings | None = None) -> str:
             metrics.add_metric(name="GenerationOverBudget", unit="Count", value=1)
             return repo.mark_attempt_failed(conn, row_id, "budget_exceeded: the daily AI budget is spent", 1, final=True)
         repo.claim(conn, row_id, int(settings.openai_timeout_s) + 30, estimate, day)
+        kind, participants = row["kind"], row["participants"]
     try:
-        answer = provider.complete(settings, body)
+        answer = provider.stream(settings, body, _Progress(row_id, kind, participants), settings.openai_timeout_s)
+    except provider.StreamBroken as exc:
+        return _stream_broken(settings, row_id, body, exc)
     except (provider.RateLimited, openai.APIError) as exc:
         reason = f"rate_limited: retry after {exc.retry_after} s" if isinstance(exc, provider.RateLimited) else f"provider_error: {exc}"
         with db.transaction() as conn:
@@ -179,3 +214,21 @@ def generate(row_id: UUID, settings: WellnessSettings | None = None) -> str:
     with db.transaction() as conn:
         row = repo.lock(conn, row_id)
         return apply_answer(conn, settings, row, answer, mode="sync")
+
+
+def _stream_broken(settings: WellnessSettings, row_id: UUID, body: dict[str, Any], exc: provider.StreamBroken) -> str:
+    """A failed attempt for a stream cut mid-way: the tokens it used recorded and charged (prompt
+    estimated, one token a piece received), partial turns dropped; ``pending`` to be retried."""
+    input_tokens = pricing.estimate_input_tokens(body)
+    model = exc.model if exc.model in settings.ai_prices else body["model"]
+    cost = pricing.cost(settings.ai_prices, model, input_tokens, exc.output_tokens)
+    reason = f"stream_cut: {exc}"[:500]
+    with db.transaction() as conn:
+        row = repo.lock(conn, row_id)
+        settle(conn, row["user_id"], row["reserved_day"], row["reserved_usd"], cost)
+        repo.release(conn, row_id)
+        repo.record_generation(conn, row, provider="openai", model=model, mode="sync", input_tokens=input_tokens,
+                               output_tokens=exc.output_tokens, cost_usd=cost, outcome="error", reason=reason)
+        metrics.add_metric(name="GenerationStreamCut", unit="Count", value=1)
+        logger.warning("stream cut", extra={"conversation_id": str(row_id), "reason": reason})
+        return repo.mark_attempt_failed(conn, row_id, reason, settings.ai_max_attempts)

@@ -9,10 +9,13 @@ Three steps, each safe to run again:
   (type and mood from their active patterns) of their active devices and the day's top 3 apps;
   journals of today for each active device and the day's top apps (at most 50). The unique indexes
   on (user, day[, subject]) make a rerun add nothing.
-* **submit**: pending nightly rows in no batch are written as JSONL (``custom_id`` = the row id),
-  after reserving their estimated cost (batch price) per user and globally, uploaded
-  (``files.create``) and started (``batches.create``); without an API key they are written by the
-  offline generator instead. Rows over budget are ``failed`` with ``budget_exceeded``.
+* **submit**: pending nightly rows in no batch are claimed by a submission intent, committed with
+  their estimated cost (batch price) reserved per user and globally, then written as JSONL
+  (``custom_id`` = the row id), uploaded (``files.create``) and started (``batches.create``, the
+  intent's id in its ``metadata``); an intent left without its batch is resolved by that metadata
+  (``batches.list``) before anything is sent again, so a batch is paid once. Without an API key
+  the rows are written by the offline generator instead. Rows over budget are ``failed`` with
+  ``budget_exceeded``.
 * **collect**: each open batch is retrieved; once terminal, its output lines are applied (ready,
   or an attempt counted when the answer is invalid), its error lines counted as failed attempts,
   and every row of the batch with no answer (an expired or failed batch) goes back to the
@@ -26,8 +29,9 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
+import openai
 import psycopg
 
 from backlot.observability import logger
@@ -136,20 +140,68 @@ def build_jsonl(rows: list[dict[str, Any]]) -> bytes:
 
 PENDING = """
 SELECT * FROM wellness.conversations
-WHERE status = 'pending' AND origin = 'nightly' AND batch_id IS NULL
+WHERE status = 'pending' AND origin = 'nightly' AND batch_id IS NULL AND submission_id IS NULL
 ORDER BY created_at, id LIMIT %s FOR UPDATE SKIP LOCKED
 """
 
+#: the batch metadata key carrying the local submission id
+SUBMISSION_KEY = "wellness_submission"
+#: how long one run may talk to OpenAI about a submission before another run may take it over
+LEASE_S = 600
+#: a submission that OpenAI still does not hold after this many tries gives its rows back
+MAX_SUBMIT_ATTEMPTS = 5
+#: batches created this long before the intent are not looked at (clock skew between us and OpenAI)
+LIST_SLACK_S = 300
 
-def submit(conn: psycopg.Connection, settings: WellnessSettings, limit: int = BATCH_MAX) -> dict[str, int]:
-    """Send the pending nightly rows in no batch (one batch), or write them offline without an API key."""
-    rows = conn.execute(PENDING, (limit if settings.openai_key() else min(limit, OFFLINE_MAX),)).fetchall()
-    if not rows:
-        return {"submitted": 0}
-    if not settings.openai_key():
-        for row in rows:
-            generation.write_offline(conn, row)
-        return {"offline": len(rows)}
+
+def submit(conn_factory: Callable[[], Any], settings: WellnessSettings, limit: int = BATCH_MAX) -> dict[str, int]:
+    """Send the pending nightly rows in no batch as one batch (or write them offline without an API
+    key), paid once whatever fails (issue 11, "a batch is paid once"):
+
+    1. (transaction) the rows are claimed by a new submission intent (``wellness.ai_submissions``)
+       and their estimated cost reserved (batch price, per user and globally): committed BEFORE
+       OpenAI is called;
+    2. the JSONL is uploaded and the batch created with ``metadata.wellness_submission`` = the
+       intent's id;
+    3. (transaction) the batch is recorded and the rows take its id.
+
+    A run that died or failed between 2 and 3 leaves an open intent; the next run first looks for a
+    batch carrying its id (``batches.list``) and records that one, and creates a batch only when
+    OpenAI holds none, so a batch is created, paid and applied once, and its budget reserved once.
+    Open intents are settled before new rows are taken. Returns counts: ``submitted`` (rows sent in
+    a new batch), ``recovered`` (rows of a batch found by its metadata), ``over_budget``, ``offline``.
+
+    Raises:
+        psycopg.Error: the database failed (an intent already committed is kept for the next run).
+    """
+    totals = {"submitted": 0, "recovered": 0, "over_budget": 0}
+    if settings.openai_key():
+        with conn_factory() as conn:
+            open_ids = [r["id"] for r in conn.execute(
+                "SELECT id FROM wellness.ai_submissions WHERE resolved_at IS NULL ORDER BY created_at").fetchall()]
+        for sid in open_ids:
+            for k, v in _send(conn_factory, settings, sid).items():
+                totals[k] += v
+    with conn_factory() as conn:
+        rows = conn.execute(PENDING, (limit if settings.openai_key() else min(limit, OFFLINE_MAX),)).fetchall()
+        if not rows:
+            return totals
+        if not settings.openai_key():
+            for row in rows:
+                generation.write_offline(conn, row)
+            return {"offline": len(rows)}
+        sid, refused = _intent(conn, settings, rows)
+        totals["over_budget"] += refused
+    if sid is not None:
+        for k, v in _send(conn_factory, settings, sid, claimed=True).items():
+            totals[k] += v
+    return totals
+
+
+def _intent(conn: psycopg.Connection, settings: WellnessSettings, rows: list[dict[str, Any]]) -> tuple[UUID | None, int]:
+    """Reserve the rows' estimates per user (refused users' rows ``failed`` with
+    ``budget_exceeded``) and claim the others for a new submission (leased to this run, its first
+    attempt counted). Returns ``(submission id or None, rows refused)``."""
     day = generation.utc_day()
     by_user: dict[UUID, list[dict[str, Any]]] = {}
     for row in rows:
@@ -165,16 +217,88 @@ def submit(conn: psycopg.Connection, settings: WellnessSettings, limit: int = BA
             repo.mark_attempt_failed(conn, r["id"], "budget_exceeded: the daily AI budget is spent", 1, final=True)
         refused += len(items)
     if not taken:
-        return {"submitted": 0, "over_budget": refused}
-    batch_id, file_id, status = provider.submit_batch(settings, build_jsonl(taken), {"product": "wellness"})
-    conn.execute("INSERT INTO wellness.ai_batches (id, input_file_id, items, status) VALUES (%s, %s, %s, %s)",
-                 (batch_id, file_id, len(taken), status))
+        return None, refused
+    sid = uuid4()
+    conn.execute("INSERT INTO wellness.ai_submissions (id, items, attempts, claimed_until) "
+                 "VALUES (%s, %s, 1, now() + make_interval(secs => %s))", (sid, len(taken), LEASE_S))
     conn.execute(
-        "UPDATE wellness.conversations c SET batch_id = %s, reserved_usd = x.est, reserved_day = %s "
+        "UPDATE wellness.conversations c SET submission_id = %s, reserved_usd = x.est, reserved_day = %s "
         "FROM unnest(%s::uuid[], %s::numeric[]) AS x(id, est) WHERE c.id = x.id",
-        (batch_id, day, [r["id"] for r in taken], [r["estimate"] for r in taken]))
-    logger.info("batch submitted", extra={"batch_id": batch_id, "items": len(taken)})
-    return {"submitted": len(taken), "over_budget": refused}
+        (sid, day, [r["id"] for r in taken], [r["estimate"] for r in taken]))
+    return sid, refused
+
+
+def _send(conn_factory: Callable[[], Any], settings: WellnessSettings, sid: UUID, *, claimed: bool = False) -> dict[str, int]:
+    """Steps 2 and 3 of :func:`submit` for one intent: take its lease (unless this run holds it),
+    find the batch an earlier try made (after the first try), else create it; record it."""
+    with conn_factory() as conn:
+        if claimed:
+            intent = conn.execute("SELECT attempts, created_at FROM wellness.ai_submissions WHERE id = %s", (sid,)).fetchone()
+        else:
+            intent = conn.execute(
+                """UPDATE wellness.ai_submissions SET attempts = attempts + 1, claimed_until = now() + make_interval(secs => %s)
+                   WHERE id = %s AND resolved_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+                   RETURNING attempts, created_at""", (LEASE_S, sid)).fetchone()
+        if intent is None:
+            return {}  # another run holds it, or it is resolved
+        rows = conn.execute("SELECT id, request FROM wellness.conversations WHERE submission_id = %s ORDER BY created_at, id",
+                            (sid,)).fetchall()
+    try:
+        found = None
+        if intent["attempts"] > 1:
+            found = provider.find_batch(settings, SUBMISSION_KEY, str(sid), int(intent["created_at"].timestamp()) - LIST_SLACK_S)
+        if found is not None:
+            batch_id, file_id, status, counted = found["id"], found["input_file_id"], found["status"], "recovered"
+        elif intent["attempts"] > MAX_SUBMIT_ATTEMPTS:
+            with conn_factory() as conn:
+                _abandon(conn, settings, sid)
+            return {}
+        else:
+            batch_id, file_id, status = provider.submit_batch(settings, build_jsonl(rows),
+                                                              {"product": "wellness", SUBMISSION_KEY: str(sid)})
+            counted = "submitted"
+        with conn_factory() as conn:
+            _record(conn, sid, batch_id, file_id, status, len(rows))
+    except Exception as exc:
+        _unlease(conn_factory, sid, exc)
+        if isinstance(exc, openai.APIError):
+            logger.warning("batch submission failed; the next run resumes it", extra={"submission_id": str(sid), "reason": str(exc)})
+            return {}
+        raise
+    logger.info("batch submitted", extra={"batch_id": batch_id, "submission_id": str(sid), "items": len(rows), "how": counted})
+    return {counted: len(rows)}
+
+
+def _record(conn: psycopg.Connection, sid: UUID, batch_id: str, file_id: str, status: str, items: int) -> None:
+    """The intent's batch, known: recorded for the collector; the rows are in it (no longer in the intent)."""
+    conn.execute("INSERT INTO wellness.ai_batches (id, input_file_id, items, status) VALUES (%s, %s, %s, %s) "
+                 "ON CONFLICT (id) DO NOTHING", (batch_id, file_id, items, status))
+    conn.execute("UPDATE wellness.conversations SET batch_id = %s, submission_id = NULL WHERE submission_id = %s", (batch_id, sid))
+    conn.execute("UPDATE wellness.ai_submissions SET batch_id = %s, resolved_at = now(), claimed_until = NULL, last_error = NULL "
+                 "WHERE id = %s", (batch_id, sid))
+
+
+def _abandon(conn: psycopg.Connection, settings: WellnessSettings, sid: UUID) -> None:
+    """OpenAI holds no batch of the intent after :data:`MAX_SUBMIT_ATTEMPTS` tries: its rows give
+    their reservations back and count a failed attempt (pending again, or failed at the last)."""
+    rows = conn.execute("SELECT * FROM wellness.conversations WHERE submission_id = %s FOR UPDATE", (sid,)).fetchall()
+    for row in rows:
+        generation.settle(conn, row["user_id"], row["reserved_day"], row["reserved_usd"], Decimal(0))
+        conn.execute("UPDATE wellness.conversations SET submission_id = NULL, reserved_usd = NULL, reserved_day = NULL "
+                     "WHERE id = %s", (row["id"],))
+        repo.mark_attempt_failed(conn, row["id"], "provider_error: the batch could not be submitted", settings.ai_max_attempts)
+    conn.execute("UPDATE wellness.ai_submissions SET resolved_at = now(), claimed_until = NULL WHERE id = %s", (sid,))
+    logger.error("batch submission abandoned", extra={"submission_id": str(sid), "items": len(rows)})
+
+
+def _unlease(conn_factory: Callable[[], Any], sid: UUID, exc: Exception) -> None:
+    """Give the lease back with the error (best effort: with the database down the lease expires)."""
+    try:
+        with conn_factory() as conn:
+            conn.execute("UPDATE wellness.ai_submissions SET claimed_until = NULL, last_error = %s WHERE id = %s",
+                         (f"{type(exc).__name__}: {exc}"[:1000], sid))
+    except Exception:  # noqa: BLE001 - the first error is the one raised
+        logger.exception("could not release the submission lease", extra={"submission_id": str(sid)})
 
 
 def collect(conn_factory: Callable[[], Any], settings: WellnessSettings) -> dict[str, int]:

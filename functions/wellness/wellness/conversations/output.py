@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pydantic_core
+
 MAX_TURNS = 40
 MAX_TEXT = 2000
 
@@ -103,3 +105,34 @@ def parse(kind: str, content: str | None, participants: list[dict[str, Any]]) ->
         out.append({"speaker": {"kind": who["kind"], "id": str(who["id"]), "name": who["name"]},
                     "text": _text(turn.get("text"), f"turns.{i}.text")})
     return {"title": title, "turns": out}
+
+
+def complete_turns(content: str, participants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The turns already complete in the partial text of a conversation being streamed, checked and
+    named as :func:`parse` does, stopping before the first one that is unfinished or wrong (the
+    final :func:`parse` of the whole answer still decides).
+
+    A turn is complete once its ``speaker.kind``, ``speaker.id`` and ``text`` strings are all closed:
+    the strict schema allows no other key. The partial JSON is read by pydantic-core's
+    ``from_json(allow_partial=True)`` (jiter, the openai SDK's own partial parser), which leaves
+    unfinished strings out.
+    """
+    try:
+        data = pydantic_core.from_json(content.encode(), allow_partial=True)
+    except ValueError:
+        return []
+    turns = data.get("turns") if isinstance(data, dict) else None
+    if not isinstance(turns, list):
+        return []
+    cast = {(p["kind"], str(p["id"])): p for p in participants}
+    out = []
+    for turn in turns[:MAX_TURNS]:
+        speaker = turn.get("speaker") if isinstance(turn, dict) else None
+        if not isinstance(speaker, dict) or "id" not in speaker or "text" not in turn:
+            break
+        who = cast.get((speaker.get("kind"), str(speaker.get("id"))))
+        text = turn.get("text")
+        if who is None or not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+            break
+        out.append({"speaker": {"kind": who["kind"], "id": str(who["id"]), "name": who["name"]}, "text": text.strip()})
+    return out

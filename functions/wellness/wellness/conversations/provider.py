@@ -10,6 +10,10 @@ OpenAI reference: ``POST /v1/chat/completions`` (``response_format`` ``json_sche
 ``{"custom_id", "method": "POST", "url": "/v1/chat/completions", "body"}``; an output line
 ``{"id", "custom_id", "response": {"status_code", "request_id", "body"}, "error"}``.
 
+The on-demand job streams (``stream=True``, ``stream_options={"include_usage": true}``; OpenAI API
+reference "The chat completion chunk object": ``choices[0].delta.content`` / ``refusal`` pieces, a
+chunk with ``finish_reason``, then one chunk with ``choices: []`` and ``usage``, then ``[DONE]``).
+
 The SDK's own retries are off (``max_retries=0``): a failed call is retried by the SQS redelivery
 (backoff through the visibility timeout) or the next batch, never silently inside one invocation.
 """
@@ -18,9 +22,12 @@ from __future__ import annotations
 
 import io
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import openai
 
 from wellness.settings import WellnessSettings
@@ -46,6 +53,17 @@ class RateLimited(RuntimeError):
     def __init__(self, message: str, retry_after: float | None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class StreamBroken(RuntimeError):
+    """A stream ended before its end (connection cut, no ``finish_reason`` or no usage chunk, or the
+    call's deadline passed). ``output_tokens``: the content chunks received (about a token each,
+    what OpenAI bills for a cut stream beside the prompt); ``model``: the model that answered."""
+
+    def __init__(self, message: str, output_tokens: int, model: str) -> None:
+        super().__init__(message)
+        self.output_tokens = output_tokens
+        self.model = model
 
 
 def client(settings: WellnessSettings) -> openai.OpenAI:
@@ -79,6 +97,53 @@ def complete(settings: WellnessSettings, body: dict[str, Any]) -> Answer:
     return answer_from_body(completion.model_dump())
 
 
+def stream(settings: WellnessSettings, body: dict[str, Any], on_content: Callable[[str], None],
+           deadline_s: float) -> Answer:
+    """One streamed chat completion of ``body``: ``on_content`` gets the whole content so far after
+    each piece (the caller writes the turns already complete), and the :class:`Answer` is built
+    from the pieces, the ``finish_reason`` and the final usage chunk.
+
+    Raises:
+        RateLimited: 429 before the stream began.
+        openai.APIError: any other failure before it began (connection, 5xx, 4xx), or an error event.
+        StreamBroken: the stream stopped before its end, or ran past ``deadline_s`` seconds (the
+            socket timeout bounds each read, not the whole stream).
+    """
+    ends_at = time.monotonic() + deadline_s
+    try:
+        chunks = client(settings).chat.completions.create(**body, stream=True, stream_options={"include_usage": True})
+    except openai.RateLimitError as exc:
+        header = exc.response.headers.get("retry-after")
+        raise RateLimited(str(exc), float(header) if header else None) from None
+    content: list[str] = []
+    refusal: list[str] = []
+    finish, usage, model, pieces = None, None, str(body.get("model") or ""), 0
+    try:
+        with chunks:
+            for chunk in chunks:
+                model = chunk.model or model
+                usage = chunk.usage or usage
+                for choice in chunk.choices:
+                    if choice.index != 0:
+                        continue
+                    finish = choice.finish_reason or finish
+                    if choice.delta.refusal:
+                        refusal.append(choice.delta.refusal)
+                        pieces += 1
+                    if choice.delta.content:
+                        content.append(choice.delta.content)
+                        pieces += 1
+                        on_content("".join(content))
+                if time.monotonic() > ends_at:
+                    raise StreamBroken(f"the stream ran past its {deadline_s:.0f} s deadline", pieces, model)
+    except (openai.APIConnectionError, httpx.HTTPError) as exc:
+        raise StreamBroken(f"the stream was cut: {exc}", pieces, model) from None
+    if finish is None or usage is None:
+        raise StreamBroken("the stream ended without its finish_reason and usage chunks", pieces, model)
+    return Answer(content="".join(content) if content else None, refusal="".join(refusal) if refusal else None,
+                  finish_reason=finish, input_tokens=usage.prompt_tokens, output_tokens=usage.completion_tokens, model=model)
+
+
 def batch_line(custom_id: str, body: dict[str, Any]) -> str:
     """One JSONL line of a batch input file."""
     return json.dumps({"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": body},
@@ -86,12 +151,32 @@ def batch_line(custom_id: str, body: dict[str, Any]) -> str:
 
 
 def submit_batch(settings: WellnessSettings, jsonl: bytes, metadata: dict[str, str]) -> tuple[str, str, str]:
-    """Upload ``jsonl`` and start a batch on it: ``(batch_id, input_file_id, status)``."""
+    """Upload ``jsonl`` and start a batch on it: ``(batch_id, input_file_id, status)``.
+
+    Raises:
+        openai.APIError: the upload or the batch creation failed.
+    """
     c = client(settings)
     uploaded = c.files.create(file=("wellness-batch.jsonl", io.BytesIO(jsonl)), purpose="batch")
     batch = c.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h",
                              metadata=metadata)
     return batch.id, uploaded.id, batch.status
+
+
+def find_batch(settings: WellnessSettings, key: str, value: str, since: int) -> dict[str, Any] | None:
+    """The batch whose ``metadata[key] == value``, among those created at or after ``since`` (Unix
+    seconds), or None. ``GET /v1/batches`` lists newest first and filters nothing on the server, so
+    the pages are read (the SDK's auto-pagination) until a batch older than ``since``.
+
+    Raises:
+        openai.APIError: the listing failed (the caller must not submit again then).
+    """
+    for batch in client(settings).batches.list(limit=100):
+        if (batch.metadata or {}).get(key) == value:
+            return batch.model_dump()
+        if batch.created_at < since:
+            return None
+    return None
 
 
 def batch_state(settings: WellnessSettings, batch_id: str) -> dict[str, Any]:

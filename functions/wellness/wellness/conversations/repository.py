@@ -139,17 +139,18 @@ def mark_ready(conn: psycopg.Connection, row_id: UUID, provider: str, model: str
     conn.execute(
         """UPDATE wellness.conversations SET status = 'ready', provider = %s, model = %s, title = %s, turns = %s,
                entry = %s, failure_reason = NULL, batch_id = NULL, attempts = attempts + 1, generated_at = now(),
-               updated_at = now() WHERE id = %s AND status = 'pending'""",
+               updated_at = now() WHERE id = %s AND status IN ('pending', 'generating')""",
         (provider, model, parsed["title"], Jsonb(parsed["turns"]) if "turns" in parsed else None, parsed.get("entry"), row_id))
 
 
 def mark_attempt_failed(conn: psycopg.Connection, row_id: UUID, reason: str, max_attempts: int, *, final: bool = False) -> str:
     """Count a failed attempt: ``failed`` for good when ``final`` or the attempts reach
-    ``max_attempts``, else still ``pending`` (to be retried) with the reason kept. Returns the status."""
+    ``max_attempts``, else back to ``pending`` (to be retried) with the reason kept. The turns a
+    streamed attempt wrote so far are dropped (the retry writes its own). Returns the status."""
     return conn.execute(
-        """UPDATE wellness.conversations SET attempts = attempts + 1, failure_reason = %s, batch_id = NULL,
+        """UPDATE wellness.conversations SET attempts = attempts + 1, failure_reason = %s, batch_id = NULL, turns = NULL,
                status = CASE WHEN %s OR attempts + 1 >= %s THEN 'failed' ELSE 'pending' END, updated_at = now()
-           WHERE id = %s AND status = 'pending' RETURNING status""",
+           WHERE id = %s AND status IN ('pending', 'generating') RETURNING status""",
         (reason[:1000], final, max_attempts, row_id)).fetchone()["status"]
 
 
@@ -164,22 +165,31 @@ def record_generation(conn: psycopg.Connection, row: dict[str, Any], *, provider
 # ------------------------------------------------------------------ budgets
 
 
-def reserve(conn: psycopg.Connection, day: date, scope: str, amount: Decimal, limit: Decimal) -> bool:
-    """Add ``amount`` to the scope's spend of ``day`` unless that passes ``limit`` (one conditional
-    upsert: the row lock makes concurrent reservations queue, so their sum never passes)."""
+def reserve(conn: psycopg.Connection, day: date, user_id: UUID | None, amount: Decimal, limit: Decimal) -> bool:
+    """Add ``amount`` to the spend of ``day`` of the user (``None``: the global budget) unless that
+    passes ``limit`` (one conditional upsert: the row lock makes concurrent reservations queue, so
+    their sum never passes). The unique index is NULLS NOT DISTINCT: one global row a day."""
     row = conn.execute(
-        """INSERT INTO wellness.ai_budget AS b (day, scope, reserved_usd) SELECT %(day)s, %(scope)s, %(amount)s
+        """INSERT INTO wellness.ai_budget AS b (day, user_id, reserved_usd) SELECT %(day)s, %(user)s, %(amount)s
            WHERE %(amount)s <= %(limit)s
-           ON CONFLICT (day, scope) DO UPDATE SET reserved_usd = b.reserved_usd + EXCLUDED.reserved_usd
+           ON CONFLICT (day, user_id) DO UPDATE SET reserved_usd = b.reserved_usd + EXCLUDED.reserved_usd
            WHERE b.reserved_usd + EXCLUDED.reserved_usd <= %(limit)s RETURNING reserved_usd""",
-        {"day": day, "scope": scope, "amount": amount, "limit": limit}).fetchone()
+        {"day": day, "user": user_id, "amount": amount, "limit": limit}).fetchone()
     return row is not None
 
 
-def adjust(conn: psycopg.Connection, day: date, scope: str, delta: Decimal) -> None:
-    """Settle a reservation: add ``delta`` (real cost - estimate; negative gives back)."""
-    conn.execute("UPDATE wellness.ai_budget SET reserved_usd = GREATEST(0, reserved_usd + %s) WHERE day = %s AND scope = %s",
-                 (delta, day, scope))
+def adjust(conn: psycopg.Connection, day: date, user_id: UUID | None, delta: Decimal) -> None:
+    """Settle a reservation of the user (``None``: global): add ``delta`` (real cost - estimate;
+    negative gives back)."""
+    conn.execute("UPDATE wellness.ai_budget SET reserved_usd = GREATEST(0, reserved_usd + %s) "
+                 "WHERE day = %s AND user_id IS NOT DISTINCT FROM %s", (delta, day, user_id))
+
+
+def spent(conn: psycopg.Connection, day: date, user_id: UUID | None) -> Decimal:
+    """The spend (reserved and settled) of ``day`` for the user (``None``: global); 0 without a row."""
+    row = conn.execute("SELECT reserved_usd FROM wellness.ai_budget WHERE day = %s AND user_id IS NOT DISTINCT FROM %s",
+                       (day, user_id)).fetchone()
+    return row["reserved_usd"] if row else Decimal(0)
 
 
 def costs(conn: psycopg.Connection, since: date, until: date) -> list[dict[str, Any]]:
@@ -200,8 +210,19 @@ def registry_apps(conn: psycopg.Connection, keys: list[str]) -> dict[str, dict[s
 
 
 def claim(conn: psycopg.Connection, row_id: UUID, seconds: int, reserved: Decimal | None, day: date | None) -> None:
+    """Claim the row for a call of at most ``seconds``, with its reservation; turns left by an
+    attempt that died mid-stream are dropped (status back to ``pending``)."""
     conn.execute("UPDATE wellness.conversations SET claimed_until = now() + make_interval(secs => %s), reserved_usd = %s, "
-                 "reserved_day = %s WHERE id = %s", (seconds, reserved, day, row_id))
+                 "reserved_day = %s, status = 'pending', turns = NULL WHERE id = %s", (seconds, reserved, day, row_id))
+
+
+def write_progress(conn: psycopg.Connection, row_id: UUID, turns: list[dict[str, Any]]) -> bool:
+    """The turns streamed so far, shown in status ``generating`` while the row is still claimed by
+    this call (False: the claim is gone; nothing written)."""
+    return conn.execute(
+        "UPDATE wellness.conversations SET status = 'generating', turns = %s, updated_at = now() "
+        "WHERE id = %s AND status IN ('pending', 'generating') AND claimed_until > now()",
+        (Jsonb(turns), row_id)).rowcount == 1
 
 
 def release(conn: psycopg.Connection, row_id: UUID) -> None:

@@ -37,8 +37,7 @@ def run_submit(context: Any) -> dict[str, int]:
             if not planned:
                 break
             totals[f"{kind}_users"] += planned
-    with db.transaction() as conn:
-        totals.update(nightly.submit(conn, settings))
+    totals.update(nightly.submit(db.transaction, settings))
     return totals
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -78,6 +79,14 @@ def update_device(conn: Connection, user_id: UUID, device_id: UUID, changes: dic
         f"UPDATE wellness.devices SET {sets} WHERE user_id = %s AND id = %s RETURNING {DEVICE_COLUMNS}",
         (*[changes[c] for c in cols], user_id, device_id),
     ).fetchone()
+
+
+def usage_dates(conn: Connection, user_id: UUID, device_id: UUID) -> list[date]:
+    """The local dates the device has usage for (day totals or app rows), oldest first."""
+    return [r["usage_date"] for r in conn.execute(
+        "SELECT usage_date FROM wellness.daily_usage WHERE user_id = %(u)s AND device_id = %(d)s "
+        "UNION SELECT usage_date FROM wellness.app_daily_usage WHERE user_id = %(u)s AND device_id = %(d)s ORDER BY 1",
+        {"u": user_id, "d": device_id}).fetchall()]
 
 
 def delete_device(conn: Connection, user_id: UUID, device_id: UUID) -> dict[str, Any] | None:

@@ -37,7 +37,7 @@ def generate_conversation(body: GenerateRequest, who: Principal = CurrentPrincip
 @router.get("/", response_model=ConversationPage, responses=API.errors(400, 401))
 def list_conversations(request: Request, conversation_type: ConversationType | None = None, mood: Mood | None = None,
                        is_favorite: bool | None = None, device_id: UUID | None = None, app_id: AppRef = None,
-                       date: date | None = None, status: Literal["pending", "ready", "failed"] | None = None,  # noqa: A002
+                       date: date | None = None, status: Literal["pending", "generating", "ready", "failed"] | None = None,  # noqa: A002
                        cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """The caller's conversations, newest first; filters: type, mood, favourites, a device or app
     that took part, the day (``for_date``), status."""

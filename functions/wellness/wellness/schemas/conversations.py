@@ -55,14 +55,15 @@ class Participant(PublicModel):
 
 class ConversationPublic(PublicModel):
     """A conversation (``turns``) or a journal entry (``entry``; ``subject_kind``/``subject_id``
-    whose). ``status``: ``pending`` (being written), ``ready``, ``failed`` (``failure_reason``
+    whose). ``status``: ``pending`` (queued), ``generating`` (being streamed: ``turns`` holds the
+    turns written so far, in order; poll until ``ready``), ``ready``, ``failed`` (``failure_reason``
     says why; a pending row may carry the reason of a failed attempt that will be retried).
     ``provider``: ``openai`` or ``offline`` (the template generator, without an API key)."""
 
     id: UUID
     kind: Literal["conversation", "journal"]
     origin: Literal["on_demand", "nightly"]
-    status: Literal["pending", "ready", "failed"]
+    status: Literal["pending", "generating", "ready", "failed"]
     conversation_type: ConversationType | None = None
     mood: Mood
     for_date: date

@@ -99,18 +99,26 @@ def update_device(who: Principal, device_id: UUID, changes: dict[str, Any]) -> d
 
 def delete_device(who: Principal, device_id: UUID) -> None:
     """Delete the device and everything keyed by it (apps, relationships, usage: ``ON DELETE
-    CASCADE``); when it was the primary, the oldest remaining device becomes primary.
+    CASCADE``); when it was the primary, the oldest remaining device becomes primary. The days the
+    device had usage for are then recalculated as after an upload (one ``RecalculateQueue``
+    message, sent after the commit; WELLNESS.md "Recalculation after an upload"), so the user's
+    statistics and patterns stop counting the deleted usage.
 
     Raises:
         NotFound: ``device_not_found``.
     """
     with db.transaction() as conn:
         repo.lock_user(conn, who.user_id)
+        dates = repo.usage_dates(conn, who.user_id, device_id)
         gone = repo.delete_device(conn, who.user_id, device_id)
         if gone is None:
             raise _not_found()
         if gone["is_primary"]:
             repo.promote_oldest(conn, who.user_id)
+    if dates:
+        from wellness.services import usage  # here: only this use case of devices sends
+
+        usage.queue_recalculation(who.user_id, dates)
 
 
 def set_primary(who: Principal, device_id: UUID) -> dict[str, Any]:
