@@ -306,6 +306,30 @@ def test_every_function_is_covered_by_the_errors_alarm(stack: Stack) -> None:
         ), f"{name} carries no tag the errors alarm selects"
 
 
+# ------------------------------------------------------------------ rate limits
+#: Products whose HTTP API throttles every route: movies (lookups by share code) and wellness
+#: (document 001, "Known limitations" 4: no rate limiting).
+THROTTLED = {"movies", "wellness"}
+
+
+def _value(stack: Stack, value: Any) -> Any:
+    """A literal, or a ``Ref`` to one of the stack's parameters resolved to its default."""
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        return (stack.template.get("Parameters") or {})[value["Ref"]].get("Default")
+    return value
+
+
+@pytest.mark.parametrize("stack", [s for s in PRODUCTS if s.product in THROTTLED], ids=lambda s: s.name)
+def test_the_throttled_apis_limit_every_route(stack: Stack) -> None:
+    """``DefaultRouteSettings`` gives each route of the stage a token bucket (API Gateway developer
+    guide, "Throttle requests to your HTTP APIs"): a rate and a burst, both positive."""
+    for lid, api in stack.of_type("AWS::Serverless::HttpApi").items():
+        settings = (api.get("Properties") or {}).get("DefaultRouteSettings") or {}
+        rate, burst = (_value(stack, settings.get(k)) for k in ("ThrottlingRateLimit", "ThrottlingBurstLimit"))
+        assert rate is not None and float(rate) > 0, f"{stack.name}/{lid}: no ThrottlingRateLimit"
+        assert burst is not None and int(burst) > 0, f"{stack.name}/{lid}: no ThrottlingBurstLimit"
+
+
 # ------------------------------------------------------------------ logs
 @pytest.mark.parametrize("stack", STACKS, ids=ids(STACKS))
 def test_every_log_group_has_a_retention(stack: Stack) -> None:
