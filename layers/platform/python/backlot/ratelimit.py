@@ -77,10 +77,11 @@ class SlidingWindowLimiter:
                              "AND created_at < clock_timestamp() - make_interval(secs => %s)").format(self._table),
                      (user_id, action, longest))
         counts = sql.SQL(", ").join(
-            sql.SQL("count(*) FILTER (WHERE created_at >= now_ - make_interval(secs => {s})), "
+            sql.SQL("count(*) FILTER (WHERE created_at >= now_ - make_interval(secs => {s})) AS {n}, "
                     "extract(epoch FROM min(created_at) FILTER (WHERE created_at >= now_ - make_interval(secs => {s})) "
-                    "+ make_interval(secs => {s}) - now_)").format(s=sql.Literal(w.seconds))
-            for w in windows)
+                    "+ make_interval(secs => {s}) - now_) AS {w}").format(
+                s=sql.Literal(w.seconds), n=sql.Identifier(f"n{i}"), w=sql.Identifier(f"w{i}"))
+            for i, w in enumerate(windows))
         row = conn.execute(
             sql.SQL("SELECT {} FROM (SELECT clock_timestamp() AS now_) n "
                     "LEFT JOIN {} a ON a.user_id = %s AND a.action = %s GROUP BY now_").format(counts, self._table),
