@@ -44,6 +44,8 @@ class WellnessSettings(BaseSettings):
         /api/social/friends/``) one user may send in any sliding hour / day (wsocial3; 429 beyond).
     visit_proposals_per_hour / visit_proposals_per_day: the same for visit proposals (``POST
         /api/social/visits/``).
+    conversation_requests_per_hour / conversation_requests_per_day: the same for on-demand
+        conversations (``POST /api/conversations/generate/``; wellness/limits.py says why).
     """
 
     model_config = SettingsConfigDict(extra="ignore")
@@ -81,6 +83,8 @@ class WellnessSettings(BaseSettings):
     friend_requests_per_day: int = Field(default=100, ge=0)
     visit_proposals_per_hour: int = Field(default=10, ge=0)
     visit_proposals_per_day: int = Field(default=30, ge=0)
+    conversation_requests_per_hour: int = Field(default=30, ge=0)
+    conversation_requests_per_day: int = Field(default=100, ge=0)
 
     def openai_key(self) -> str | None:
         """The OpenAI key: the setting, else the secret's value, else None (offline generator).

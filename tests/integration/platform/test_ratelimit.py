@@ -97,8 +97,3 @@ def test_concurrent_takes_never_pass_the_limit(table: str) -> None:
         t.join(30)
     assert sorted(outcomes) == ["429"] * 5 + ["ok"] * 3 and rows(table, user) == 3
 
-
-def test_windows_are_checked() -> None:
-    with pytest.raises(ValueError):
-        Window(1, 0)
-    assert Window(20, 3600).describe() == "20 per hour" and Window(7, 90).describe() == "7 per 90 seconds"

@@ -1,4 +1,4 @@
-"""Blocks and social rate limits (issue 11 item 7; wellness.social.blocks, wellness.social.limits)
+"""Blocks and social rate limits (issue 11 item 7; wellness.social.blocks, wellness.limits)
 through the product's Lambda handler on real PostgreSQL: a block with or without a connection, what
 it ends and hides (friends, visits, leaderboards), a block racing a friend request, and 429s."""
 
@@ -217,7 +217,7 @@ def test_friend_requests_are_limited_per_hour(api: ApiClient, conn: psycopg.Conn
     assert pair_rows(conn, a_id, others[3][1]) == []
     # another user is not limited by Ann's requests; once an hour has passed Ann may ask again
     assert api.post(F, {"user_id": others[3][1]}, user=others[0][0]).status == 201
-    conn.execute("UPDATE wellness.social_actions SET created_at = created_at - interval '61 minutes' WHERE user_id = %s",
+    conn.execute("UPDATE wellness.rate_limited_actions SET created_at = created_at - interval '61 minutes' WHERE user_id = %s",
                  (uuid.UUID(a_id),))
     assert api.post(F, {"user_id": others[3][1]}, user=a).status == 201
 

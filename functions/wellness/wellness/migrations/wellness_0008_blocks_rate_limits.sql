@@ -20,20 +20,20 @@ SELECT blocked_by, CASE WHEN blocked_by = requester_id THEN addressee_id ELSE re
 FROM wellness.friend_connections WHERE status = 'blocked'
 ON CONFLICT DO NOTHING;
 
--- Rate limits (backlot.ratelimit): one row per counted action (friend_request, visit_proposal),
--- pruned as the user acts (rows older than the longest window are deleted).
-CREATE TABLE wellness.social_actions (
+-- Rate limits (backlot.ratelimit; wellness/limits.py): one row per counted action, pruned as the
+-- user acts (rows older than the longest window are deleted).
+CREATE TABLE wellness.rate_limited_actions (
     user_id     uuid NOT NULL,
-    action      text NOT NULL CHECK (action IN ('friend_request', 'visit_proposal')),
+    action      text NOT NULL CHECK (action IN ('friend_request', 'visit_proposal', 'conversation_request')),
     created_at  timestamptz NOT NULL DEFAULT clock_timestamp()
 );
-CREATE INDEX social_actions_window_idx ON wellness.social_actions (user_id, action, created_at);
+CREATE INDEX rate_limited_actions_window_idx ON wellness.rate_limited_actions (user_id, action, created_at);
 
 -- Deleting a user's wellness data forgets their blocks (both ways) and counted actions too.
 CREATE FUNCTION wellness.social_forget_blocks() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM wellness.blocks WHERE OLD.user_id IN (blocker_id, blocked_id);
-    DELETE FROM wellness.social_actions WHERE user_id = OLD.user_id;
+    DELETE FROM wellness.rate_limited_actions WHERE user_id = OLD.user_id;
     RETURN OLD;
 END
 $$;

@@ -36,9 +36,10 @@ def list_friends(request: Request, status: ConnectionStatus | None = None, curso
 
 @router.post("/friends/", status_code=http.HTTP_201_CREATED, response_model=ConnectionPublic,
              responses={200: {"model": ConnectionPublic, "description": "the pair's existing connection (a duplicate, or a crossed request now accepted)"},
-                        **API.errors(400, 401, 404, 409)})
+                        **API.errors(400, 401, 404, 409, 429)})
 def request_friend(body: FriendRequest, response: Response, who: Principal = CurrentPrincipal) -> dict[str, Any]:
-    """Ask another user (by user id) to be friends: 201 pending; 200 when the pair already had a connection."""
+    """Ask another user (by user id) to be friends: 201 pending; 200 when the pair already had a
+    connection; 429 (``Retry-After``) past the caller's requests per hour or day."""
     row, created = friends.request_friend(who, body.user_id)
     if not created:
         response.status_code = http.HTTP_200_OK
@@ -87,9 +88,10 @@ def list_visits(request: Request, status: VisitStatus | None = None, cursor: Cur
     return {**links(request, nxt, prev), "results": items}
 
 
-@router.post("/visits/", status_code=http.HTTP_201_CREATED, response_model=VisitPublic, responses=API.errors(400, 401))
+@router.post("/visits/", status_code=http.HTTP_201_CREATED, response_model=VisitPublic, responses=API.errors(400, 401, 429))
 def create_visit(body: VisitCreate, who: Principal = CurrentPrincipal) -> dict[str, Any]:
-    """Invite a friend's device to a visit from one of the caller's devices until ``ends_at``."""
+    """Invite a friend's device to a visit from one of the caller's devices until ``ends_at``; 429
+    (``Retry-After``) past the caller's proposals per hour or day."""
     return visits.create(who, body)
 
 

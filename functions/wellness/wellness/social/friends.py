@@ -12,7 +12,7 @@ Errors: a connection the caller is not part of (or is the blocked side of) is a 
 
 Blocks live in ``wellness.blocks`` (:mod:`wellness.social.blocks`, which says what a block does);
 blocking through a connection and unblocking by removing it write the same rows. A request counts
-against the sender's limits (:mod:`wellness.social.limits`: 429 beyond) and takes the pair's lock,
+against the sender's limits (:mod:`wellness.limits`: 429 beyond) and takes the pair's lock,
 the lock a block takes, so a block and a request at once never leave a friendship or a request.
 """
 
@@ -27,13 +27,13 @@ from backlot.auth import Principal
 from backlot.errors import BadRequest, Conflict, Forbidden, NotFound
 from backlot.pagination import decode_keyset, keyset_page
 
+from wellness import limits
 from wellness.errors import Code
 from wellness.repository import accounts as accounts_repo
 from wellness.settings import get_settings
 from wellness.social import blocks as blocks_service
 from wellness.social import blocks_sql
 from wellness.social import friends_sql as sql
-from wellness.social import limits
 from wellness.social.rules import RequestOutcome, on_request, visible_to
 
 

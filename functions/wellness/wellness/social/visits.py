@@ -21,9 +21,10 @@ from backlot.auth import Principal
 from backlot.errors import BadRequest, Conflict, Forbidden, NotFound
 from backlot.pagination import decode_keyset, keyset_page
 
+from wellness import limits
 from wellness.errors import Code
 from wellness.schemas.social import VisitCreate
-from wellness.social import blocks_sql, friends_sql, limits
+from wellness.social import blocks_sql, friends_sql
 from wellness.social import visits_sql as sql
 
 MAX_VISIT = timedelta(days=7)
@@ -41,7 +42,7 @@ def create(who: Principal, body: VisitCreate) -> dict[str, Any]:
         BadRequest: naming ``user_id`` (not an accepted friend), ``device_id`` (not the caller's)
             or ``ends_at`` (not in the future, or more than 7 days away). A block between the two
             ended the friendship: ``user_id`` is then not a friend (nothing says who blocked).
-        TooManyRequests: the caller's visit-proposal limits (:mod:`wellness.social.limits`).
+        TooManyRequests: the caller's visit-proposal limits (:mod:`wellness.limits`).
 
     The friendship is read under the pair's lock (:func:`blocks_sql.lock_pair`), so a block at the
     same moment either comes first (refused here) or ends this visit.
