@@ -186,7 +186,7 @@ def slow_block(conn: psycopg.Connection) -> Iterator[None]:
 
 def test_a_block_racing_a_request_never_leaves_a_friendship_or_a_request(api: ApiClient, conn: psycopg.Connection,
                                                                          slow_block: None) -> None:
-    for round_ in range(6):
+    for round_ in range(10):
         (a, a_id), (b, b_id) = member(api), member(api)
         block = lambda: api.post(B, {"user_id": b_id}, user=a)  # noqa: E731
         if round_ % 2:  # half the rounds start as friends, and Ann blocks through the connection
@@ -201,6 +201,21 @@ def test_a_block_racing_a_request_never_leaves_a_friendship_or_a_request(api: Ap
         assert pair_rows(conn, a_id, b_id) in allowed, round_
         assert api.get(F, user=b).body["results"] == []
         assert [x["user"]["id"] for x in api.get(B, user=a).body["results"]] == [b_id]
+
+
+def test_a_block_racing_a_visit_proposal_leaves_no_open_visit(api: ApiClient, conn: psycopg.Connection,
+                                                               slow_block: None) -> None:
+    for _ in range(4):
+        (a, a_id), (b, b_id) = member(api), member(api)
+        befriend(api, a, (b, b_id))
+        b_dev = device(api, b, "B")
+        got = concurrently([lambda: api.post(B, {"user_id": b_id}, user=a),
+                            lambda: api.post(V, {"user_id": a_id, "device_id": b_dev, "ends_at": ends()}, user=b)])
+        assert all(not isinstance(r, BaseException) for r in got), got
+        assert got[0].status == 201 and got[1].status in (201, 400), [(r.status, r.body) for r in got]
+        open_visits = conn.execute("SELECT count(*) AS n FROM wellness.friend_visits WHERE guest_id = %s "
+                                   "AND status IN ('pending', 'active')", (uuid.UUID(a_id),)).fetchone()["n"]
+        assert open_visits == 0
 
 
 def test_friend_requests_are_limited_per_hour(api: ApiClient, conn: psycopg.Connection, limits: None) -> None:
