@@ -4,7 +4,7 @@ Run from the repository root: ``python tests/bench/bench_wellness_social.py`` (`
 default 1,000; ``--runs`` timed reads, default 5). One line::
 
     BENCH wellness.challenge_leaderboard participants=1000 days=30 ms=<median> productivity_ms=...
-          baseline_ms=... ratio=<ms / baseline_ms> runs=...   (one line)
+          baseline_ms=... ratio=<ms / baseline_ms> runs=... viewer_ms=... blocks=100   (one line)
 
 On one embedded PostgreSQL 18 (``BENCH_DATABASE_URL`` names another server) with the platform and
 wellness migrations: N users, each with a device, 30 local days of figures
@@ -14,6 +14,8 @@ wellness migrations: N users, each with a device, 30 local days of figures
 * ``ms``: median wall time of ``wellness.social.challenges_sql.progress`` for the screen-time
   challenge (every participant's days met / measured, ranked); ``productivity_ms`` the same for
   the productivity challenge (minutes summed from ``app_daily_usage`` per day).
+* ``viewer_ms``: the screen-time leaderboard as one participant sees it, who blocks ``blocks``
+  (100) of the others (``progress(..., viewer=)``: participants blocked either way left out).
 * ``baseline_ms``: in the same run, the plain way: one query per participant for their days in
   the challenge, counted in Python (N round trips). ``ratio`` = ``ms`` / ``baseline_ms``.
 """
@@ -42,6 +44,7 @@ import psycopg  # noqa: E402
 from psycopg.rows import dict_row  # noqa: E402
 
 DAYS = 30
+BLOCKS = 100
 
 
 def seed(conn: psycopg.Connection, participants: int) -> tuple[uuid.UUID, uuid.UUID, datetime]:
@@ -71,6 +74,8 @@ def seed(conn: psycopg.Connection, participants: int) -> tuple[uuid.UUID, uuid.U
                      "SELECT %s, id, 'bench', %s, %s, %s, %s FROM bench_users WHERE n = 1", (cid, kind, target, start, today))
         conn.execute("INSERT INTO wellness.challenge_participants (challenge_id, user_id) SELECT %s, id FROM bench_users", (cid,))
         ids.append(cid)
+    conn.execute("INSERT INTO wellness.blocks (blocker_id, blocked_id) SELECT v.id, u.id FROM bench_users v, bench_users u "
+                 "WHERE v.n = 1 AND u.n BETWEEN 2 AND %s", (BLOCKS + 1,))
     conn.execute("ANALYZE")
     return ids[0], ids[1], today
 
@@ -103,12 +108,22 @@ def run(url: str, participants: int, runs: int) -> None:
             assert len(rows) == participants
             return (time.perf_counter() - started) * 1000
 
-        timed(screen), timed(productivity), baseline(conn, screen, today)  # warm the caches
+        viewer = conn.execute("SELECT id FROM bench_users WHERE n = 1").fetchone()["id"]
+
+        def timed_viewer() -> float:
+            started = time.perf_counter()
+            rows = challenges_sql.progress(conn, [screen], today, viewer=viewer)
+            assert len(rows) == participants - BLOCKS
+            return (time.perf_counter() - started) * 1000
+
+        timed(screen), timed(productivity), timed_viewer(), baseline(conn, screen, today)  # warm the caches
         ms = statistics.median(timed(screen) for _ in range(runs))
         productivity_ms = statistics.median(timed(productivity) for _ in range(runs))
+        viewer_ms = statistics.median(timed_viewer() for _ in range(runs))
         base = statistics.median(baseline(conn, screen, today) for _ in range(runs))
     print(f"BENCH wellness.challenge_leaderboard participants={participants} days={DAYS} ms={ms:.1f} "
-          f"productivity_ms={productivity_ms:.1f} baseline_ms={base:.1f} ratio={ms / base:.3f} runs={runs}")
+          f"productivity_ms={productivity_ms:.1f} baseline_ms={base:.1f} ratio={ms / base:.3f} runs={runs} "
+          f"viewer_ms={viewer_ms:.1f} blocks={BLOCKS}")
 
 
 def main() -> None:

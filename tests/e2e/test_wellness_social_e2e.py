@@ -124,3 +124,45 @@ def test_joining_a_finished_challenge_is_refused(dev_server) -> None:
         late = east.post(f"/social/challenges/{made.json()['id']}/join/")
         assert late.status_code == 409 and late.json()["code"] == "challenge_finished"
         assert east.get(f"/social/challenges/{made.json()['id']}/").json()["status"] == "finished"
+
+
+def test_a_block_hides_both_users_on_the_leaderboard_and_refuses_requests(dev_server) -> None:
+    """Issue 11 item 7 (blocks, branch wsocial3): Bob blocks Ann without going through their
+    connection; the block ends the friendship, hides each from the other's leaderboard (the third
+    participant still sees both), Ann's request finds nobody; unblocking lets her ask again."""
+    tag = uuid.uuid4().hex[:6]
+    with client_for(dev_server, f"ann-{tag}") as ann, client_for(dev_server, f"bob-{tag}") as bob, \
+            client_for(dev_server, f"cy-{tag}") as cy:
+        ann_id, bob_id, cy_id = join_wellness(ann, "Ann"), join_wellness(bob, "Bob"), join_wellness(cy, "Cy")
+        for friend, friend_id in ((bob, bob_id), (cy, cy_id)):
+            asked = ann.post("/social/friends/", json={"user_id": friend_id})
+            assert asked.status_code == 201, asked.text
+            assert friend.post(f"/social/friends/{asked.json()['id']}/accept/").status_code == 200
+        start = (datetime.now(timezone.utc).date() - timedelta(days=2)).isoformat()
+        end = (datetime.now(timezone.utc).date() + timedelta(days=5)).isoformat()
+        ch = ann.post("/social/challenges/", json={"name": "Fewer unlocks", "challenge_type": "reduce_unlocks",
+                                                   "target": 50, "start_date": start, "end_date": end}).json()["id"]
+        for who in (bob, cy):
+            assert who.post(f"/social/challenges/{ch}/join/").status_code == 200
+
+        def names(who: httpx.Client) -> list[str]:
+            got = who.get(f"/social/challenges/{ch}/leaderboard/")
+            assert got.status_code == 200, got.text
+            return sorted(x["user"]["display_name"] for x in got.json()["results"])
+
+        assert names(ann) == names(bob) == ["Ann", "Bob", "Cy"]
+        blocked = bob.post("/social/blocks/", json={"user_id": ann_id})
+        assert blocked.status_code == 201 and blocked.json()["user"] == {"id": ann_id, "display_name": "Ann"}, blocked.text
+        assert bob.post("/social/blocks/", json={"user_id": ann_id}).status_code == 200  # one block
+        assert bob.post("/social/blocks/", json={"user_id": bob_id}).status_code == 400  # yourself
+        assert names(ann) == ["Ann", "Cy"] and names(bob) == ["Bob", "Cy"] and names(cy) == ["Ann", "Bob", "Cy"]
+        assert [c["user"]["id"] for c in ann.get("/social/friends/").json()["results"]] == [cy_id]
+        refused = ann.post("/social/friends/", json={"user_id": bob_id})
+        assert refused.status_code == 404 and refused.json()["code"] == "user_not_found"
+        assert [b["user"]["id"] for b in bob.get("/social/blocks/").json()["results"]] == [ann_id]
+        assert ann.get("/social/blocks/").json()["results"] == []
+        # unblock (twice: idempotent); Ann may ask again and is on Bob's board again
+        assert bob.delete(f"/social/blocks/{ann_id}/").status_code == 204
+        assert bob.delete(f"/social/blocks/{ann_id}/").status_code == 204
+        assert ann.post("/social/friends/", json={"user_id": bob_id}).status_code == 201
+        assert names(bob) == ["Ann", "Bob", "Cy"]

@@ -40,6 +40,12 @@ class WellnessSettings(BaseSettings):
     generate_queue_url: ``GenerateQueue`` (on-demand conversations).
     staff_group: the Cognito group allowed to read the AI costs.
     ai_clock: tests and local runs only: the time the nightly AI plan runs as (none: now).
+    friend_requests_per_hour / friend_requests_per_day: friend requests (``POST
+        /api/social/friends/``) one user may send in any sliding hour / day (wsocial3; 429 beyond).
+    visit_proposals_per_hour / visit_proposals_per_day: the same for visit proposals (``POST
+        /api/social/visits/``).
+    conversation_requests_per_hour / conversation_requests_per_day: the same for on-demand
+        conversations (``POST /api/conversations/generate/``; wellness/limits.py says why).
     """
 
     model_config = SettingsConfigDict(extra="ignore")
@@ -72,6 +78,13 @@ class WellnessSettings(BaseSettings):
     generate_queue_url: str | None = None
     staff_group: str = "staff"
     ai_clock: datetime | None = None
+    # social rate limits (wsocial3)
+    friend_requests_per_hour: int = Field(default=20, ge=0)
+    friend_requests_per_day: int = Field(default=100, ge=0)
+    visit_proposals_per_hour: int = Field(default=10, ge=0)
+    visit_proposals_per_day: int = Field(default=30, ge=0)
+    conversation_requests_per_hour: int = Field(default=30, ge=0)
+    conversation_requests_per_day: int = Field(default=100, ge=0)
 
     def openai_key(self) -> str | None:
         """The OpenAI key: the setting, else the secret's value, else None (offline generator).

@@ -1,25 +1,20 @@
 """How fast one user may like, comment and follow (issue 13 item 3: "Limit how fast one user can
 like, comment and follow, with a clear 429").
 
-A sliding window counted in SQL (``styles.community_actions``): before an action, the user's
-actions of that kind in the last ``window_s`` seconds are counted under a transaction-scoped
-advisory lock on (user, action), so concurrent requests of one user are counted one after the
-other and never pass the limit together. The action's row is written in the caller's
-transaction: an action that fails (404, 400) rolls back and is not counted. Rows older than the
-window are deleted as the user acts. Over the limit: 429 ``too_many_requests`` with
-``Retry-After`` (RFC 6585 section 4; RFC 9110 section 10.2.3), the seconds until the oldest
-counted action leaves the window.
+The platform's sliding window counted in SQL (:mod:`backlot.ratelimit`) over
+``styles.community_actions``: the user's actions of that kind in the last ``window_s`` seconds,
+counted one request after the other; an action that fails rolls back and is not counted. Over the
+limit: 429 ``too_many_requests`` with ``Retry-After``.
 """
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 from typing import Literal
 from uuid import UUID
 
 import psycopg
-from backlot.errors import TooManyRequests
+from backlot.ratelimit import SlidingWindowLimiter, Window
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Action = Literal["like", "comment", "follow"]
@@ -50,27 +45,16 @@ def get_limits() -> RateLimits:
     return RateLimits()
 
 
+LIMITER = SlidingWindowLimiter("styles", "community_actions")
+"""The platform's sliding-window limiter over ``styles.community_actions`` (styles_0004)."""
+
+
 def take(conn: psycopg.Connection, *, user_id: UUID, action: Action, limits: RateLimits | None = None) -> None:
-    """Count one ``action`` of ``user_id`` in the caller's transaction.
+    """Count one ``action`` of ``user_id`` in the caller's transaction (:mod:`backlot.ratelimit`).
 
     Raises:
         TooManyRequests: (429, ``Retry-After``) the user already made ``limit`` such actions in the window.
     """
     limits = limits or get_limits()
-    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"styles.community:{user_id}:{action}",))
-    row = conn.execute(
-        """WITH pruned AS (DELETE FROM styles.community_actions
-                           WHERE user_id = %(user)s AND action = %(action)s
-                             AND created_at < clock_timestamp() - make_interval(secs => %(window)s))
-           SELECT count(*) AS n,
-                  extract(epoch FROM min(created_at) + make_interval(secs => %(window)s) - clock_timestamp()) AS wait
-           FROM styles.community_actions
-           WHERE user_id = %(user)s AND action = %(action)s
-             AND created_at >= clock_timestamp() - make_interval(secs => %(window)s)""",
-        {"user": user_id, "action": action, "window": limits.window_s}).fetchone()
-    limit = limits.limit(action)
-    if row["n"] >= limit:
-        wait = math.ceil(float(row["wait"] or 1))
-        raise TooManyRequests(f"too many {action}s: at most {limit} per {limits.window_s} seconds; retry in {wait} s",
-                              retry_after=wait)
-    conn.execute("INSERT INTO styles.community_actions (user_id, action) VALUES (%s, %s)", (user_id, action))
+    LIMITER.take(conn, user_id=user_id, action=action, windows=[Window(limits.limit(action), limits.window_s)],
+                 what=f"{action}s")

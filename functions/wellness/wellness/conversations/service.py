@@ -14,6 +14,7 @@ from backlot.auth import Principal
 from backlot.errors import BadRequest, Forbidden, NotFound
 from backlot.pagination import decode_keyset, keyset_page
 
+from wellness import limits
 from wellness.conversations import repository as repo
 from wellness.errors import Code
 from wellness.settings import get_settings
@@ -29,11 +30,13 @@ def request_generation(who: Principal, conversation_type: str, mood: str, device
     Raises:
         BadRequest: both lists empty (``non_field_errors``), or an id that is not one of the caller's
             devices / apps on the caller's devices (``device_ids`` / ``app_ids`` naming it).
+        TooManyRequests: the caller's on-demand conversation limits (:mod:`wellness.limits`).
     """
     device_ids, app_ids = list(dict.fromkeys(device_ids)), list(dict.fromkeys(app_ids))
     if not device_ids and not app_ids:
         raise BadRequest("no participants", fields=[{"field": "non_field_errors", "message": "give device_ids or app_ids (or both)"}])
     with db.transaction() as conn:
+        limits.take(conn, who.user_id, "conversation_request")  # 429 beyond the hour's / day's requests (wellness/limits.py)
         devices = repo.devices_of(conn, who.user_id, device_ids)
         apps = repo.apps_of(conn, who.user_id, app_ids)
         fields = []

@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api/conversations")
 AppRef = Annotated[str | None, Query(min_length=1, max_length=255, pattern=r"^[^\x00]+$")]
 
 
-@router.post("/generate/", status_code=status.HTTP_202_ACCEPTED, response_model=GenerateAccepted, responses=API.errors(400, 401))
+@router.post("/generate/", status_code=status.HTTP_202_ACCEPTED, response_model=GenerateAccepted, responses=API.errors(400, 401, 429))
 def generate_conversation(body: GenerateRequest, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """Queue a conversation of the caller's devices and apps; 202 with ``{"id", "status": "pending"}``."""
     return service.request_generation(who, body.conversation_type.value, body.mood.value, body.device_ids, body.app_ids)

@@ -15,10 +15,10 @@ from backlot.pagination import DEFAULT_LIMIT, Cursor, Limit, links
 
 from wellness.http_api import API
 from wellness.schemas.social import (
-    ChallengeCreate, ChallengePage, ChallengePublic, ConnectionPage, ConnectionPublic, ConnectionStatus,
+    BlockCreate, BlockPage, BlockPublic, ChallengeCreate, ChallengePage, ChallengePublic, ConnectionPage, ConnectionPublic, ConnectionStatus,
     FriendRequest, Leaderboard, VisitAccept, VisitCreate, VisitPage, VisitPublic, VisitStatus,
 )
-from wellness.social import challenges, friends, visits
+from wellness.social import blocks, challenges, friends, visits
 
 router = APIRouter(prefix="/api/social")
 
@@ -36,9 +36,10 @@ def list_friends(request: Request, status: ConnectionStatus | None = None, curso
 
 @router.post("/friends/", status_code=http.HTTP_201_CREATED, response_model=ConnectionPublic,
              responses={200: {"model": ConnectionPublic, "description": "the pair's existing connection (a duplicate, or a crossed request now accepted)"},
-                        **API.errors(400, 401, 404, 409)})
+                        **API.errors(400, 401, 404, 409, 429)})
 def request_friend(body: FriendRequest, response: Response, who: Principal = CurrentPrincipal) -> dict[str, Any]:
-    """Ask another user (by user id) to be friends: 201 pending; 200 when the pair already had a connection."""
+    """Ask another user (by user id) to be friends: 201 pending; 200 when the pair already had a
+    connection; 429 (``Retry-After``) past the caller's requests per hour or day."""
     row, created = friends.request_friend(who, body.user_id)
     if not created:
         response.status_code = http.HTTP_200_OK
@@ -87,9 +88,10 @@ def list_visits(request: Request, status: VisitStatus | None = None, cursor: Cur
     return {**links(request, nxt, prev), "results": items}
 
 
-@router.post("/visits/", status_code=http.HTTP_201_CREATED, response_model=VisitPublic, responses=API.errors(400, 401))
+@router.post("/visits/", status_code=http.HTTP_201_CREATED, response_model=VisitPublic, responses=API.errors(400, 401, 429))
 def create_visit(body: VisitCreate, who: Principal = CurrentPrincipal) -> dict[str, Any]:
-    """Invite a friend's device to a visit from one of the caller's devices until ``ends_at``."""
+    """Invite a friend's device to a visit from one of the caller's devices until ``ends_at``; 429
+    (``Retry-After``) past the caller's proposals per hour or day."""
     return visits.create(who, body)
 
 
@@ -145,3 +147,33 @@ def leave_challenge(challenge_id: UUID, who: Principal = CurrentPrincipal) -> Re
 def challenge_leaderboard(challenge_id: UUID, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """Participants ranked by days meeting the rule: progress only, never their usage."""
     return challenges.leaderboard(who, challenge_id)
+
+
+# ---------------------------------------------------------------- blocks
+
+
+@router.get("/blocks/", response_model=BlockPage, responses=API.errors(400, 401))
+def list_blocks(request: Request, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT,
+                who: Principal = CurrentPrincipal) -> dict[str, Any]:
+    """The users the caller blocks, oldest block first."""
+    items, nxt, prev = blocks.list_blocks(who, cursor, limit)
+    return {**links(request, nxt, prev), "results": items}
+
+
+@router.post("/blocks/", status_code=http.HTTP_201_CREATED, response_model=BlockPublic,
+             responses={200: {"model": BlockPublic, "description": "the caller already blocked this user (one block)"},
+                        **API.errors(400, 401, 404)})
+def block_user(body: BlockCreate, response: Response, who: Principal = CurrentPrincipal) -> dict[str, Any]:
+    """Block a user, friend or not: ends any friendship, request and visit between the two; they
+    can no longer ask, nor see the caller on a leaderboard. 201; 200 when already blocked."""
+    row, created = blocks.block(who, body.user_id)
+    if not created:
+        response.status_code = http.HTTP_200_OK
+    return row
+
+
+@router.delete("/blocks/{user_id}/", status_code=http.HTTP_204_NO_CONTENT, responses=API.errors(401))
+def unblock_user(user_id: UUID, who: Principal = CurrentPrincipal) -> Response:
+    """Remove the caller's block of ``user_id`` (204 also when there was none)."""
+    blocks.unblock(who, user_id)
+    return Response(status_code=http.HTTP_204_NO_CONTENT)

@@ -197,3 +197,23 @@ class Leaderboard(PublicModel):
     status: ChallengeStatus
     as_of: date
     results: list[Standing]
+
+
+# ---------------------------------------------------------------- blocks
+
+
+class BlockCreate(RequestModel):
+    """``POST /api/social/blocks/``: block ``user_id`` (a user id, as for a friend request)."""
+
+    user_id: UUID
+
+
+class BlockPublic(PublicModel):
+    """A block as its blocker sees it (the blocked user never sees it): the blocked user and since when."""
+
+    user: Person
+    created_at: datetime
+
+
+class BlockPage(LinkPage):
+    results: list[BlockPublic]

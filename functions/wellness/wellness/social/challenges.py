@@ -5,6 +5,8 @@ it until it ends (``end_date`` before the caller's local date: finished) and lea
 Progress is computed when read, from the participants' daily figures (set-based SQL,
 ``challenges_sql.progress``). A participant sees the others' progress (days meeting the rule,
 days measured, rank), never their figures: the only usage figure answered is the caller's own.
+A participant blocked by the caller, or blocking them, is in neither the leaderboard nor the
+``participants`` count the caller sees.
 """
 
 from __future__ import annotations
@@ -135,8 +137,9 @@ def leave(who: Principal, challenge_id: UUID) -> None:
 
 def leaderboard(who: Principal, challenge_id: UUID) -> dict[str, Any]:
     """The participants ranked by days meeting the rule (then days measured, then who joined
-    first), with progress only. Raises NotFound; Forbidden ``not_participant`` for a caller who
-    neither created nor joined it (they may join to see it)."""
+    first), with progress only; participants with a block between them and the caller (either
+    way) are left out, as if not there (:mod:`wellness.social.blocks`). Raises NotFound; Forbidden
+    ``not_participant`` for a caller who neither created nor joined it (they may join to see it)."""
     with db.transaction() as conn:
         row = sql.get_visible(conn, who.user_id, challenge_id)
         if row is None:
@@ -144,7 +147,7 @@ def leaderboard(who: Principal, challenge_id: UUID) -> dict[str, Any]:
         if not row["joined"] and row["creator_id"] != who.user_id:
             raise Forbidden("join the challenge to see its leaderboard", code=Code.not_participant)
         today = sql.local_today(conn, who.user_id)
-        standings = sql.progress(conn, [challenge_id], today)
+        standings = sql.progress(conn, [challenge_id], today, viewer=who.user_id)
     elapsed = days_elapsed(row, today)
     ranks = competition_ranks([(s["days_met"], s["days_measured"]) for s in standings])
     results = [{

@@ -18,7 +18,9 @@ from wellness.social.paging import named_keyset
 SELECT = """
 SELECT ch.id, ch.creator_id, ch.name, ch.description, ch.challenge_type, ch.target, ch.start_date, ch.end_date,
        ch.created_at, jsonb_build_object('id', ch.creator_id, 'display_name', cp.display_name) AS creator,
-       (SELECT count(*) FROM wellness.challenge_participants p WHERE p.challenge_id = ch.id)::int AS participants,
+       (SELECT count(*) FROM wellness.challenge_participants p WHERE p.challenge_id = ch.id
+        AND NOT EXISTS (SELECT 1 FROM wellness.blocks bk WHERE (bk.blocker_id = %(me)s AND bk.blocked_id = p.user_id)
+                        OR (bk.blocker_id = p.user_id AND bk.blocked_id = %(me)s)))::int AS participants,
        EXISTS (SELECT 1 FROM wellness.challenge_participants p WHERE p.challenge_id = ch.id AND p.user_id = %(me)s) AS joined
 FROM wellness.challenges ch
 LEFT JOIN wellness.profiles cp ON cp.user_id = ch.creator_id
@@ -116,17 +118,22 @@ FROM wellness.challenge_participants p
 JOIN ch ON ch.id = p.challenge_id
 LEFT JOIN days d ON d.challenge_id = p.challenge_id AND d.user_id = p.user_id
 LEFT JOIN wellness.profiles pr ON pr.user_id = p.user_id
-WHERE %(only)s::uuid IS NULL OR p.user_id = %(only)s
+WHERE (%(only)s::uuid IS NULL OR p.user_id = %(only)s)
+  AND (%(viewer)s::uuid IS NULL OR NOT EXISTS (
+      SELECT 1 FROM wellness.blocks bk WHERE (bk.blocker_id = %(viewer)s AND bk.blocked_id = p.user_id)
+                                          OR (bk.blocker_id = p.user_id AND bk.blocked_id = %(viewer)s)))
 GROUP BY p.challenge_id, p.user_id, p.joined_at, pr.display_name
 ORDER BY p.challenge_id, days_met DESC, days_measured DESC, p.joined_at, p.user_id
 """
 
 
-def progress(conn: psycopg.Connection, challenge_ids: list[UUID], today: date, only: UUID | None = None) -> list[dict[str, Any]]:
+def progress(conn: psycopg.Connection, challenge_ids: list[UUID], today: date, only: UUID | None = None,
+             viewer: UUID | None = None) -> list[dict[str, Any]]:
     """Each participant's figures in each challenge (ranked within a challenge), over the days from
     its start to ``today`` or its end: ``days_met`` (days whose figure meets the rule),
     ``days_measured`` (days with the figure), ``average_value`` (the figure's mean; the caller's
-    own only ever leaves the service). ``only``: that participant alone."""
+    own only ever leaves the service). ``only``: that participant alone. ``viewer``: leave out the
+    participants with a block between them and the viewer, either way (``wellness.blocks``)."""
     if not challenge_ids:
         return []
-    return conn.execute(PROGRESS, {"ids": challenge_ids, "today": today, "only": only}).fetchall()
+    return conn.execute(PROGRESS, {"ids": challenge_ids, "today": today, "only": only, "viewer": viewer}).fetchall()

@@ -44,10 +44,10 @@ def insert_or_lock_pair(conn: psycopg.Connection, connection_id: UUID, requester
     return row, new is not None
 
 
-def lock(conn: psycopg.Connection, connection_id: UUID) -> dict[str, Any] | None:
-    """The stored row, locked for update (None: no such connection)."""
+def lock(conn: psycopg.Connection, connection_id: UUID, *, for_update: bool = True) -> dict[str, Any] | None:
+    """The stored row, locked for update unless ``for_update`` is False (None: no such connection)."""
     return conn.execute("SELECT id, requester_id, addressee_id, status, blocked_by FROM wellness.friend_connections "
-                        "WHERE id = %s FOR UPDATE", (connection_id,)).fetchone()
+                        f"WHERE id = %s{' FOR UPDATE' if for_update else ''}", (connection_id,)).fetchone()
 
 
 def set_status(conn: psycopg.Connection, connection_id: UUID, status: str, *, requester: UUID | None = None,
@@ -83,3 +83,11 @@ def are_friends(conn: psycopg.Connection, a: UUID, b: UUID) -> bool:
     return conn.execute(
         "SELECT 1 FROM wellness.friend_connections WHERE user_low = LEAST(%s::uuid, %s::uuid) "
         "AND user_high = GREATEST(%s::uuid, %s::uuid) AND status = 'accepted'", (a, b, a, b)).fetchone() is not None
+
+
+def lock_pair_row(conn: psycopg.Connection, a: UUID, b: UUID) -> dict[str, Any] | None:
+    """The pair's connection row, locked for update (None: the two have none)."""
+    return conn.execute(
+        "SELECT id, requester_id, addressee_id, status, blocked_by FROM wellness.friend_connections "
+        "WHERE user_low = LEAST(%s::uuid, %s::uuid) AND user_high = GREATEST(%s::uuid, %s::uuid) FOR UPDATE",
+        (a, b, a, b)).fetchone()

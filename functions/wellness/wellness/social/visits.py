@@ -21,9 +21,10 @@ from backlot.auth import Principal
 from backlot.errors import BadRequest, Conflict, Forbidden, NotFound
 from backlot.pagination import decode_keyset, keyset_page
 
+from wellness import limits
 from wellness.errors import Code
 from wellness.schemas.social import VisitCreate
-from wellness.social import friends_sql
+from wellness.social import blocks_sql, friends_sql
 from wellness.social import visits_sql as sql
 
 MAX_VISIT = timedelta(days=7)
@@ -39,7 +40,12 @@ def create(who: Principal, body: VisitCreate) -> dict[str, Any]:
 
     Raises:
         BadRequest: naming ``user_id`` (not an accepted friend), ``device_id`` (not the caller's)
-            or ``ends_at`` (not in the future, or more than 7 days away).
+            or ``ends_at`` (not in the future, or more than 7 days away). A block between the two
+            ended the friendship: ``user_id`` is then not a friend (nothing says who blocked).
+        TooManyRequests: the caller's visit-proposal limits (:mod:`wellness.limits`).
+
+    The friendship is read under the pair's lock (:func:`blocks_sql.lock_pair`), so a block at the
+    same moment either comes first (refused here) or ends this visit.
     """
     now = datetime.now(timezone.utc)
     problems = []
@@ -48,6 +54,9 @@ def create(who: Principal, body: VisitCreate) -> dict[str, Any]:
     elif not now < body.ends_at <= now + MAX_VISIT:
         problems.append({"field": "ends_at", "message": "must be in the future, at most 7 days away"})
     with db.transaction() as conn:
+        limits.take(conn, who.user_id, "visit_proposal")
+        if body.user_id != who.user_id:
+            blocks_sql.lock_pair(conn, who.user_id, body.user_id)
         if not friends_sql.are_friends(conn, who.user_id, body.user_id):
             problems.append({"field": "user_id", "message": "not a friend of yours"})
         if not sql.owns_device(conn, who.user_id, body.device_id):
