@@ -25,4 +25,6 @@ Code = product_codes(
     "user_not_found", "cannot_befriend_self", "user_blocked", "friend_connection_not_found", "not_addressee",
     "connection_not_pending", "not_friends", "visit_not_found", "visit_not_pending", "visit_over",
     "challenge_not_found", "challenge_finished", "not_participant",
+    # notifications and webhooks (wnotify)
+    "notification_not_found", "webhook_not_found",
 )

@@ -40,6 +40,12 @@ class WellnessSettings(BaseSettings):
     generate_queue_url: ``GenerateQueue`` (on-demand conversations).
     staff_group: the Cognito group allowed to read the AI costs.
     ai_clock: tests and local runs only: the time the nightly AI plan runs as (none: now).
+    webhook_queue_url: ``WebhookDeliveryQueue``: the sweep sends one message per due delivery.
+    webhook_timeout_s: each phase (connect, write, read) of one webhook request, seconds.
+    webhook_max_attempts: attempts of one delivery before it is ``failed`` (1-8: the Standard
+        Webhooks schedule, ``wellness.notifications.sender``).
+    webhook_allow_local: tests and ``backlot dev`` only: webhook URLs may be ``http`` to loopback
+        (never set on AWS: any other internal address stays refused).
     """
 
     model_config = SettingsConfigDict(extra="ignore")
@@ -72,6 +78,11 @@ class WellnessSettings(BaseSettings):
     generate_queue_url: str | None = None
     staff_group: str = "staff"
     ai_clock: datetime | None = None
+    # notifications and webhooks (wnotify)
+    webhook_queue_url: str | None = None
+    webhook_timeout_s: float = Field(default=5.0, gt=0, le=15)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=8)
+    webhook_allow_local: bool = False
 
     def openai_key(self) -> str | None:
         """The OpenAI key: the setting, else the secret's value, else None (offline generator).
