@@ -52,7 +52,7 @@ bench: install ## every benchmark; each result is one line `BENCH <name> key=val
 
 lint: install ## template checks
 	$(BIN)/sam validate --lint
-	$(BIN)/cfn-lint template.yaml functions/*/template.yaml
+	$(BIN)/cfn-lint template.yaml functions/*/*.yaml
 
 build: install ## sam build without Docker (layers and functions use BuildMethod: makefile)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build

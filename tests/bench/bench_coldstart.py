@@ -287,7 +287,7 @@ def main() -> None:
 
         jobs = []
         for function in functions:
-            product = function.stack.path[-1].removesuffix("Stack").lower() if function.stack.path else ""
+            product = function.handler.partition(".")[0]  # the product package (a product may have several stacks)
             event = project / "events" / product / f"{function.logical_id}.json"
             spec = {"path": [str(function.code_dir), *map(str, function.layer_dirs), str(runtime)], "handler": function.handler,
                     "event": str(event) if event.is_file() else None, "function_name": function.name,

@@ -26,13 +26,21 @@ FUNCTION = "AWS::Serverless::Function"
 
 @dataclass
 class Stack:
-    """One template. ``name`` is ``root`` or the product; ``parameters`` are the values the root
-    stack passes to a nested stack (intrinsics unresolved), empty for the root."""
+    """One template. ``name`` is ``root``, the product for its ``template.yaml``, or
+    ``<product>-<file stem>`` for another stack of the product (``wellness-jobs`` for
+    functions/wellness/jobs.yaml); ``product`` is the folder under functions/ (``root`` for the
+    root); ``parameters`` are the values the root stack passes to a nested stack (intrinsics
+    unresolved), empty for the root; ``logical_id`` is the nested stack's resource in the root."""
 
     name: str
     path: Path
     template: dict[str, Any]
     parameters: dict[str, Any] = field(default_factory=dict)
+    product: str = ""
+    logical_id: str = ""
+
+    def __post_init__(self) -> None:
+        self.product = self.product or self.name
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -66,13 +74,21 @@ def root() -> Stack:
 
 @cache
 def products() -> tuple[Stack, ...]:
-    """Every nested product stack the root template declares, with the parameters it is given."""
+    """Every nested product stack the root template declares, with the parameters it is given
+    (a product may have several: the ``template.yaml`` one and e.g. ``jobs.yaml``)."""
     out = []
-    for resource in root().of_type("AWS::Serverless::Application").values():
+    for logical_id, resource in root().of_type("AWS::Serverless::Application").items():
         props = resource["Properties"]
         path = REPO_ROOT / props["Location"]
-        out.append(Stack(path.parent.name, path, load(path), props.get("Parameters") or {}))
+        product = path.parent.name
+        name = product if path.name == "template.yaml" else f"{product}-{path.stem}"
+        out.append(Stack(name, path, load(path), props.get("Parameters") or {}, product, logical_id))
     return tuple(sorted(out, key=lambda s: s.name))
+
+
+def stacks_of(product: str) -> tuple[Stack, ...]:
+    """The nested stacks of one product."""
+    return tuple(s for s in products() if s.product == product)
 
 
 def all_stacks() -> tuple[Stack, ...]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.contract.stacks import FUNCTION, Stack, all_stacks, products, refs, root, transformed
+from tests.contract.stacks import FUNCTION, Stack, all_stacks, products, refs, root, stacks_of, transformed
 
 STACKS = all_stacks()
 PRODUCTS = products()
@@ -88,7 +88,26 @@ def _root_targets(stack: Stack, value: Any) -> set[str]:
     return out
 
 
-@pytest.mark.parametrize("stack", PRODUCTS, ids=ids(PRODUCTS))
+MIGRATING = tuple(s for s in PRODUCTS if _migrations(s))
+
+
+def test_each_product_migrates_in_one_stack_that_deploys_before_its_others() -> None:
+    """One migration custom resource per product. A product split into several stacks migrates in
+    one of them, and each other stack takes a parameter from that stack's ``Outputs`` (its queues),
+    so CloudFormation finishes the migrating stack, and the migrations, before it updates the
+    functions that need the new schema (CloudFormation user guide, "DependsOn attribute": a
+    ``Fn::GetAtt`` to a resource makes the dependency)."""
+    for product in sorted({s.product for s in PRODUCTS}):
+        stacks = stacks_of(product)
+        migrating = [s for s in stacks if _migrations(s)]
+        assert [len(_migrations(s)) for s in migrating] == [1], f"{product}: one migration, in one stack"
+        (first,) = migrating
+        for other in stacks:
+            if other is not first:
+                assert first.logical_id in refs(other.parameters), f"{other.name} does not wait for {first.name}"
+
+
+@pytest.mark.parametrize("stack", MIGRATING, ids=ids(MIGRATING))
 def test_migration_waits_for_the_proxy_target_group(stack: Stack) -> None:
     """A migration started before the proxy's target group exists fails or times out: the custom
     resource must name the target group (through a nested-stack parameter), so CloudFormation
@@ -98,7 +117,7 @@ def test_migration_waits_for_the_proxy_target_group(stack: Stack) -> None:
     assert "AWS::RDS::DBProxyTargetGroup" in kinds
 
 
-@pytest.mark.parametrize("stack", PRODUCTS, ids=ids(PRODUCTS))
+@pytest.mark.parametrize("stack", MIGRATING, ids=ids(MIGRATING))
 def test_migration_reruns_when_its_code_or_the_platform_layer_changes(stack: Stack) -> None:
     """A custom resource runs again only when one of its properties changes. New function code
     publishes a new version (``CodeVersion``); a new platform layer (the platform's migrations)
@@ -143,10 +162,10 @@ def test_functions_log_in_as_the_products_role_through_one_managed_policy(stack:
     (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Action"] == "rds-db:connect"
     resource = statement["Resource"]["Fn::Sub"]
-    assert resource.endswith(f":dbuser:${{DbProxyResourceId}}/backlot_{stack.name}")
+    assert resource.endswith(f":dbuser:${{DbProxyResourceId}}/backlot_{stack.product}")
     assert "DatabaseProxy" in refs(stack.parameters["DbProxyResourceId"])
     env = stack.globals_function()["Environment"]["Variables"]
-    assert env["DB_USER"] == f"backlot_{stack.name}" and env["DB_IAM_AUTH"] == "true"
+    assert env["DB_USER"] == f"backlot_{stack.product}" and env["DB_IAM_AUTH"] == "true"
     assert "DatabaseProxy" in _root_targets(stack, env["DB_HOST"])
     migrations = _migration_functions(stack)
     for name, props in stack.functions().items():
@@ -285,6 +304,30 @@ def test_every_function_is_covered_by_the_errors_alarm(stack: Stack) -> None:
             f"tag.{key} = '{value['Fn::Sub'] if isinstance(value, dict) else value}'" in text
             for key, value in tags.items() for text in covering
         ), f"{name} carries no tag the errors alarm selects"
+
+
+# ------------------------------------------------------------------ rate limits
+#: Products whose HTTP API throttles every route: movies (lookups by share code) and wellness
+#: (document 001, "Known limitations" 4: no rate limiting).
+THROTTLED = {"movies", "wellness"}
+
+
+def _value(stack: Stack, value: Any) -> Any:
+    """A literal, or a ``Ref`` to one of the stack's parameters resolved to its default."""
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        return (stack.template.get("Parameters") or {})[value["Ref"]].get("Default")
+    return value
+
+
+@pytest.mark.parametrize("stack", [s for s in PRODUCTS if s.product in THROTTLED], ids=lambda s: s.name)
+def test_the_throttled_apis_limit_every_route(stack: Stack) -> None:
+    """``DefaultRouteSettings`` gives each route of the stage a token bucket (API Gateway developer
+    guide, "Throttle requests to your HTTP APIs"): a rate and a burst, both positive."""
+    for lid, api in stack.of_type("AWS::Serverless::HttpApi").items():
+        settings = (api.get("Properties") or {}).get("DefaultRouteSettings") or {}
+        rate, burst = (_value(stack, settings.get(k)) for k in ("ThrottlingRateLimit", "ThrottlingBurstLimit"))
+        assert rate is not None and float(rate) > 0, f"{stack.name}/{lid}: no ThrottlingRateLimit"
+        assert burst is not None and int(burst) > 0, f"{stack.name}/{lid}: no ThrottlingBurstLimit"
 
 
 # ------------------------------------------------------------------ logs

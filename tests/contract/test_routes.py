@@ -33,7 +33,7 @@ def _http_events() -> list[tuple[str, str, str, dict[str, Any], dict[str, Any]]]
         for name, props in stack.functions().items():
             for event_name, event in (props.get("Events") or {}).items():
                 if event.get("Type") == "HttpApi":
-                    out.append((stack.name, name, event_name, event["Properties"], props))
+                    out.append((stack.product, name, event_name, event["Properties"], props))
     return out
 
 

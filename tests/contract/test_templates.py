@@ -23,24 +23,25 @@ from backlot_local.routing import match_path
 from cfnlint.decode import cfn_yaml
 
 from tests.conftest import REPO_ROOT
+from tests.contract.stacks import products, refs
 
 ROOT_TEMPLATE = REPO_ROOT / "template.yaml"
 
 
 def nested_templates() -> dict[str, Path]:
-    """``{product: template path}`` for every nested stack the root template declares."""
-    root = cfn_yaml.load(str(ROOT_TEMPLATE))
-    found = {}
-    for resource in root["Resources"].values():
-        if resource["Type"] == "AWS::Serverless::Application":
-            location = REPO_ROOT / resource["Properties"]["Location"]
-            found[location.parent.name] = location
-    return found
+    """``{stack: template path}`` for every nested stack the root template declares (the stack is
+    the product, or ``<product>-<file stem>`` for a product's other stacks: tests/contract/stacks.py)."""
+    return {stack.name: stack.path for stack in products()}
 
 
-def functions(product: str) -> dict[str, dict[str, Any]]:
-    """The product's functions with SAM Globals merged in (the properties the contract needs)."""
-    template = cfn_yaml.load(str(nested_templates()[product]))
+def product_of(stack: str) -> str:
+    """The product (folder under functions/, events/) a nested stack belongs to."""
+    return next(s.product for s in products() if s.name == stack)
+
+
+def functions(stack: str) -> dict[str, dict[str, Any]]:
+    """The stack's functions with SAM Globals merged in (the properties the contract needs)."""
+    template = cfn_yaml.load(str(nested_templates()[stack]))
     globals_ = (template.get("Globals") or {}).get("Function", {})
     out = {}
     for name, resource in template["Resources"].items():
@@ -49,20 +50,27 @@ def functions(product: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def queues(product: str) -> dict[str, dict[str, Any]]:
-    template = cfn_yaml.load(str(nested_templates()[product]))
+def queues(stack: str) -> dict[str, dict[str, Any]]:
+    template = cfn_yaml.load(str(nested_templates()[stack]))
     return {n: r.get("Properties", {}) for n, r in template["Resources"].items() if r["Type"] == "AWS::SQS::Queue"}
 
 
-PRODUCTS = sorted(nested_templates())
-FUNCTIONS = [(p, name, props) for p in PRODUCTS for name, props in functions(p).items()]
+STACKS = sorted(nested_templates())
+FUNCTIONS = [(product_of(s), name, props) for s in STACKS for name, props in functions(s).items()]
 IDS = [f"{p}/{name}" for p, name, _ in FUNCTIONS]
 
 
 def test_every_product_stack_is_declared() -> None:
-    assert "family" in PRODUCTS
-    for product in PRODUCTS:
+    assert "family" in STACKS
+    for stack in STACKS:
+        product = product_of(stack)
         assert (REPO_ROOT / "functions" / product / product / "__init__.py").is_file()
+
+
+def test_function_ids_are_unique_within_a_product() -> None:
+    """A product's stacks share events/<product>/ and the entry modules, so a logical id names one
+    function of the product."""
+    assert len(set(IDS)) == len(IDS)
 
 
 @pytest.mark.parametrize(("product", "name", "props"), FUNCTIONS, ids=IDS)
@@ -104,44 +112,45 @@ def test_every_function_has_a_sample_event(product: str, name: str, props: dict[
 
 def _consumers() -> list[tuple[str, str, str, int]]:
     out = []
-    for product, name, props in FUNCTIONS:
-        for spec in (props.get("Events") or {}).values():
-            if spec["Type"] == "SQS":
-                queue_ref = spec["Properties"]["Queue"]
-                queue = queue_ref["Fn::GetAtt"][0] if isinstance(queue_ref, dict) else queue_ref
-                out.append((product, name, queue, int(props.get("Timeout", 3))))
+    for stack in STACKS:
+        for name, props in functions(stack).items():
+            for spec in (props.get("Events") or {}).values():
+                if spec["Type"] == "SQS":
+                    queue_ref = spec["Properties"]["Queue"]
+                    queue = queue_ref["Fn::GetAtt"][0] if isinstance(queue_ref, dict) else queue_ref
+                    out.append((stack, name, queue, int(props.get("Timeout", 3))))
     return out
 
 
-@pytest.mark.parametrize(("product", "function", "queue", "timeout"), _consumers())
-def test_consumed_queues_have_dlq_and_long_enough_visibility(product: str, function: str, queue: str, timeout: int) -> None:
-    props = queues(product)[queue]
+@pytest.mark.parametrize(("stack", "function", "queue", "timeout"), _consumers())
+def test_consumed_queues_have_dlq_and_long_enough_visibility(stack: str, function: str, queue: str, timeout: int) -> None:
+    """The consumer and its queue are in one stack (a queue consumed in another stack is not
+    found here: queues live with their consumers)."""
+    props = queues(stack)[queue]
     assert "RedrivePolicy" in props, f"{queue} has no dead-letter queue"
     assert int(props["RedrivePolicy"]["maxReceiveCount"]) >= 1
     assert int(props.get("VisibilityTimeout", 30)) >= 6 * timeout, f"{queue} visibility < 6 x {function} timeout"
 
 
-def _failure_destinations(product: str) -> set[str]:
-    from tests.contract.stacks import refs
-
+def _failure_destinations(stack: str) -> set[str]:
     found: set[str] = set()
-    for props in functions(product).values():
+    for props in functions(stack).values():
         found |= refs(((props.get("EventInvokeConfig") or {}).get("DestinationConfig") or {}).get("OnFailure"))
         for event in (props.get("Events") or {}).values():
             found |= refs((event.get("Properties") or {}).get("DeadLetterConfig"))
     return found
 
 
-@pytest.mark.parametrize("product", PRODUCTS)
-def test_every_queue_has_a_dead_letter_queue(product: str) -> None:
-    all_queues = queues(product)
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_queue_has_a_dead_letter_queue(stack: str) -> None:
+    all_queues = queues(stack)
     dead_letter = {
         props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
         for props in all_queues.values()
         if "RedrivePolicy" in props
     }
     # queues that receive failed asynchronous invocations and undelivered schedules
-    dead_letter |= {q for q in _failure_destinations(product) if q in all_queues}
+    dead_letter |= {q for q in _failure_destinations(stack) if q in all_queues}
     missing = [name for name, props in all_queues.items() if name not in dead_letter and "RedrivePolicy" not in props]
     assert missing == []
     for name in dead_letter:

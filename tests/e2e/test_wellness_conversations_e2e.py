@@ -29,8 +29,8 @@ def client_for(dev_server, user: str) -> httpx.Client:
 def submit_at(dev_server, clock: str, tmp: Path) -> dict:
     """AiSubmitFunction run once as at ``clock`` (UTC), in the running server's database."""
     env_vars = tmp / f"ai-clock-{uuid.uuid4().hex[:6]}.json"
-    env_vars.write_text(json.dumps({"WellnessStack/AiSubmitFunction": {"AI_CLOCK": clock}}))
-    done = subprocess.run([sys.executable, "-m", "backlot_local", "invoke", "WellnessStack/AiSubmitFunction",
+    env_vars.write_text(json.dumps({"WellnessJobsStack/AiSubmitFunction": {"AI_CLOCK": clock}}))
+    done = subprocess.run([sys.executable, "-m", "backlot_local", "invoke", "WellnessJobsStack/AiSubmitFunction",
                            "--env-vars", str(env_vars)], env=dev_server.env, cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
