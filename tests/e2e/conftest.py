@@ -77,6 +77,10 @@ class DevServer:
         return "".join(self.output)
 
 
+# wellness webhooks to the tests' local receiver (http on loopback: refused on AWS)
+WEBHOOK_FUNCTIONS = ("WellnessStack/CreateWebhookFunction", "WellnessJobsStack/WebhookDeliveryFunction")
+
+
 def _env_vars_file(state: Path, fake: FakeTmdb, cognito: FakeCognito | None = None) -> Path:
     """The ``--env-vars`` file: the fake's origin and key for ``TMDB_FUNCTIONS`` only. The rate is
     raised (the fake does not limit) and retries cut to one, so a film the fake always fails gives
@@ -87,7 +91,8 @@ def _env_vars_file(state: Path, fake: FakeTmdb, cognito: FakeCognito | None = No
     pool = {"COGNITO_DOMAIN_URL": cognito.url, "USER_POOL_CLIENT_ID": cognito.client_id} if cognito else {}
     path.write_text(json.dumps({function: tmdb for function in TMDB_FUNCTIONS}
                                | {function: pool for function in COGNITO_FUNCTIONS if pool}
-                               | {"MusicStack/VoteFunction": {"VOTE_REPLAN_SECONDS": "0"}}))
+                               | {"MusicStack/VoteFunction": {"VOTE_REPLAN_SECONDS": "0"}}
+                               | {f: {"WEBHOOK_ALLOW_LOCAL": "true"} for f in WEBHOOK_FUNCTIONS}))
     return path
 
 
