@@ -83,6 +83,10 @@ class DevServer:
         return "".join(self.output)
 
 
+# wellness webhooks to the tests' local receiver (http on loopback: refused on AWS)
+WEBHOOK_FUNCTIONS = ("WellnessStack/CreateWebhookFunction", "WellnessJobsStack/WebhookDeliveryFunction")
+
+
 def _env_vars_file(state: Path, fake: FakeTmdb, cognito: FakeCognito | None = None, openai_url: str | None = None) -> Path:
     """The ``--env-vars`` file: the fake's origin and key for ``TMDB_FUNCTIONS`` only. The rate is
     raised (the fake does not limit) and retries cut to one, so a film the fake always fails gives
@@ -94,6 +98,7 @@ def _env_vars_file(state: Path, fake: FakeTmdb, cognito: FakeCognito | None = No
     path.write_text(json.dumps({function: tmdb for function in TMDB_FUNCTIONS}
                                | {function: pool for function in COGNITO_FUNCTIONS if pool}
                                | {"MusicStack/VoteFunction": {"VOTE_REPLAN_SECONDS": "0"}}
+                               | {f: {"WEBHOOK_ALLOW_LOCAL": "true"} for f in WEBHOOK_FUNCTIONS}
                                | ({"GenerateFunction": {"OPENAI_API_KEY": "sk-e2e", "OPENAI_BASE_URL": openai_url}} if openai_url else {})))
     return path
 

@@ -1,6 +1,6 @@
 """The provider's signed webhooks (``POST /api/webhooks/provider/{kind}/{id}``): verify, match, apply.
 
-1. The signature and timestamp (``provider.signing``: Standard Webhooks, constant-time, 5-minute
+1. The signature and timestamp (``backlot.webhooks``: Standard Webhooks, constant-time, 5-minute
    window); a delivery that fails is refused (401) and changes nothing.
 2. The body is the provider's job (Replicate's training or prediction object); its ``id`` must be
    the job recorded for that model or generation when it was dispatched, else 409
@@ -19,13 +19,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
+from backlot import webhooks as signing
 from backlot.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
 
 from styles import callbacks
 from styles.errors import Code
 from styles.generations import fetch
 from styles.gpu_settings import get_gpu_settings
-from styles.provider import signing
 from styles.provider.base import ProviderJob, job_from_json
 
 KINDS = {"models": "training", "images": "prediction"}

@@ -20,6 +20,8 @@ from wellness.routes import analytics, goals, patterns
 from wellness.routes import conversations  # noqa: E402
 # social (wsocial)
 from wellness.routes import social  # noqa: E402
+# notifications and webhooks (wnotify)
+from wellness.routes import notifications, webhooks  # noqa: E402
 
 ROUTERS = [
     accounts.router,
@@ -35,6 +37,9 @@ ROUTERS = [
     conversations.router,
     # social (wsocial)
     social.router,
+    # notifications and webhooks (wnotify)
+    notifications.router,
+    webhooks.router,
 ]
 
 app = API.app(ROUTERS)

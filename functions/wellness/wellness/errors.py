@@ -27,4 +27,6 @@ Code = product_codes(
     "challenge_not_found", "challenge_finished", "not_participant",
     # blocks (wsocial3)
     "cannot_block_self",
+    # notifications and webhooks (wnotify)
+    "notification_not_found", "webhook_not_found",
 )

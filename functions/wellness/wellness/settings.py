@@ -46,6 +46,12 @@ class WellnessSettings(BaseSettings):
         /api/social/visits/``).
     conversation_requests_per_hour / conversation_requests_per_day: the same for on-demand
         conversations (``POST /api/conversations/generate/``; wellness/limits.py says why).
+    webhook_queue_url: ``WebhookDeliveryQueue``: the sweep sends one message per due delivery.
+    webhook_timeout_s: each phase (connect, write, read) of one webhook request, seconds.
+    webhook_max_attempts: attempts of one delivery before it is ``failed`` (1-8: the Standard
+        Webhooks schedule, ``wellness.notifications.sender``).
+    webhook_allow_local: tests and ``backlot dev`` only: webhook URLs may be ``http`` to loopback
+        (never set on AWS: any other internal address stays refused).
     """
 
     model_config = SettingsConfigDict(extra="ignore")
@@ -85,6 +91,11 @@ class WellnessSettings(BaseSettings):
     visit_proposals_per_day: int = Field(default=30, ge=0)
     conversation_requests_per_hour: int = Field(default=30, ge=0)
     conversation_requests_per_day: int = Field(default=100, ge=0)
+    # notifications and webhooks (wnotify)
+    webhook_queue_url: str | None = None
+    webhook_timeout_s: float = Field(default=5.0, gt=0, le=15)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=8)
+    webhook_allow_local: bool = False
 
     def openai_key(self) -> str | None:
         """The OpenAI key: the setting, else the secret's value, else None (offline generator).

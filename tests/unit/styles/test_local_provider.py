@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from styles.provider import render, signing
+from backlot import webhooks as signing
+from styles.provider import render
 from styles.provider.base import ProviderJobNotFound, ProviderRejected, job_from_json
 from styles.provider.local_server import LocalProvider, serve
 from styles.provider.replicate import ReplicateProvider

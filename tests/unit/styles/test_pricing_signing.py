@@ -9,7 +9,7 @@ import hmac
 import pytest
 
 from styles import pricing
-from styles.provider import signing
+from backlot import webhooks as signing
 
 SECRET = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
 

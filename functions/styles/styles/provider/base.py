@@ -10,7 +10,7 @@ A provider runs two kinds of job (Replicate's names, which the local provider sh
 Statuses are the provider's (Replicate "Prediction/Training status": ``starting``,
 ``processing``, ``succeeded``, ``failed``, ``canceled``); :func:`is_terminal` says which are final.
 When done, the provider POSTs the job (the same JSON as :meth:`GpuProvider.get`) to the webhook URL
-given at creation, signed (``provider.signing``).
+given at creation, signed (``backlot.webhooks``).
 """
 
 from __future__ import annotations

@@ -51,8 +51,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from backlot import webhooks as signing
+
 from styles import pricing
-from styles.provider import render, signing
+from styles.provider import render
 
 log = logging.getLogger("styles.local_provider")
 

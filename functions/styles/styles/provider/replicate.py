@@ -6,7 +6,7 @@ artist's images; ostris/flux-dev-lora-trainer by default) whose output is a new 
 that version renders images as *predictions* (``POST /v1/predictions``) taking ``prompt``,
 ``aspect_ratio`` and ``seed``. Both take a ``webhook`` URL and ``webhook_events_filter`` (we ask
 for ``["completed"]`` only), retry the webhook, sign it per Standard Webhooks
-(``provider.signing``), and can be read back (``GET /v1/trainings/{id}``, ``GET
+(``backlot.webhooks``), and can be read back (``GET /v1/trainings/{id}``, ``GET
 /v1/predictions/{id}``) and cancelled (``POST .../{id}/cancel``), which the reconcile job needs
 when a callback never comes. Billing is per GPU-second, so an idle marketplace costs nothing.
 

@@ -13,6 +13,8 @@ from psycopg.types.json import Jsonb
 
 from backlot.pagination import Keyset, keyset_sql
 
+from wellness.notifications.events import Event, notify
+
 PUBLIC = """
 SELECT id, kind, origin, conversation_type, mood, for_date, subject_kind, subject_id, participants, status,
        provider, model, title, turns, entry, failure_reason, attempts, rating, is_favorite, feedback,
@@ -136,22 +138,49 @@ def set_request(conn: psycopg.Connection, row_id: UUID, request: dict[str, Any])
 
 
 def mark_ready(conn: psycopg.Connection, row_id: UUID, provider: str, model: str, parsed: dict[str, Any]) -> None:
-    conn.execute(
+    """Store the text; the row becomes ``ready`` and its user is notified in this transaction
+    (``wellness.notifications.events``: a conversation each, journals once per user and date)."""
+    row = conn.execute(
         """UPDATE wellness.conversations SET status = 'ready', provider = %s, model = %s, title = %s, turns = %s,
                entry = %s, failure_reason = NULL, batch_id = NULL, attempts = attempts + 1, generated_at = now(),
-               updated_at = now() WHERE id = %s AND status IN ('pending', 'generating')""",
-        (provider, model, parsed["title"], Jsonb(parsed["turns"]) if "turns" in parsed else None, parsed.get("entry"), row_id))
+               updated_at = now() WHERE id = %s AND status IN ('pending', 'generating')
+           RETURNING id, user_id, kind, conversation_type, mood, for_date, status, failure_reason""",
+        (provider, model, parsed["title"], Jsonb(parsed["turns"]) if "turns" in parsed else None, parsed.get("entry"), row_id)).fetchone()
+    if row is not None:
+        notify_status(conn, row)
 
 
 def mark_attempt_failed(conn: psycopg.Connection, row_id: UUID, reason: str, max_attempts: int, *, final: bool = False) -> str:
     """Count a failed attempt: ``failed`` for good when ``final`` or the attempts reach
     ``max_attempts``, else back to ``pending`` (to be retried) with the reason kept. The turns a
-    streamed attempt wrote so far are dropped (the retry writes its own). Returns the status."""
-    return conn.execute(
+    streamed attempt wrote so far are dropped (the retry writes its own). The user is notified of a
+    final failure in this transaction. Returns the status."""
+    row = conn.execute(
         """UPDATE wellness.conversations SET attempts = attempts + 1, failure_reason = %s, batch_id = NULL, turns = NULL,
                status = CASE WHEN %s OR attempts + 1 >= %s THEN 'failed' ELSE 'pending' END, updated_at = now()
-           WHERE id = %s AND status IN ('pending', 'generating') RETURNING status""",
-        (reason[:1000], final, max_attempts, row_id)).fetchone()["status"]
+           WHERE id = %s AND status IN ('pending', 'generating')
+           RETURNING id, user_id, kind, conversation_type, mood, for_date, status, failure_reason""",
+        (reason[:1000], final, max_attempts, row_id)).fetchone()
+    notify_status(conn, row)
+    return row["status"]
+
+
+def notify_status(conn: psycopg.Connection, row: dict[str, Any]) -> None:
+    """The notification of a row that just became ``ready`` or ``failed`` (nothing for ``pending``,
+    nor for a failed journal: the nightly retries and the feed has the conversations)."""
+    if row["kind"] == "journal":
+        if row["status"] == "ready":
+            notify(conn, row["user_id"], Event.journal_ready, {"for_date": row["for_date"]},
+                   dedupe_key=row["for_date"].isoformat())
+        return
+    if row["status"] not in ("ready", "failed"):
+        return
+    data = {"conversation_id": row["id"], "conversation_type": row["conversation_type"], "mood": row["mood"],
+            "for_date": row["for_date"]}
+    if row["status"] == "failed":
+        notify(conn, row["user_id"], Event.conversation_failed, {**data, "reason": row["failure_reason"]})
+    else:
+        notify(conn, row["user_id"], Event.conversation_ready, data)
 
 
 def record_generation(conn: psycopg.Connection, row: dict[str, Any], *, provider: str, model: str, mode: str,

@@ -29,6 +29,7 @@ from backlot.pagination import decode_keyset, keyset_page
 
 from wellness import limits
 from wellness.errors import Code
+from wellness.notifications.events import Event, notify
 from wellness.repository import accounts as accounts_repo
 from wellness.settings import get_settings
 from wellness.social import blocks as blocks_service
@@ -91,7 +92,18 @@ def request_friend(who: Principal, other: UUID) -> tuple[dict[str, Any], bool]:
             sql.set_status(conn, row["id"], "accepted")
         elif outcome is RequestOutcome.RENEW:
             sql.set_status(conn, row["id"], "pending", requester=who.user_id)
+        notify_outcome(conn, outcome, row["id"], who.user_id, other)
         return sql.get(conn, who.user_id, row["id"]), created  # type: ignore[return-value]
+
+
+def notify_outcome(conn: Any, outcome: RequestOutcome, connection_id: UUID, me: UUID, other: UUID) -> None:
+    """The notification of a request (same transaction): a new or renewed request is
+    ``friend_request.received`` by the other user; a crossed request accepts theirs
+    (``friend_request.accepted``); a duplicate notifies nobody."""
+    event = {RequestOutcome.CREATE: Event.friend_request_received, RequestOutcome.RENEW: Event.friend_request_received,
+             RequestOutcome.ACCEPT: Event.friend_request_accepted}.get(outcome)
+    if event is not None:
+        notify(conn, other, event, {"connection_id": connection_id, "user_id": me})
 
 
 def _locked_visible(conn: Any, who: Principal, connection_id: UUID) -> dict[str, Any]:
@@ -129,6 +141,9 @@ def respond(who: Principal, connection_id: UUID, accept: bool) -> dict[str, Any]
             if row["status"] != "pending":
                 raise Conflict(f"the connection is {row['status']}, not pending", code=Code.connection_not_pending)
             sql.set_status(conn, connection_id, target)
+            if accept:
+                notify(conn, row["requester_id"], Event.friend_request_accepted,
+                       {"connection_id": connection_id, "user_id": who.user_id})
         return sql.get(conn, who.user_id, connection_id)  # type: ignore[return-value]
 
 

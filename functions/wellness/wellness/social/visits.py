@@ -23,6 +23,7 @@ from backlot.pagination import decode_keyset, keyset_page
 
 from wellness import limits
 from wellness.errors import Code
+from wellness.notifications.events import Event, notify
 from wellness.schemas.social import VisitCreate
 from wellness.social import blocks_sql, friends_sql
 from wellness.social import visits_sql as sql
@@ -65,6 +66,7 @@ def create(who: Principal, body: VisitCreate) -> dict[str, Any]:
             raise BadRequest("invalid visit", fields=problems)
         visit_id = uuid.uuid4()
         sql.insert(conn, visit_id, who.user_id, body.user_id, body.device_id, body.ends_at)
+        notify(conn, body.user_id, Event.visit_requested, {"visit_id": visit_id, "user_id": who.user_id})
         return sql.get(conn, who.user_id, visit_id)  # type: ignore[return-value]
 
 
@@ -91,6 +93,7 @@ def accept(who: Principal, visit_id: UUID, device_id: UUID) -> dict[str, Any]:
             if not friends_sql.are_friends(conn, row["host_id"], row["guest_id"]):
                 raise Conflict("you are no longer friends", code=Code.not_friends)
             sql.accept(conn, visit_id, device_id)
+            notify(conn, row["host_id"], Event.visit_accepted, {"visit_id": visit_id, "user_id": who.user_id})
         return sql.get(conn, who.user_id, visit_id)  # type: ignore[return-value]
 
 

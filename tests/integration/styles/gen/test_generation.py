@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from styles.provider import signing
+from backlot import webhooks as signing
 from tests.integration.styles.gen.conftest import INTERNAL_TOKEN, small_photos, someone, wait_for
 from tests.integration.styles.helpers import at_once
 

@@ -1,6 +1,8 @@
-"""Signed webhooks as the hosted provider sends them (Standard Webhooks 1.0, which Replicate follows:
-replicate.com/docs/topics/webhooks/verify-webhook; spec: github.com/standard-webhooks/standard-webhooks,
-"Verifying webhook authenticity").
+"""Standard Webhooks 1.0 signatures, once for every product (spec: github.com/standard-webhooks/
+standard-webhooks, "Signature scheme" and "Verifying webhook authenticity"): styles verifies the
+deliveries its hosted provider sends (Replicate follows the spec:
+replicate.com/docs/topics/webhooks/verify-webhook); wellness signs the webhooks it sends to its
+users' endpoints.
 
 Each delivery carries three headers:
 
@@ -10,14 +12,14 @@ Each delivery carries three headers:
   secret is being rotated).
 
 The signed content is ``"{webhook-id}.{webhook-timestamp}.{raw body}"``, the key the base64 text
-after the ``whsec_`` prefix of the signing secret (Replicate: ``GET /v1/webhooks/default/secret``
-answers ``{"key": "whsec_..."}``). A delivery is authentic when one entry equals the HMAC
-(compared with :func:`hmac.compare_digest`, constant time) and fresh when its timestamp lies
-within ``tolerance_s`` (5 minutes, the spec's recommendation) of our clock, in either direction.
+after the ``whsec_`` prefix of the signing secret (:func:`new_secret` makes one: 24 random bytes,
+the spec's "between 24 bytes and 64 bytes"). A delivery is authentic when one entry equals the HMAC
+(compared with :func:`hmac.compare_digest`, constant time) and fresh when its timestamp lies within
+``tolerance_s`` (5 minutes, the spec's recommendation) of our clock, in either direction.
 
-Replays inside the window are stopped by the caller: it records the message id in the same
-transaction as the change the delivery makes (``styles.webhook_deliveries``), so a second delivery
-of one id changes nothing, and a delivery whose processing failed (rolled back) may come again.
+Replays inside the window are stopped by the receiver: it records the message id in the same
+transaction as the change the delivery makes (styles: ``styles.webhook_deliveries``), so a second
+delivery of one id changes nothing.
 
 No third-party library: the ``standardwebhooks`` package would bring httpx, attrs and
 python-dateutil into the Lambda layer for these few lines of ``hmac``, and it does not dedupe.
@@ -29,6 +31,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -56,6 +59,15 @@ class VerifiedWebhook:
     timestamp: int
 
 
+SECRET_BYTES = 24
+"""Random bytes of a new signing secret (the spec: "between 24 bytes and 64 bytes")."""
+
+
+def new_secret() -> str:
+    """A new signing secret ``whsec_<base64 of 24 random bytes>`` (:mod:`secrets`, the OS CSPRNG)."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
 def secret_key(secret: str) -> bytes:
     """The HMAC key of a ``whsec_<base64>`` signing secret (a secret without the prefix is taken
     as the base64 text itself).
@@ -81,7 +93,8 @@ def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 
 
 def sign_headers(secret: str, message_id: str, body: bytes, *, timestamp: int | None = None) -> dict[str, str]:
-    """The three headers a provider sends with ``body`` (used by the local provider and tests)."""
+    """The three headers a sender puts on ``body`` (``timestamp``: seconds since the epoch, now
+    when None): wellness's outgoing webhooks, styles' local provider, tests."""
     ts = int(time.time()) if timestamp is None else timestamp
     return {
         "webhook-id": message_id,

@@ -1,0 +1,167 @@
+"""Requests to URLs that users give (outgoing webhooks), safe from server-side request forgery
+(OWASP "Server Side Request Forgery Prevention Cheat Sheet": allow-list the scheme, resolve the
+host and refuse internal addresses, do not follow redirects, pin the address that was checked).
+
+* :func:`check_url` refuses a URL that is not ``https`` (``http`` only to loopback when
+  ``allow_local``), carries credentials, or whose host resolves to any address that is not public:
+  private (RFC 1918, RFC 4193), loopback, link-local (RFC 3927: 169.254.169.254 is the EC2/Lambda
+  metadata address; fd00:ec2::254 its IPv6 one, a unique local address), multicast, shared
+  (RFC 6598), reserved or unspecified, also when hidden in an IPv4-mapped, 6to4, Teredo or NAT64
+  IPv6 address. ``allow_local`` (tests, ``backlot dev``) lets loopback through, nothing else.
+* :func:`post` sends to the address :func:`check_url` resolved (the ``Host`` header and TLS SNI /
+  certificate check keep the host name), so a DNS answer that changes between the check and the
+  connection (DNS rebinding) cannot reach an internal address. No redirect is followed; every
+  phase has a timeout; at most ``max_body`` bytes of the answer are read.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import ssl
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import urlsplit
+
+import httpx
+
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+class UnsafeUrl(ValueError):
+    """The URL may not be called; the message says why (safe to show to the user who gave it)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked URL: its parts and the address to connect to (the first the resolver gave)."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    address: str
+
+
+def _embedded(ip: IpAddress) -> IpAddress | None:
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return ip.ipv4_mapped
+        if ip.sixtofour:
+            return ip.sixtofour
+        if ip.teredo:
+            return ip.teredo[1]
+        if ip in NAT64:
+            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def is_public(ip: IpAddress, *, allow_loopback: bool = False) -> bool:
+    """True when ``ip`` is a public unicast address (``ipaddress``'s ``is_global``, from the IANA
+    special-purpose registries, and not multicast), also for an IPv4 address embedded in an IPv6
+    one; ``allow_loopback`` also accepts 127.0.0.0/8 and ::1."""
+    inner = _embedded(ip)
+    if inner is not None:
+        return is_public(inner, allow_loopback=allow_loopback)
+    if allow_loopback and ip.is_loopback:
+        return True
+    return ip.is_global and not ip.is_multicast
+
+
+def resolve(host: str, port: int) -> list[IpAddress]:
+    """Every address ``host`` resolves to (an IP literal: itself). Raises UnsafeUrl when it does not resolve."""
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UnsafeUrl(f"the host {host!r} does not resolve") from exc
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+
+
+def check_url(url: str, *, allow_local: bool = False) -> Target:
+    """Check a user's URL and resolve its host (see the module docstring).
+
+    Args:
+        url: the URL as the user gave it.
+        allow_local: tests and ``backlot dev`` only: ``http`` and loopback addresses are allowed.
+
+    Returns:
+        The :class:`Target` to :func:`post` to.
+
+    Raises:
+        UnsafeUrl: not https (or http to loopback when allowed), credentials in the URL, no host,
+            a host that does not resolve, or any of its addresses not public.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeUrl("not a valid URL") from exc
+    scheme = parts.scheme.lower()
+    if scheme != "https" and not (allow_local and scheme == "http"):
+        raise UnsafeUrl("the URL must be https")
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeUrl("the URL must not carry credentials")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise UnsafeUrl("the URL has no host")
+    port = port or (443 if scheme == "https" else 80)
+    addresses = resolve(host, port)
+    bad = [str(ip) for ip in addresses if not is_public(ip, allow_loopback=allow_local)]
+    if bad or not addresses:
+        raise UnsafeUrl(f"the host {host!r} resolves to an address that is not public ({', '.join(bad)})")
+    if scheme == "http" and not all(ip.is_loopback for ip in addresses):
+        raise UnsafeUrl("the URL must be https")
+    return Target(url=url.strip(), scheme=scheme, host=host, port=port, address=str(addresses[0]))
+
+
+@cache
+def tls_context() -> ssl.SSLContext:
+    """httpx's default TLS settings (certificate and host name checked, certifi's CA bundle), made
+    once per process: building it costs about 20-40 ms, more than a local request."""
+    return httpx.create_ssl_context()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The endpoint's answer: HTTP status and the first ``max_body`` bytes of its body (text)."""
+
+    status: int
+    body: str
+
+
+def post(target: Target, body: bytes, headers: dict[str, str], *, timeout_s: float, max_body: int = 500,
+         client: httpx.Client | None = None) -> Answer:
+    """POST ``body`` to the checked address of ``target`` (never following a redirect).
+
+    Raises:
+        httpx.HTTPError: no answer (connection refused, TLS failure, a timeout: ``timeout_s`` for
+            each of connect, write, each read and the pool).
+    """
+    parts = urlsplit(target.url)
+    ip = ipaddress.ip_address(target.address)
+    literal = f"[{ip}]" if ip.version == 6 else str(ip)
+    pinned = parts._replace(netloc=f"{literal}:{target.port}").geturl()
+    default_port = 443 if target.scheme == "https" else 80
+    host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
+    own = client is None
+    # a client per request: no pooled connection (made for another host name on the same address)
+    # is ever reused
+    http = client or httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=False, trust_env=False,
+                                  verify=tls_context())
+    try:
+        with http.stream("POST", pinned, content=body, headers={**headers, "Host": host_header},
+                         extensions={"sni_hostname": target.host}) as response:
+            taken = b""
+            for chunk in response.iter_bytes():
+                taken += chunk
+                if len(taken) >= max_body:
+                    break
+            return Answer(status=response.status_code, body=taken[:max_body].decode("utf-8", "replace")[:max_body])
+    finally:
+        if own:
+            http.close()

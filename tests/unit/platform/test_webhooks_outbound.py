@@ -1,0 +1,116 @@
+"""backlot.webhooks (Standard Webhooks 1.0 signatures) against the spec's published test vector,
+and backlot.outbound's refusal of URLs that reach internal addresses (SSRF), its pinning of the
+checked address and its refusal to follow redirects (a local receiver, no mocks of our code)."""
+
+from __future__ import annotations
+
+import base64
+import socket
+
+import pytest
+
+from backlot import outbound, webhooks
+from backlot.outbound import UnsafeUrl, check_url
+from tests.support.webhook_receiver import WebhookReceiver
+
+
+def test_signature_matches_the_spec_test_vector() -> None:
+    # standard-webhooks/standard-webhooks libraries/python/tests/test_webhooks.py, test_sign_function
+    sig = webhooks.signature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+                             b'{"test": 2432232314}')
+    assert sig == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+def test_new_secret_signs_and_verifies_and_a_changed_body_fails() -> None:
+    secret = webhooks.new_secret()
+    assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:])) == 24
+    assert webhooks.new_secret() != secret
+    headers = webhooks.sign_headers(secret, "msg_1", b'{"a":1}', timestamp=1_700_000_000)
+    assert webhooks.verify(secret, headers, b'{"a":1}', now=1_700_000_010).message_id == "msg_1"
+    with pytest.raises(webhooks.WebhookVerificationError) as bad:
+        webhooks.verify(secret, headers, b'{"a":2}', now=1_700_000_010)
+    assert bad.value.code == "bad_signature"
+    with pytest.raises(webhooks.WebhookVerificationError):
+        webhooks.verify(webhooks.new_secret(), headers, b'{"a":1}', now=1_700_000_010)
+
+
+@pytest.mark.parametrize("url", [
+    "http://8.8.8.8/hook",                      # not https
+    "ftp://8.8.8.8/hook",
+    "https://user:pw@8.8.8.8/hook",             # credentials
+    "https:///nohost",
+    "https://10.0.0.1/hook",                    # RFC 1918
+    "https://192.168.1.10/hook",
+    "https://172.16.0.1/hook",
+    "https://127.0.0.1/hook",                   # loopback
+    "https://[::1]/hook",
+    "https://169.254.169.254/latest/meta-data/",  # link-local: the metadata address
+    "https://[fd00:ec2::254]/",                 # the metadata address over IPv6 (unique local)
+    "https://[fe80::1]/",
+    "https://224.0.0.1/",                       # multicast
+    "https://[ff02::1]/",
+    "https://100.64.0.1/",                      # shared address space (RFC 6598)
+    "https://0.0.0.0/",
+    "https://[::ffff:127.0.0.1]/",              # IPv4-mapped loopback
+    "https://[64:ff9b::a00:1]/",                # NAT64 of 10.0.0.1
+    "https://[2002:a00:1::]/",                  # 6to4 of 10.0.0.1
+    "https://localhost/hook",                   # a name resolving to loopback
+])
+def test_internal_or_non_https_urls_are_refused(url: str) -> None:
+    with pytest.raises(UnsafeUrl):
+        check_url(url)
+
+
+def test_public_https_urls_pass_and_local_mode_allows_loopback_only() -> None:
+    assert check_url("https://8.8.8.8/hook").address == "8.8.8.8"
+    assert check_url("https://[2606:4700:4700::1111]:8443/x").port == 8443
+    assert check_url("http://127.0.0.1:8080/x", allow_local=True).address == "127.0.0.1"
+    for url in ("http://10.0.0.1/x", "https://169.254.169.254/", "http://8.8.8.8/x"):
+        with pytest.raises(UnsafeUrl):
+            check_url(url, allow_local=True)
+
+
+def test_a_name_with_any_internal_address_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = {"mixed.example": ["93.184.215.14", "10.1.2.3"], "public.example": ["93.184.215.14"]}
+
+    def fake_dns(host, port, *args, **kwargs):  # the resolver is the OS's, not ours
+        if host not in answers:
+            raise socket.gaierror("no such host")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port)) for ip in answers[host]]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_dns)
+    with pytest.raises(UnsafeUrl, match="10.1.2.3"):
+        check_url("https://mixed.example/hook")
+    with pytest.raises(UnsafeUrl, match="does not resolve"):
+        check_url("https://nowhere.example/hook")
+    target = check_url("https://public.example/hook")
+    assert (target.host, target.address, target.port) == ("public.example", "93.184.215.14", 443)
+
+
+def test_post_goes_to_the_checked_address_and_does_not_follow_redirects() -> None:
+    receiver = WebhookReceiver(answers=[200, "redirect"])
+    url = receiver.start()
+    try:
+        port = int(url.split(":")[2].split("/")[0])
+        # a host name that never resolves: only the pinned address can be reached
+        target = outbound.Target(url=f"http://hook.invalid:{port}/hooks", scheme="http", host="hook.invalid",
+                                 port=port, address="127.0.0.1")
+        first = outbound.post(target, b"{}", {}, timeout_s=2, max_body=300)
+        assert first.status == 200 and len(first.body) == 300
+        assert receiver.received[0].headers["host"] == f"hook.invalid:{port}"
+        second = outbound.post(target, b"{}", {}, timeout_s=2)
+        assert second.status == 302 and len(receiver.received) == 2  # the redirect was not followed
+    finally:
+        receiver.stop()
+
+
+def test_a_slow_endpoint_times_out() -> None:
+    import httpx
+
+    receiver = WebhookReceiver(answers=["slow"], slow_s=1.5)
+    url = receiver.start()
+    try:
+        with pytest.raises(httpx.TimeoutException):
+            outbound.post(check_url(url, allow_local=True), b"{}", {}, timeout_s=0.3)
+    finally:
+        receiver.stop()
