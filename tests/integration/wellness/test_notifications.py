@@ -143,6 +143,26 @@ def test_friend_and_visit_events_reach_the_other_user_and_reading_is_idempotent(
     assert events(api, b, unread="true") == [] and events(api, a, unread="true") == ["visit.accepted", "friend_request.accepted"]
 
 
+def test_a_deleted_account_leaves_no_trace_in_other_users_notifications_or_webhooks(
+        api: ApiClient, queue: QueueDriver, receiver, conn: psycopg.Connection) -> None:
+    (a, a_id), (b, b_id), (c, _) = member(api), member(api), member(api)
+    hook = subscribe(api, b, receiver, ["friend_request.received"])
+    receiver.default = 500  # B's endpoint fails: the delivery naming A stays pending
+    assert api.post("/api/social/friends/", {"user_id": b_id}, user=a).status == 201
+    assert api.post("/api/social/friends/", {"user_id": b_id}, user=c).status == 201
+    sweep_and_deliver(queue)
+    assert events(api, b) == ["friend_request.received"] * 2
+    assert api.delete("/api/accounts/users/me/", user=a).status == 200
+    got = api.get(N, user=b).body["results"]
+    assert [n["data"]["user_id"] for n in got] == [str(user_id_for_subject(c))]  # C's request stays
+    [delivery] = api.get(f"{W}{hook['id']}/deliveries/", user=b).body["results"]
+    assert a_id not in str(delivery)
+    for table in ("notifications", "webhook_deliveries"):
+        found = conn.execute(f"SELECT count(*) AS n FROM wellness.{table} x WHERE strpos(x::text, %s) > 0", (a_id,)).fetchone()
+        assert found["n"] == 0, table
+    assert api.delete(f"{W}{hook['id']}/", user=b).status == 204  # its pending delivery would reach the next test's sweep
+
+
 def test_feed_pages_with_next_and_previous_links(api: ApiClient, wellness_env) -> None:
     (a, a_id) = member(api)
     others = [member(api) for _ in range(3)]
