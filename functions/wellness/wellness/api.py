@@ -19,7 +19,7 @@ from wellness.routes import analytics, goals, patterns
 # conversations and journals (wai)
 from wellness.routes import conversations  # noqa: E402
 # social (wsocial)
-from wellness.routes import social  # noqa: E402
+from wellness.routes import blocks, challenges, friends, visits  # noqa: E402
 # notifications and webhooks (wnotify)
 from wellness.routes import notifications, webhooks  # noqa: E402
 
@@ -36,7 +36,10 @@ ROUTERS = [
     # conversations and journals (wai)
     conversations.router,
     # social (wsocial)
-    social.router,
+    friends.router,
+    visits.router,
+    challenges.router,
+    blocks.router,
     # notifications and webhooks (wnotify)
     notifications.router,
     webhooks.router,

@@ -1,7 +1,7 @@
 """DeclineFriendFunction: POST /api/social/friends/{connection_id}/decline/"""
 
 from wellness.http_api import API
-from wellness.routes.social import router
+from wellness.routes.friends import router
 
 app = API.route_app(router, "decline_friend")
 handler = API.handler(app)

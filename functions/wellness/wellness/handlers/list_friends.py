@@ -1,7 +1,7 @@
 """ListFriendsFunction: GET /api/social/friends/"""
 
 from wellness.http_api import API
-from wellness.routes.social import router
+from wellness.routes.friends import router
 
 app = API.route_app(router, "list_friends")
 handler = API.handler(app)

@@ -1,7 +1,7 @@
 """RemoveFriendFunction: DELETE /api/social/friends/{connection_id}/"""
 
 from wellness.http_api import API
-from wellness.routes.social import router
+from wellness.routes.friends import router
 
 app = API.route_app(router, "remove_friend")
 handler = API.handler(app)

@@ -1,3 +1,4 @@
 """Social (document 001 "Social App"; issue 11 item 7): friend connections, friend visits and
-challenges. ``rules`` holds the decisions (no I/O), ``*_sql`` the SQL, ``friends``, ``visits`` and
-``challenges`` the use cases the routes (``wellness.routes.social``) call."""
+challenges, blocks. ``rules`` holds the decisions (no I/O), ``*_sql`` the SQL, ``friends``,
+``visits``, ``challenges`` and ``blocks`` the use cases the routes (``wellness.routes.friends``,
+``visits``, ``challenges``, ``blocks``) call."""
