@@ -7,7 +7,10 @@ host and refuse internal addresses, do not follow redirects, pin the address tha
   private (RFC 1918, RFC 4193), loopback, link-local (RFC 3927: 169.254.169.254 is the EC2/Lambda
   metadata address; fd00:ec2::254 its IPv6 one, a unique local address), multicast, shared
   (RFC 6598), reserved or unspecified, also when hidden in an IPv4-mapped, 6to4, Teredo or NAT64
-  IPv6 address. ``allow_local`` (tests, ``backlot dev``) lets loopback through, nothing else.
+  IPv6 address; an IPv6 address outside 2000::/3 (global unicast) is refused whatever it embeds.
+  The host is taken in its ASCII form (IDNA ToASCII: ``bücher.example`` is ``xn--bcher-kva.example``,
+  full-width digits are digits) before it is resolved, and a URL with spaces or control characters
+  or port 0 is refused. ``allow_local`` (tests, ``backlot dev``) lets loopback through, nothing else.
 * :func:`post` sends to the address :func:`check_url` resolved (the ``Host`` header and TLS SNI /
   certificate check keep the host name), so a DNS answer that changes between the check and the
   connection (DNS rebinding) cannot reach an internal address. No redirect is followed; every
@@ -27,6 +30,10 @@ import httpx
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
+"""The only IPv6 block IANA allocates global unicast addresses from (RFC 4291 section 2.4, IANA
+"IPv6 Global Unicast Address Assignments"); anything else (IPv4-compatible ``::a.b.c.d``, SIIT
+``::ffff:0:a.b.c.d``, unassigned ``1::``) is refused even where ``ipaddress`` calls it global."""
 
 
 class UnsafeUrl(ValueError):
@@ -66,6 +73,8 @@ def is_public(ip: IpAddress, *, allow_loopback: bool = False) -> bool:
         return is_public(inner, allow_loopback=allow_loopback)
     if allow_loopback and ip.is_loopback:
         return True
+    if isinstance(ip, ipaddress.IPv6Address) and ip not in GLOBAL_UNICAST_V6:
+        return False
     return ip.is_global and not ip.is_multicast
 
 
@@ -106,9 +115,20 @@ def check_url(url: str, *, allow_local: bool = False) -> Target:
         raise UnsafeUrl("the URL must be https")
     if parts.username is not None or parts.password is not None:
         raise UnsafeUrl("the URL must not carry credentials")
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url.strip()):
+        raise UnsafeUrl("the URL must not contain spaces or control characters")
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise UnsafeUrl("the URL has no host")
+    try:
+        # RFC 3490 ToASCII (the codec getaddrinfo itself uses): an internationalised name becomes its
+        # "xn--" A-label, full-width digits and dots their ASCII forms; the Host header and TLS SNI
+        # must be ASCII (RFC 9110 section 7.2, RFC 6066 section 3)
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise UnsafeUrl(f"the host {host!r} is not a valid host name") from exc
+    if port == 0:
+        raise UnsafeUrl("the URL's port must be 1-65535")
     port = port or (443 if scheme == "https" else 80)
     addresses = resolve(host, port)
     bad = [str(ip) for ip in addresses if not is_public(ip, allow_loopback=allow_local)]
