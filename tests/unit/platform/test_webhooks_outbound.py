@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import socket
 
+import httpx
 import pytest
 
 from backlot import outbound, webhooks
@@ -111,6 +112,32 @@ def test_post_goes_to_the_checked_address_and_does_not_follow_redirects() -> Non
         assert receiver.received[0].headers["host"] == f"hook.invalid:{port}"
         second = outbound.post(target, b"{}", {}, timeout_s=2)
         assert second.status == 302 and len(receiver.received) == 2  # the redirect was not followed
+    finally:
+        receiver.stop()
+
+
+def test_an_ipv6_literal_host_is_bracketed_in_the_host_header() -> None:
+    # whostile finding: "Host: 2606:4700::1111:8443" (no brackets) is not a valid Host (RFC 9110 7.2:
+    # uri-host is an IP-literal "[...]"); a strict server answers 400 to every delivery
+    receiver = WebhookReceiver(answers=[200])
+    url = receiver.start()
+    try:
+        port = int(url.split(":")[2].split("/")[0])
+        target = outbound.Target(url=f"http://[2606:4700::1111]:{port}/hooks", scheme="http", host="2606:4700::1111",
+                                 port=port, address="127.0.0.1")
+        assert outbound.post(target, b"{}", {}, timeout_s=2).status == 200
+        assert receiver.received[0].headers["host"] == f"[2606:4700::1111]:{port}"
+        default_port = outbound.Target(url="http://[2606:4700::1111]/hooks", scheme="http", host="2606:4700::1111",
+                                       port=80, address="127.0.0.1")
+        hosts: list[str] = []
+
+        def answer(request: httpx.Request) -> httpx.Response:  # httpx's own in-memory transport
+            hosts.append(request.headers["host"])
+            return httpx.Response(204)
+
+        with httpx.Client(transport=httpx.MockTransport(answer)) as client:
+            assert outbound.post(default_port, b"{}", {}, timeout_s=2, client=client).status == 204
+        assert hosts == ["[2606:4700::1111]"]
     finally:
         receiver.stop()
 

@@ -167,7 +167,11 @@ def post(target: Target, body: bytes, headers: dict[str, str], *, timeout_s: flo
     literal = f"[{ip}]" if ip.version == 6 else str(ip)
     pinned = parts._replace(netloc=f"{literal}:{target.port}").geturl()
     default_port = 443 if target.scheme == "https" else 80
-    host_header = target.host if target.port == default_port else f"{target.host}:{target.port}"
+    try:  # an IPv6 literal is bracketed in the Host header as in the URL (RFC 9110 7.2, RFC 3986 3.2.2)
+        name = f"[{target.host}]" if ipaddress.ip_address(target.host).version == 6 else target.host
+    except ValueError:
+        name = target.host
+    host_header = name if target.port == default_port else f"{name}:{target.port}"
     own = client is None
     # a client per request: no pooled connection (made for another host name on the same address)
     # is ever reused
