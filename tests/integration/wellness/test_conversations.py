@@ -422,6 +422,39 @@ def test_a_stream_cut_midway_is_retried_and_its_partial_turns_are_replaced(api: 
         assert repo.spent(c, generation.utc_day(), api_user_id(c, user)) == sum(g["cost_usd"] for g in gens)
 
 
+def test_a_worker_that_outlived_its_claim_neither_overwrites_the_next_attempt_nor_escapes_the_budget(
+        api: ApiClient, user: str, with_key, conn: psycopg.Connection) -> None:
+    # whostile finding: the last step applied whatever the row held, not this attempt's claim: a worker
+    # slower than its claim (a stream read blocking past the deadline) settled the NEXT attempt's
+    # reservation with its own cost and released its claim, and the next attempt's cost was then
+    # never charged (the budget no longer matched the generations recorded); both wrote turns.
+    fake = with_key
+    dev = make_device(api, user)
+    cid = uuid.UUID(request_one(api, user, [dev["id"]]))
+    fake.chunk_delay = 0.01
+    first: list = []
+    worker = threading.Thread(target=lambda: first.append(generation.generate(cid)))
+    worker.start()
+    deadline = _time.monotonic() + 10
+    while api.get(f"/api/conversations/{cid}/", user=user).body["status"] != "generating":
+        assert _time.monotonic() < deadline and worker.is_alive()
+        _time.sleep(0.02)
+    conn.execute("UPDATE wellness.conversations SET claimed_until = now() - interval '1 second' WHERE id = %s", (cid,))
+    second = generation.generate(cid)  # the message delivered again: takes the expired claim over
+    worker.join()
+    assert second == "ready" and first == ["superseded"], (first, second)
+    got = api.get(f"/api/conversations/{cid}/", user=user).body
+    assert got["status"] == "ready" and [t["text"] for t in got["turns"]] == ["Hello from device 0.", "Hello from device 1."]
+    with db.transaction() as c:
+        gens = c.execute("SELECT outcome, reason, cost_usd FROM wellness.ai_generations WHERE conversation_id = %s",
+                         (cid,)).fetchall()
+        assert sorted(g["outcome"] for g in gens) == ["error", "ok"], gens  # both calls were made and paid
+        assert [g["reason"] for g in gens if g["outcome"] == "error"][0].startswith("claim_lost")
+        assert repo.spent(c, generation.utc_day(), api_user_id(c, user)) == sum(g["cost_usd"] for g in gens)
+        row = c.execute("SELECT claimed_until, reserved_usd FROM wellness.conversations WHERE id = %s", (cid,)).fetchone()
+        assert row == {"claimed_until": None, "reserved_usd": None}
+
+
 @pytest.fixture()
 def fail_batch_record_once(conn: psycopg.Connection):
     """A real database error in the step after OpenAI accepted a batch: the first INSERT into
