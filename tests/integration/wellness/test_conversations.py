@@ -422,6 +422,25 @@ def test_a_stream_cut_midway_is_retried_and_its_partial_turns_are_replaced(api: 
         assert repo.spent(c, generation.utc_day(), api_user_id(c, user)) == sum(g["cost_usd"] for g in gens)
 
 
+def test_an_error_event_mid_stream_is_a_cut_stream_whose_pieces_are_charged(api: ApiClient, user: str, with_key) -> None:
+    # whostile finding: an error event after some pieces (the SDK raises openai.APIError while
+    # iterating) was taken for an error before the stream: the reservation was given back, nothing
+    # was recorded, and the pieces already generated were never charged nor shown to staff
+    fake = with_key
+    dev = make_device(api, user)
+    cid = uuid.UUID(request_one(api, user, [dev["id"]]))
+    fake.queue("error_event")
+    assert generation.generate(cid) == "pending"
+    got = api.get(f"/api/conversations/{cid}/", user=user).body
+    assert got["status"] == "pending" and got["turns"] is None and got["failure_reason"].startswith("stream_cut"), got
+    assert generation.generate(cid) == "ready"
+    with db.transaction() as c:
+        gens = c.execute("SELECT outcome, output_tokens, cost_usd FROM wellness.ai_generations WHERE conversation_id = %s "
+                         "ORDER BY id", (cid,)).fetchall()
+        assert [g["outcome"] for g in gens] == ["error", "ok"] and gens[0]["output_tokens"] > 0, gens
+        assert repo.spent(c, generation.utc_day(), api_user_id(c, user)) == sum(g["cost_usd"] for g in gens)
+
+
 def test_a_worker_that_outlived_its_claim_neither_overwrites_the_next_attempt_nor_escapes_the_budget(
         api: ApiClient, user: str, with_key, conn: psycopg.Connection) -> None:
     # whostile finding: the last step applied whatever the row held, not this attempt's claim: a worker

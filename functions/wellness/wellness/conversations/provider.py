@@ -105,9 +105,11 @@ def stream(settings: WellnessSettings, body: dict[str, Any], on_content: Callabl
 
     Raises:
         RateLimited: 429 before the stream began.
-        openai.APIError: any other failure before it began (connection, 5xx, 4xx), or an error event.
-        StreamBroken: the stream stopped before its end, or ran past ``deadline_s`` seconds (the
-            socket timeout bounds each read, not the whole stream).
+        openai.APIError: any other failure before it began (connection, 5xx, 4xx), or an error event
+            before any piece.
+        StreamBroken: the stream stopped before its end (cut, or an error event after some
+            pieces), or ran past ``deadline_s`` seconds (the socket timeout bounds each read, not
+            the whole stream).
     """
     ends_at = time.monotonic() + deadline_s
     try:
@@ -138,6 +140,12 @@ def stream(settings: WellnessSettings, body: dict[str, Any], on_content: Callabl
                     raise StreamBroken(f"the stream ran past its {deadline_s:.0f} s deadline", pieces, model)
     except (openai.APIConnectionError, httpx.HTTPError) as exc:
         raise StreamBroken(f"the stream was cut: {exc}", pieces, model) from None
+    except openai.APIError as exc:
+        # an error event (``data: {"error": ...}``, the SDK raises it while iterating): after
+        # pieces were generated it is a cut stream, whose tokens are billed
+        if not pieces:
+            raise
+        raise StreamBroken(f"the stream stopped with an error event: {exc}", pieces, model) from None
     if finish is None or usage is None:
         raise StreamBroken("the stream ended without its finish_reason and usage chunks", pieces, model)
     return Answer(content="".join(content) if content else None, refusal="".join(refusal) if refusal else None,
