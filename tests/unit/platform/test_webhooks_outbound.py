@@ -99,6 +99,24 @@ def test_a_name_with_any_internal_address_is_refused(monkeypatch: pytest.MonkeyP
     assert (target.host, target.address, target.port) == ("public.example", "93.184.215.14", 443)
 
 
+def test_a_name_that_resolves_too_slowly_is_refused_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # whostile finding: getaddrinfo has no timeout; a user's name whose DNS server never answers held
+    # the request past the function's 10 s timeout (a 5xx instead of a 400 naming the url)
+    import time
+
+    def slow_dns(host, port, *args, **kwargs):  # the resolver is the OS's, not ours
+        time.sleep(2)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_dns)
+    monkeypatch.setattr(outbound, "RESOLVE_TIMEOUT_S", 0.2, raising=False)
+    started = time.monotonic()
+    with pytest.raises(UnsafeUrl, match="did not resolve within"):
+        check_url("https://slow.example/hook")
+    assert time.monotonic() - started < 1
+    assert [str(a) for a in outbound.resolve("slow.example", 443, timeout_s=5)] == ["93.184.215.14"]
+
+
 def test_post_goes_to_the_checked_address_and_does_not_follow_redirects() -> None:
     receiver = WebhookReceiver(answers=[200, "redirect"])
     url = receiver.start()

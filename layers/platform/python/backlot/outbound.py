@@ -22,6 +22,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
@@ -78,16 +79,40 @@ def is_public(ip: IpAddress, *, allow_loopback: bool = False) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def resolve(host: str, port: int) -> list[IpAddress]:
-    """Every address ``host`` resolves to (an IP literal: itself). Raises UnsafeUrl when it does not resolve."""
+RESOLVE_TIMEOUT_S = 3.0
+"""The longest a host name may take to resolve: ``getaddrinfo`` has no timeout of its own (the
+resolver's, seconds per server and attempt), and a user's name served by a DNS server that never
+answers would otherwise hold the request past its function's timeout (a 5xx)."""
+
+
+def _getaddrinfo(host: str, port: int, timeout_s: float) -> list[tuple]:
+    found: list = []
+
+    def run() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as exc:
+            found.append(exc)
+
+    # a thread of its own, left behind when it is late (a pool's worker would stay taken)
+    worker = threading.Thread(target=run, name="resolve", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if not found:
+        raise UnsafeUrl(f"the host {host!r} did not resolve within {timeout_s:g} s")
+    if isinstance(found[0], BaseException):
+        raise UnsafeUrl(f"the host {host!r} does not resolve") from found[0]
+    return found[0]
+
+
+def resolve(host: str, port: int, *, timeout_s: float | None = None) -> list[IpAddress]:
+    """Every address ``host`` resolves to (an IP literal: itself). Raises UnsafeUrl when it does not
+    resolve, or not within ``timeout_s`` seconds (default :data:`RESOLVE_TIMEOUT_S`)."""
     try:
         return [ipaddress.ip_address(host)]
     except ValueError:
         pass
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeUrl(f"the host {host!r} does not resolve") from exc
+    infos = _getaddrinfo(host, port, RESOLVE_TIMEOUT_S if timeout_s is None else timeout_s)
     return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
 
 
@@ -103,7 +128,8 @@ def check_url(url: str, *, allow_local: bool = False) -> Target:
 
     Raises:
         UnsafeUrl: not https (or http to loopback when allowed), credentials in the URL, no host,
-            a host that does not resolve, or any of its addresses not public.
+            a host that does not resolve (within :data:`RESOLVE_TIMEOUT_S`), or any of its
+            addresses not public.
     """
     try:
         parts = urlsplit(url.strip())
