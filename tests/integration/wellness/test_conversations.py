@@ -158,6 +158,14 @@ def test_model_generation_records_tokens_and_cost_and_keeps_injection_as_data(ap
     assert api.get("/api/conversations/costs/", user=user).status == 403
 
 
+def test_the_cost_report_at_the_edges_of_the_calendar_is_no_5xx(api: ApiClient, user: str) -> None:
+    # whostile finding: until=0001-01-03 without since made the default since (until - 6 days) fall
+    # before year 1: OverflowError, a 500
+    for query in ({"until": "0001-01-03"}, {"until": "0001-01-01"}, {"since": "9999-12-25", "until": "9999-12-31"}):
+        got = api.get("/api/conversations/costs/", user="staffer", groups=("staff",), query=query)
+        assert got.status == 200 and got.body["results"] == [], (query, got.body)
+
+
 def test_invalid_json_and_unknown_speakers_are_retried_then_failed_with_a_reason(api: ApiClient, user: str, with_key) -> None:
     fake = with_key
     dev = make_device(api, user)
