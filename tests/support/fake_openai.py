@@ -7,7 +7,8 @@ and ``retry-after`` headers, body ``{"error": {"message", "type", "param", "code
 
 Answers for tests: a chat completion reads the request's DATA block and answers a valid
 conversation (every participant speaks) or journal, unless the next queued fault says otherwise
-(:meth:`FakeOpenAI.queue`): ``invalid_json``, ``unknown_speaker``, ``refusal``, ``429``, ``500``.
+(:meth:`FakeOpenAI.queue`): ``invalid_json``, ``unknown_speaker``, ``refusal``, ``429``, ``500``,
+``401`` (a wrong key).
 Batches run when first retrieved: every line is answered as above, except that ``expire_after``
 (n) makes the batch ``expired`` after n answered lines (the rest in the error file with code
 ``batch_expired``), and ``batch_faults`` (custom_id -> fault) fault single lines. Every request
@@ -177,6 +178,9 @@ class FakeOpenAI:
                 "x-ratelimit-reset-tokens": "2s"}
         if fault == "500":
             return 500, _error("The server had an error while processing your request.", "server_error", None), {}
+        if fault == "401":  # OpenAI's answer to a wrong key: the message shows part of the key
+            return 401, _error("Incorrect API key provided: sk-test. You can find your API key at "
+                               "https://platform.openai.com/account/api-keys.", "invalid_request_error", "invalid_api_key"), {}
         prompt = "\n".join(m.get("content") or "" for m in body.get("messages", []))
         found = DATA.search(prompt)
         data = json.loads(found.group(1)) if found else {"participants": []}

@@ -352,7 +352,7 @@ def test_a_bad_batch_line_is_retried_in_the_next_batch_and_two_collectors_apply_
         bad = c.execute("SELECT status, attempts, failure_reason, batch_id FROM wellness.conversations WHERE id = ANY(%s::uuid[]) ORDER BY id",
                         (ids[:2],)).fetchall()
     assert [(r["status"], r["attempts"], r["batch_id"]) for r in bad] == [("pending", 1, None)] * 2
-    assert bad[0]["failure_reason"].startswith("invalid_output") and bad[1]["failure_reason"].startswith("provider_error")
+    assert bad[0]["failure_reason"].startswith("invalid_output") and bad[1]["failure_reason"] == "provider_error: HTTP 500 server_error"
     fake.batch_faults = {}
     assert nightly.submit(db.transaction, settings)["submitted"] == 2
     nightly.collect(db.transaction, settings)
@@ -428,6 +428,24 @@ def test_a_stream_cut_midway_is_retried_and_its_partial_turns_are_replaced(api: 
         assert [g["outcome"] for g in gens] == ["error", "ok"] and gens[0]["output_tokens"] > 0
         # the cut stream's tokens are charged, and nothing else: the budget is the sum of the records
         assert repo.spent(c, generation.utc_day(), api_user_id(c, user)) == sum(g["cost_usd"] for g in gens)
+
+
+def test_a_provider_error_shows_users_its_status_and_code_never_its_message(api: ApiClient, user: str, with_key) -> None:
+    # whostile finding: the failure reason users read (and their conversation.failed webhooks carry)
+    # was the provider's message: for a wrong key, "Incorrect API key provided: sk-..." (OpenAI
+    # shows part of the key there)
+    fake = with_key
+    dev = make_device(api, user)
+    cid = uuid.UUID(request_one(api, user, [dev["id"]]))
+    fake.queue("401")
+    with pytest.raises(generation.RetryLater):
+        generation.generate(cid)
+    got = api.get(f"/api/conversations/{cid}/", user=user).body
+    assert got["failure_reason"] == "provider_error: HTTP 401 invalid_api_key", got
+    fake.queue("500")
+    with pytest.raises(generation.RetryLater):
+        generation.generate(cid)
+    assert api.get(f"/api/conversations/{cid}/", user=user).body["failure_reason"] == "provider_error: HTTP 500 server_error"
 
 
 def test_an_error_event_mid_stream_is_a_cut_stream_whose_pieces_are_charged(api: ApiClient, user: str, with_key) -> None:

@@ -207,7 +207,9 @@ def generate(row_id: UUID, settings: WellnessSettings | None = None) -> str:
     except provider.StreamBroken as exc:
         return _stream_broken(settings, row_id, body, exc, (token, estimate, day))
     except (provider.RateLimited, openai.APIError) as exc:
-        reason = f"rate_limited: retry after {exc.retry_after} s" if isinstance(exc, provider.RateLimited) else f"provider_error: {exc}"
+        reason = f"rate_limited: retry after {exc.retry_after} s" if isinstance(exc, provider.RateLimited) \
+            else provider.exception_reason(exc)
+        logger.warning("generation call failed", extra={"conversation_id": str(row_id), "error": str(exc)[:500]})
         with db.transaction() as conn:
             row = repo.lock(conn, row_id)
             if row["claimed_until"] != token:  # another attempt took the row over: give back only ours

@@ -66,6 +66,22 @@ class StreamBroken(RuntimeError):
         self.model = model
 
 
+def error_reason(status: int | None, error: dict[str, Any] | None, fallback: str) -> str:
+    """The failure reason users see (``failure_reason``, the ``conversation.failed`` notification
+    and webhook) for a provider error: its HTTP status and OpenAI's error ``code`` (or ``type``),
+    never its ``message``, which is for the operator (a wrong key's names part of the key).
+    ``fallback``: what to say without either (e.g. the exception's class)."""
+    error = error if isinstance(error, dict) else {}
+    parts = [f"HTTP {status}" if status else None, error.get("code") or error.get("type")]
+    return "provider_error: " + (" ".join(str(p) for p in parts if p) or fallback)
+
+
+def exception_reason(exc: openai.APIError) -> str:
+    """:func:`error_reason` of an SDK exception (a connection error: its class name)."""
+    return error_reason(getattr(exc, "status_code", None), exc.body if isinstance(exc.body, dict) else {"code": exc.code},
+                        type(exc).__name__)
+
+
 def client(settings: WellnessSettings) -> openai.OpenAI:
     """The SDK client (``openai_base_url`` points the tests at the fake server)."""
     return openai.OpenAI(api_key=settings.openai_key(), base_url=settings.openai_base_url,
