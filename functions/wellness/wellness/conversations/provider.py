@@ -161,7 +161,7 @@ def stream(settings: WellnessSettings, body: dict[str, Any], on_content: Callabl
         # pieces were generated it is a cut stream, whose tokens are billed
         if not pieces:
             raise
-        raise StreamBroken(f"the stream stopped with an error event: {exc}", pieces, model) from None
+        raise StreamBroken(f"the stream stopped with an error event ({exception_reason(exc)})", pieces, model) from None
     if finish is None or usage is None:
         raise StreamBroken("the stream ended without its finish_reason and usage chunks", pieces, model)
     return Answer(content="".join(content) if content else None, refusal="".join(refusal) if refusal else None,
