@@ -7,7 +7,8 @@ and ``retry-after`` headers, body ``{"error": {"message", "type", "param", "code
 
 Answers for tests: a chat completion reads the request's DATA block and answers a valid
 conversation (every participant speaks) or journal, unless the next queued fault says otherwise
-(:meth:`FakeOpenAI.queue`): ``invalid_json``, ``unknown_speaker``, ``refusal``, ``429``, ``500``.
+(:meth:`FakeOpenAI.queue`): ``invalid_json``, ``unknown_speaker``, ``refusal``, ``429``, ``500``,
+``401`` (a wrong key).
 Batches run when first retrieved: every line is answered as above, except that ``expire_after``
 (n) makes the batch ``expired`` after n answered lines (the rest in the error file with code
 ``batch_expired``), and ``batch_faults`` (custom_id -> fault) fault single lines. Every request
@@ -19,7 +20,8 @@ Streaming (``"stream": true``; OpenAI API reference "The chat completion chunk o
 then a chunk with the ``finish_reason``, then (``stream_options.include_usage``) one chunk with
 ``choices: []`` and the ``usage``, then ``data: [DONE]``. ``chunk_delay`` seconds pass before each
 piece; a non-streamed answer waits the same total before it is sent (the same token rate). The
-fault ``cut`` sends half the pieces and closes the connection without ending the chunked body.
+fault ``cut`` sends half the pieces and closes the connection without ending the chunked body;
+``error_event`` sends half the pieces, then an error (``data: {"error": {...}}``) and ends.
 ``batch_create_faults`` (``"500"``) fail the next batch creations. Batches: ``GET /v1/batches`` lists them newest first (``limit``, ``after``; ``data``,
 ``first_id``, ``last_id``, ``has_more``), each with its ``metadata``.
 """
@@ -88,7 +90,7 @@ class FakeOpenAI:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _stream(self, body: dict[str, Any], answer: dict[str, Any], *, cut: bool) -> None:
+            def _stream(self, body: dict[str, Any], answer: dict[str, Any], *, cut: bool, error_event: bool = False) -> None:
                 self.send_response(200)
                 self.send_header("content-type", "text/event-stream; charset=utf-8")
                 self.send_header("x-request-id", f"req_{uuid.uuid4().hex}")
@@ -97,6 +99,14 @@ class FakeOpenAI:
                 events = fake.chunks(answer, include_usage=bool((body.get("stream_options") or {}).get("include_usage")))
                 pieces = len(_pieces(answer))
                 for n, event in enumerate(events):
+                    if error_event and n > pieces // 2:
+                        # an error event after some pieces (what the openai SDK raises APIError on:
+                        # a data line whose JSON carries "error"), then the stream ends
+                        data = ("data: " + json.dumps(_error("The server had an error while processing your request.",
+                                                             "server_error", None)) + "\n\n").encode()
+                        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n\r\n")
+                        self.wfile.flush()
+                        return
                     if cut and n > pieces // 2:
                         self.close_connection = True
                         self.wfile.flush()
@@ -137,7 +147,7 @@ class FakeOpenAI:
                         fault = fake.faults.pop(0) if fake.faults else None
                     status, answer, headers = fake.complete(body, fault)
                     if status == 200 and body.get("stream"):
-                        return self._stream(body, answer, cut=fault == "cut")
+                        return self._stream(body, answer, cut=fault == "cut", error_event=fault == "error_event")
                     if status == 200:
                         time.sleep(fake.chunk_delay * len(_pieces(answer)))
                     return self._send(status, answer, headers)
@@ -168,6 +178,9 @@ class FakeOpenAI:
                 "x-ratelimit-reset-tokens": "2s"}
         if fault == "500":
             return 500, _error("The server had an error while processing your request.", "server_error", None), {}
+        if fault == "401":  # OpenAI's answer to a wrong key: the message shows part of the key
+            return 401, _error("Incorrect API key provided: sk-test. You can find your API key at "
+                               "https://platform.openai.com/account/api-keys.", "invalid_request_error", "invalid_api_key"), {}
         prompt = "\n".join(m.get("content") or "" for m in body.get("messages", []))
         found = DATA.search(prompt)
         data = json.loads(found.group(1)) if found else {"participants": []}

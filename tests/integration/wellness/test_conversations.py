@@ -158,6 +158,14 @@ def test_model_generation_records_tokens_and_cost_and_keeps_injection_as_data(ap
     assert api.get("/api/conversations/costs/", user=user).status == 403
 
 
+def test_the_cost_report_at_the_edges_of_the_calendar_is_no_5xx(api: ApiClient, user: str) -> None:
+    # whostile finding: until=0001-01-03 without since made the default since (until - 6 days) fall
+    # before year 1: OverflowError, a 500
+    for query in ({"until": "0001-01-03"}, {"until": "0001-01-01"}, {"since": "9999-12-25", "until": "9999-12-31"}):
+        got = api.get("/api/conversations/costs/", user="staffer", groups=("staff",), query=query)
+        assert got.status == 200 and got.body["results"] == [], (query, got.body)
+
+
 def test_invalid_json_and_unknown_speakers_are_retried_then_failed_with_a_reason(api: ApiClient, user: str, with_key) -> None:
     fake = with_key
     dev = make_device(api, user)
@@ -344,7 +352,7 @@ def test_a_bad_batch_line_is_retried_in_the_next_batch_and_two_collectors_apply_
         bad = c.execute("SELECT status, attempts, failure_reason, batch_id FROM wellness.conversations WHERE id = ANY(%s::uuid[]) ORDER BY id",
                         (ids[:2],)).fetchall()
     assert [(r["status"], r["attempts"], r["batch_id"]) for r in bad] == [("pending", 1, None)] * 2
-    assert bad[0]["failure_reason"].startswith("invalid_output") and bad[1]["failure_reason"].startswith("provider_error")
+    assert bad[0]["failure_reason"].startswith("invalid_output") and bad[1]["failure_reason"] == "provider_error: HTTP 500 server_error"
     fake.batch_faults = {}
     assert nightly.submit(db.transaction, settings)["submitted"] == 2
     nightly.collect(db.transaction, settings)
@@ -420,6 +428,76 @@ def test_a_stream_cut_midway_is_retried_and_its_partial_turns_are_replaced(api: 
         assert [g["outcome"] for g in gens] == ["error", "ok"] and gens[0]["output_tokens"] > 0
         # the cut stream's tokens are charged, and nothing else: the budget is the sum of the records
         assert repo.spent(c, generation.utc_day(), api_user_id(c, user)) == sum(g["cost_usd"] for g in gens)
+
+
+def test_a_provider_error_shows_users_its_status_and_code_never_its_message(api: ApiClient, user: str, with_key) -> None:
+    # whostile finding: the failure reason users read (and their conversation.failed webhooks carry)
+    # was the provider's message: for a wrong key, "Incorrect API key provided: sk-..." (OpenAI
+    # shows part of the key there)
+    fake = with_key
+    dev = make_device(api, user)
+    cid = uuid.UUID(request_one(api, user, [dev["id"]]))
+    fake.queue("401")
+    with pytest.raises(generation.RetryLater):
+        generation.generate(cid)
+    got = api.get(f"/api/conversations/{cid}/", user=user).body
+    assert got["failure_reason"] == "provider_error: HTTP 401 invalid_api_key", got
+    fake.queue("500")
+    with pytest.raises(generation.RetryLater):
+        generation.generate(cid)
+    assert api.get(f"/api/conversations/{cid}/", user=user).body["failure_reason"] == "provider_error: HTTP 500 server_error"
+
+
+def test_an_error_event_mid_stream_is_a_cut_stream_whose_pieces_are_charged(api: ApiClient, user: str, with_key) -> None:
+    # whostile finding: an error event after some pieces (the SDK raises openai.APIError while
+    # iterating) was taken for an error before the stream: the reservation was given back, nothing
+    # was recorded, and the pieces already generated were never charged nor shown to staff
+    fake = with_key
+    dev = make_device(api, user)
+    cid = uuid.UUID(request_one(api, user, [dev["id"]]))
+    fake.queue("error_event")
+    assert generation.generate(cid) == "pending"
+    got = api.get(f"/api/conversations/{cid}/", user=user).body
+    assert got["status"] == "pending" and got["turns"] is None and got["failure_reason"].startswith("stream_cut"), got
+    assert generation.generate(cid) == "ready"
+    with db.transaction() as c:
+        gens = c.execute("SELECT outcome, output_tokens, cost_usd FROM wellness.ai_generations WHERE conversation_id = %s "
+                         "ORDER BY id", (cid,)).fetchall()
+        assert [g["outcome"] for g in gens] == ["error", "ok"] and gens[0]["output_tokens"] > 0, gens
+        assert repo.spent(c, generation.utc_day(), api_user_id(c, user)) == sum(g["cost_usd"] for g in gens)
+
+
+def test_a_worker_that_outlived_its_claim_neither_overwrites_the_next_attempt_nor_escapes_the_budget(
+        api: ApiClient, user: str, with_key, conn: psycopg.Connection) -> None:
+    # whostile finding: the last step applied whatever the row held, not this attempt's claim: a worker
+    # slower than its claim (a stream read blocking past the deadline) settled the NEXT attempt's
+    # reservation with its own cost and released its claim, and the next attempt's cost was then
+    # never charged (the budget no longer matched the generations recorded); both wrote turns.
+    fake = with_key
+    dev = make_device(api, user)
+    cid = uuid.UUID(request_one(api, user, [dev["id"]]))
+    fake.chunk_delay = 0.01
+    first: list = []
+    worker = threading.Thread(target=lambda: first.append(generation.generate(cid)))
+    worker.start()
+    deadline = _time.monotonic() + 10
+    while api.get(f"/api/conversations/{cid}/", user=user).body["status"] != "generating":
+        assert _time.monotonic() < deadline and worker.is_alive()
+        _time.sleep(0.02)
+    conn.execute("UPDATE wellness.conversations SET claimed_until = now() - interval '1 second' WHERE id = %s", (cid,))
+    second = generation.generate(cid)  # the message delivered again: takes the expired claim over
+    worker.join()
+    assert second == "ready" and first == ["superseded"], (first, second)
+    got = api.get(f"/api/conversations/{cid}/", user=user).body
+    assert got["status"] == "ready" and [t["text"] for t in got["turns"]] == ["Hello from device 0.", "Hello from device 1."]
+    with db.transaction() as c:
+        gens = c.execute("SELECT outcome, reason, cost_usd FROM wellness.ai_generations WHERE conversation_id = %s",
+                         (cid,)).fetchall()
+        assert sorted(g["outcome"] for g in gens) == ["error", "ok"], gens  # both calls were made and paid
+        assert [g["reason"] for g in gens if g["outcome"] == "error"][0].startswith("claim_lost")
+        assert repo.spent(c, generation.utc_day(), api_user_id(c, user)) == sum(g["cost_usd"] for g in gens)
+        row = c.execute("SELECT claimed_until, reserved_usd FROM wellness.conversations WHERE id = %s", (cid,)).fetchone()
+        assert row == {"claimed_until": None, "reserved_usd": None}
 
 
 @pytest.fixture()

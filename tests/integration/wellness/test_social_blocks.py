@@ -119,15 +119,31 @@ def test_a_pending_request_ends_with_a_block_and_both_blocks_are_kept(api: ApiCl
     assert api.post(B, {"user_id": a_id}, user=b).status == 201
     assert pair_rows(conn, a_id, b_id) == ["blocked"]
     assert api.get(F, user=a).body["results"] == []
-    # each blocks the other; one unblock leaves the other's block in force
+    # each blocks the other; one unblock leaves the other's block in force, and the connection goes
+    # (handed over to Ann, it reappeared in her list: she learnt Bob had blocked her)
     assert api.post(B, {"user_id": b_id}, user=a).status == 201
     assert api.delete(f"{B}{a_id}/", user=b).status == 204
-    assert pair_rows(conn, a_id, b_id) == ["blocked"]
-    assert api.get(f"{F}{conn_id}/", user=a).body["status"] == "blocked"  # now Ann's block
+    assert pair_rows(conn, a_id, b_id) == [] and api.get(f"{F}{conn_id}/", user=a).status == 404
     assert api.post(F, {"user_id": a_id}, user=b).body["code"] == "user_not_found"
-    # the connection endpoint's unblock is the same unblock
-    assert api.delete(f"{F}{conn_id}/", user=a).status == 204
+    assert api.post(F, {"user_id": b_id}, user=a).body["code"] == "user_blocked"
+    assert api.delete(f"{B}{b_id}/", user=a).status == 204
     assert api.get(B, user=a).body["results"] == [] and pair_rows(conn, a_id, b_id) == []
+
+
+def test_a_user_blocked_then_unblocked_sees_what_a_removed_user_sees(api: ApiClient) -> None:
+    # whostile finding: Bob blocks his friend Ann, Ann blocks Bob, Bob unblocks her: the connection was
+    # handed over to Ann's block and reappeared in her list as "blocked" (she learnt she had been
+    # blocked). Carl removing his friend Ann instead, then Ann blocking Carl: she sees nothing.
+    (a, a_id), (b, b_id), (c, c_id) = member(api), member(api), member(api)
+    blocked_conn, removed_conn = befriend(api, a, (b, b_id)), befriend(api, a, (c, c_id))
+    assert api.post(B, {"user_id": a_id}, user=b).status == 201
+    assert api.delete(f"{F}{removed_conn}/", user=c).status == 204
+    assert api.post(B, {"user_id": b_id}, user=a).status == 201
+    assert api.post(B, {"user_id": c_id}, user=a).status == 201
+    assert api.delete(f"{B}{a_id}/", user=b).status == 204  # Bob unblocks Ann
+    assert api.get(F, user=a).body["results"] == []
+    assert api.get(f"{F}{blocked_conn}/", user=a).status == api.get(f"{F}{removed_conn}/", user=a).status == 404
+    assert sorted(x["user"]["id"] for x in api.get(B, user=a).body["results"]) == sorted([b_id, c_id])
 
 
 def test_blocking_through_the_connection_is_the_same_block(api: ApiClient, conn: psycopg.Connection) -> None:

@@ -12,7 +12,9 @@ One generation in three steps, so no database lock is held while the model write
    written in its own short transaction, status ``generating``).
 3. (transaction) record the generation (model, tokens, cost), settle the budget to the real cost,
    and mark the row ``ready``, or count a failed attempt (still ``pending`` until
-   ``ai_max_attempts``, then ``failed`` with the reason).
+   ``ai_max_attempts``, then ``failed`` with the reason). Only while the row still holds this
+   attempt's claim (the ``claimed_until`` it wrote, its token): an attempt that outlived its claim
+   and was taken over only records and pays for its call (and writes no turns).
 
 A 429 or a connection error raises :class:`RetryLater` after releasing the claim and the
 reservation: the SQS message comes back after its visibility timeout (backoff) and, after
@@ -39,6 +41,8 @@ from wellness.settings import WellnessSettings, get_settings
 
 #: the global budget's row (``wellness.ai_budget.user_id`` NULL)
 GLOBAL = None
+#: what :func:`generate` returns for an attempt whose claim another attempt took over
+SUPERSEDED = "superseded"
 
 
 class RetryLater(RuntimeError):
@@ -147,8 +151,8 @@ class _Progress:
     new turn, none held during the call). A failed write is logged and skipped: the turns are a
     preview, the answer's final write (:func:`apply_answer`) is what counts."""
 
-    def __init__(self, row_id: UUID, kind: str, participants: list[dict[str, Any]]) -> None:
-        self.row_id, self.kind, self.participants = row_id, kind, participants
+    def __init__(self, row_id: UUID, kind: str, participants: list[dict[str, Any]], claim_token: datetime) -> None:
+        self.row_id, self.kind, self.participants, self.claim_token = row_id, kind, participants, claim_token
         self.written = 0
 
     def __call__(self, content: str) -> None:
@@ -158,7 +162,7 @@ class _Progress:
         if len(turns) > self.written:
             try:
                 with db.transaction() as conn:
-                    if repo.write_progress(conn, self.row_id, turns):
+                    if repo.write_progress(conn, self.row_id, turns, self.claim_token):
                         self.written = len(turns)
             except psycopg.Error:  # progress is a preview: the final write decides, the stream goes on
                 logger.warning("turns not shown while generating", extra={"conversation_id": str(self.row_id)}, exc_info=True)
@@ -169,7 +173,8 @@ def generate(row_id: UUID, settings: WellnessSettings | None = None) -> str:
     arrives (status ``generating``), so ``GET /conversations/{id}/`` shows the first line long
     before the last (design document 001, known limitation 2 "No Streaming"). Returns the status
     afterwards (``ready``, ``failed``, ``pending`` when an attempt failed and will be retried, or
-    the status it already had).
+    the status it already had), or ``superseded``: this attempt ran past its claim and another one
+    took the row over (its call recorded and charged, the row left to the other attempt).
 
     A stream cut mid-way is a failed attempt: its partial turns are dropped, its tokens (the
     estimated prompt and the pieces received) recorded as an ``error`` generation and charged to
@@ -195,16 +200,21 @@ def generate(row_id: UUID, settings: WellnessSettings | None = None) -> str:
         if not try_reserve(conn, settings, row["user_id"], estimate, day):
             metrics.add_metric(name="GenerationOverBudget", unit="Count", value=1)
             return repo.mark_attempt_failed(conn, row_id, "budget_exceeded: the daily AI budget is spent", 1, final=True)
-        repo.claim(conn, row_id, int(settings.openai_timeout_s) + 30, estimate, day)
+        token = repo.claim(conn, row_id, int(settings.openai_timeout_s) + 30, estimate, day)
         kind, participants = row["kind"], row["participants"]
     try:
-        answer = provider.stream(settings, body, _Progress(row_id, kind, participants), settings.openai_timeout_s)
+        answer = provider.stream(settings, body, _Progress(row_id, kind, participants, token), settings.openai_timeout_s)
     except provider.StreamBroken as exc:
-        return _stream_broken(settings, row_id, body, exc)
+        return _stream_broken(settings, row_id, body, exc, (token, estimate, day))
     except (provider.RateLimited, openai.APIError) as exc:
-        reason = f"rate_limited: retry after {exc.retry_after} s" if isinstance(exc, provider.RateLimited) else f"provider_error: {exc}"
+        reason = f"rate_limited: retry after {exc.retry_after} s" if isinstance(exc, provider.RateLimited) \
+            else provider.exception_reason(exc)
+        logger.warning("generation call failed", extra={"conversation_id": str(row_id), "error": str(exc)[:500]})
         with db.transaction() as conn:
             row = repo.lock(conn, row_id)
+            if row["claimed_until"] != token:  # another attempt took the row over: give back only ours
+                settle(conn, row["user_id"], day, estimate, Decimal(0))
+                return SUPERSEDED
             settle(conn, row["user_id"], row["reserved_day"], row["reserved_usd"], Decimal(0))
             repo.release(conn, row_id)
             status = repo.mark_attempt_failed(conn, row_id, reason[:500], settings.ai_max_attempts + 2)
@@ -213,18 +223,43 @@ def generate(row_id: UUID, settings: WellnessSettings | None = None) -> str:
         raise RetryLater(reason) from None
     with db.transaction() as conn:
         row = repo.lock(conn, row_id)
+        if row["claimed_until"] != token:
+            return _superseded(conn, settings, row, body, answer.model, answer.input_tokens, answer.output_tokens,
+                               estimate, day)
         return apply_answer(conn, settings, row, answer, mode="sync")
 
 
-def _stream_broken(settings: WellnessSettings, row_id: UUID, body: dict[str, Any], exc: provider.StreamBroken) -> str:
+def _superseded(conn: Any, settings: WellnessSettings, row: dict[str, Any], body: dict[str, Any], model: str,
+                input_tokens: int, output_tokens: int, reserved: Decimal, day: date) -> str:
+    """The end of an attempt whose claim another attempt took over (it ran past its claim, and the
+    message came back): the row is the other attempt's now, so it is left as it is; this call was
+    made and is paid: recorded as an ``error`` generation (``claim_lost``) and charged, this
+    attempt's own reservation settled to that cost. Returns :data:`SUPERSEDED`."""
+    price_model = model if model in settings.ai_prices else body["model"]
+    cost = pricing.cost(settings.ai_prices, price_model, input_tokens, output_tokens)
+    settle(conn, row["user_id"], day, reserved, cost)
+    repo.record_generation(conn, row, provider="openai", model=price_model, mode="sync", input_tokens=input_tokens,
+                           output_tokens=output_tokens, cost_usd=cost, outcome="error",
+                           reason="claim_lost: the attempt ran past its claim and another one took the row over")
+    metrics.add_metric(name="GenerationClaimLost", unit="Count", value=1)
+    logger.warning("generation superseded", extra={"conversation_id": str(row["id"])})
+    return SUPERSEDED
+
+
+def _stream_broken(settings: WellnessSettings, row_id: UUID, body: dict[str, Any], exc: provider.StreamBroken,
+                   claim: tuple[datetime, Decimal, date]) -> str:
     """A failed attempt for a stream cut mid-way: the tokens it used recorded and charged (prompt
-    estimated, one token a piece received), partial turns dropped; ``pending`` to be retried."""
+    estimated, one token a piece received), partial turns dropped; ``pending`` to be retried.
+    ``claim``: this attempt's (token, reservation, day); taken over: :func:`_superseded`."""
     input_tokens = pricing.estimate_input_tokens(body)
     model = exc.model if exc.model in settings.ai_prices else body["model"]
     cost = pricing.cost(settings.ai_prices, model, input_tokens, exc.output_tokens)
     reason = f"stream_cut: {exc}"[:500]
     with db.transaction() as conn:
         row = repo.lock(conn, row_id)
+        token, reserved, day = claim
+        if row["claimed_until"] != token:
+            return _superseded(conn, settings, row, body, exc.model, input_tokens, exc.output_tokens, reserved, day)
         settle(conn, row["user_id"], row["reserved_day"], row["reserved_usd"], cost)
         repo.release(conn, row_id)
         repo.record_generation(conn, row, provider="openai", model=model, mode="sync", input_tokens=input_tokens,

@@ -346,8 +346,11 @@ def apply_batch(conn: psycopg.Connection, settings: WellnessSettings, batch_id: 
         else:
             generation.settle(conn, row["user_id"], row["reserved_day"], row["reserved_usd"], Decimal(0))
             repo.release(conn, row["id"])
-            message = (error or {}).get("message") or ((response.get("body") or {}).get("error") or {}).get("message") or "error"
-            status = repo.mark_attempt_failed(conn, row["id"], f"provider_error: {message}"[:500], settings.ai_max_attempts)
+            found = error or ((response or {}).get("body") or {}).get("error") or {}
+            logger.warning("batch line failed", extra={"conversation_id": str(row["id"]),
+                                                       "error": str(found.get("message") or found)[:500]})
+            reason = provider.error_reason((response or {}).get("status_code"), found, "error")
+            status = repo.mark_attempt_failed(conn, row["id"], reason[:500], settings.ai_max_attempts)
         out["ready" if status == "ready" else "retry" if status == "pending" else "failed"] += 1
     for row in rows.values():  # no line at all (expired, failed, cancelled batch): back to submit
         generation.settle(conn, row["user_id"], row["reserved_day"], row["reserved_usd"], Decimal(0))

@@ -66,6 +66,22 @@ class StreamBroken(RuntimeError):
         self.model = model
 
 
+def error_reason(status: int | None, error: dict[str, Any] | None, fallback: str) -> str:
+    """The failure reason users see (``failure_reason``, the ``conversation.failed`` notification
+    and webhook) for a provider error: its HTTP status and OpenAI's error ``code`` (or ``type``),
+    never its ``message``, which is for the operator (a wrong key's names part of the key).
+    ``fallback``: what to say without either (e.g. the exception's class)."""
+    error = error if isinstance(error, dict) else {}
+    parts = [f"HTTP {status}" if status else None, error.get("code") or error.get("type")]
+    return "provider_error: " + (" ".join(str(p) for p in parts if p) or fallback)
+
+
+def exception_reason(exc: openai.APIError) -> str:
+    """:func:`error_reason` of an SDK exception (a connection error: its class name)."""
+    return error_reason(getattr(exc, "status_code", None), exc.body if isinstance(exc.body, dict) else {"code": exc.code},
+                        type(exc).__name__)
+
+
 def client(settings: WellnessSettings) -> openai.OpenAI:
     """The SDK client (``openai_base_url`` points the tests at the fake server)."""
     return openai.OpenAI(api_key=settings.openai_key(), base_url=settings.openai_base_url,
@@ -105,9 +121,11 @@ def stream(settings: WellnessSettings, body: dict[str, Any], on_content: Callabl
 
     Raises:
         RateLimited: 429 before the stream began.
-        openai.APIError: any other failure before it began (connection, 5xx, 4xx), or an error event.
-        StreamBroken: the stream stopped before its end, or ran past ``deadline_s`` seconds (the
-            socket timeout bounds each read, not the whole stream).
+        openai.APIError: any other failure before it began (connection, 5xx, 4xx), or an error event
+            before any piece.
+        StreamBroken: the stream stopped before its end (cut, or an error event after some
+            pieces), or ran past ``deadline_s`` seconds (the socket timeout bounds each read, not
+            the whole stream).
     """
     ends_at = time.monotonic() + deadline_s
     try:
@@ -138,6 +156,12 @@ def stream(settings: WellnessSettings, body: dict[str, Any], on_content: Callabl
                     raise StreamBroken(f"the stream ran past its {deadline_s:.0f} s deadline", pieces, model)
     except (openai.APIConnectionError, httpx.HTTPError) as exc:
         raise StreamBroken(f"the stream was cut: {exc}", pieces, model) from None
+    except openai.APIError as exc:
+        # an error event (``data: {"error": ...}``, the SDK raises it while iterating): after
+        # pieces were generated it is a cut stream, whose tokens are billed
+        if not pieces:
+            raise
+        raise StreamBroken(f"the stream stopped with an error event ({exception_reason(exc)})", pieces, model) from None
     if finish is None or usage is None:
         raise StreamBroken("the stream ended without its finish_reason and usage chunks", pieces, model)
     return Answer(content="".join(content) if content else None, refusal="".join(refusal) if refusal else None,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -238,20 +238,25 @@ def registry_apps(conn: psycopg.Connection, keys: list[str]) -> dict[str, dict[s
     return {r["package_name"]: r for r in rows}
 
 
-def claim(conn: psycopg.Connection, row_id: UUID, seconds: int, reserved: Decimal | None, day: date | None) -> None:
+def claim(conn: psycopg.Connection, row_id: UUID, seconds: int, reserved: Decimal | None, day: date | None) -> datetime:
     """Claim the row for a call of at most ``seconds``, with its reservation; turns left by an
-    attempt that died mid-stream are dropped (status back to ``pending``)."""
-    conn.execute("UPDATE wellness.conversations SET claimed_until = now() + make_interval(secs => %s), reserved_usd = %s, "
-                 "reserved_day = %s, status = 'pending', turns = NULL WHERE id = %s", (seconds, reserved, day, row_id))
+    attempt that died mid-stream are dropped (status back to ``pending``). Returns the claim's
+    ``claimed_until``, the token of this attempt: a later attempt that takes an expired claim over
+    writes its own (the transaction's ``now()`` plus ``seconds``, microseconds)."""
+    return conn.execute(
+        "UPDATE wellness.conversations SET claimed_until = now() + make_interval(secs => %s), reserved_usd = %s, "
+        "reserved_day = %s, status = 'pending', turns = NULL WHERE id = %s RETURNING claimed_until",
+        (seconds, reserved, day, row_id)).fetchone()["claimed_until"]
 
 
-def write_progress(conn: psycopg.Connection, row_id: UUID, turns: list[dict[str, Any]]) -> bool:
+def write_progress(conn: psycopg.Connection, row_id: UUID, turns: list[dict[str, Any]], claim_token: datetime) -> bool:
     """The turns streamed so far, shown in status ``generating`` while the row is still claimed by
-    this call (False: the claim is gone; nothing written)."""
+    this call (``claim_token``, from :func:`claim`, not yet past; False: the claim is gone or was
+    taken over by another attempt; nothing written)."""
     return conn.execute(
         "UPDATE wellness.conversations SET status = 'generating', turns = %s, updated_at = now() "
-        "WHERE id = %s AND status IN ('pending', 'generating') AND claimed_until > now()",
-        (Jsonb(turns), row_id)).rowcount == 1
+        "WHERE id = %s AND status IN ('pending', 'generating') AND claimed_until = %s AND claimed_until > now()",
+        (Jsonb(turns), row_id, claim_token)).rowcount == 1
 
 
 def release(conn: psycopg.Connection, row_id: UUID) -> None:

@@ -68,7 +68,8 @@ def list_journals(request: Request, device_id: UUID | None = None, app_id: AppRe
 def ai_costs(since: date | None = None, until: date | None = None, who: Principal = CurrentPrincipal) -> dict[str, Any]:
     """Staff only: AI spend per UTC day and model (default: the last 7 days)."""
     until = until or date.today()
-    return {"results": service.costs(who, since or until - timedelta(days=6), until)}
+    since = since or until - timedelta(days=min(6, (until - date.min).days))  # not before year 1
+    return {"results": service.costs(who, since, until)}
 
 
 @router.get("/{conversation_id}/", response_model=ConversationPublic, responses=API.errors(401, 404))

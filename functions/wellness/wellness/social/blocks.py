@@ -13,8 +13,8 @@ does"):
   sees; the blocked user no longer sees the blocker's challenges through the friendship (one they
   joined stays theirs, without the blocker on its board).
 
-Unblocking removes the block and, when the other user does not block the caller too, the
-``blocked`` connection (they may ask again; nothing is restored). Every step is idempotent, and
+Unblocking removes the block and the ``blocked`` connection the block made (they may ask again
+unless the other user blocks the caller too; nothing is restored). Every step is idempotent, and
 runs under the pair's lock (:func:`blocks_sql.lock_pair`), the lock a friend request and a visit
 proposal of the same two users take: a block and a request at the same moment end, after both
 commit, with no friendship and no pending request.
@@ -53,16 +53,16 @@ def apply(conn: psycopg.Connection, me: UUID, other: UUID) -> bool:
 
 def release(conn: psycopg.Connection, me: UUID, other: UUID) -> None:
     """Remove the caller's block of ``other`` inside the caller's transaction (the pair's lock
-    held). The pair's ``blocked`` connection goes too, or, when ``other`` blocks the caller as well,
-    stays blocked on their behalf."""
+    held). The pair's ``blocked`` connection goes too, also when ``other`` blocks the caller as
+    well: their block stays in force (``wellness.blocks`` is what stops requests and visits), but
+    the connection is not handed over to them. Handed over, it reappeared in their list (status
+    ``blocked``) the moment the caller unblocked them: they learnt they had been blocked, where a
+    user who had been removed instead sees nothing (whostile finding)."""
     sql.delete(conn, me, other)
     row = friends_sql.lock_pair_row(conn, me, other)
     if row is None or row["status"] != "blocked" or row["blocked_by"] != me:
         return
-    if sql.state(conn, me, other)[1]:
-        friends_sql.set_status(conn, row["id"], "blocked", blocked_by=other)
-    else:
-        friends_sql.delete(conn, row["id"])
+    friends_sql.delete(conn, row["id"])
 
 
 def block(who: Principal, other: UUID) -> tuple[dict[str, Any], bool]:

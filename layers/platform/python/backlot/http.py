@@ -114,7 +114,10 @@ def _request_id(request: Request) -> str | None:
 def _validation_fields(exc: RequestValidationError) -> list[dict[str, Any]]:
     fields = []
     for err in exc.errors():
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        # a malformed JSON body is FastAPI's `json_invalid` at loc ("body", <character offset>): the
+        # offset is no field, the body is
+        loc = [] if err.get("type") == "json_invalid" else [
+            str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
         fields.append({"field": ".".join(loc) or "body", "message": str(err.get("msg", "invalid"))})
     return fields
 
