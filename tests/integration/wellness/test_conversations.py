@@ -448,6 +448,25 @@ def test_a_provider_error_shows_users_its_status_and_code_never_its_message(api:
     assert api.get(f"/api/conversations/{cid}/", user=user).body["failure_reason"] == "provider_error: HTTP 500 server_error"
 
 
+def test_a_stream_that_goes_silent_ends_at_its_deadline_not_a_socket_timeout_later(
+        api: ApiClient, user: str, with_key, monkeypatch: pytest.MonkeyPatch) -> None:
+    # whostile's open item: each read was bounded by the socket timeout (openai_timeout_s) and the
+    # deadline checked between pieces, so a server pausing just under the timeout kept the attempt
+    # up to one more timeout past its deadline (past the function's own timeout on AWS)
+    fake = with_key
+    monkeypatch.setenv("OPENAI_TIMEOUT_S", "2")
+    get_settings.cache_clear()
+    fake.chunk_delay = 1.9  # under the socket timeout: no read ever times out
+    dev = make_device(api, user)
+    cid = uuid.UUID(request_one(api, user, [dev["id"]]))
+    started = _time.monotonic()
+    assert generation.generate(cid) == "pending"
+    took = _time.monotonic() - started
+    got = api.get(f"/api/conversations/{cid}/", user=user).body
+    assert "deadline" in got["failure_reason"], got
+    assert took < 3.3, f"the attempt ended {took:.1f} s after it began (deadline 2 s, next piece at 3.8 s)"
+
+
 def test_an_error_event_mid_stream_is_a_cut_stream_whose_pieces_are_charged(api: ApiClient, user: str, with_key) -> None:
     # whostile finding: an error event after some pieces (the SDK raises openai.APIError while
     # iterating) was taken for an error before the stream: the reservation was given back, nothing

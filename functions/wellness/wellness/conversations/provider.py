@@ -20,8 +20,11 @@ The SDK's own retries are off (``max_retries=0``): a failed call is retried by t
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,6 +116,16 @@ def complete(settings: WellnessSettings, body: dict[str, Any]) -> Answer:
     return answer_from_body(completion.model_dump())
 
 
+def _abort(response: httpx.Response) -> None:
+    """Wake a thread blocked reading ``response``: shut its socket down (closing a socket does not
+    interrupt a ``recv`` in another thread on Linux; ``shutdown`` does, and the read then fails)."""
+    network = response.extensions.get("network_stream")
+    sock = network.get_extra_info("socket") if network is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
 def stream(settings: WellnessSettings, body: dict[str, Any], on_content: Callable[[str], None],
            deadline_s: float) -> Answer:
     """One streamed chat completion of ``body``: ``on_content`` gets the whole content so far after
@@ -124,8 +137,9 @@ def stream(settings: WellnessSettings, body: dict[str, Any], on_content: Callabl
         openai.APIError: any other failure before it began (connection, 5xx, 4xx), or an error event
             before any piece.
         StreamBroken: the stream stopped before its end (cut, or an error event after some
-            pieces), or ran past ``deadline_s`` seconds (the socket timeout bounds each read, not
-            the whole stream).
+            pieces), or ran past ``deadline_s`` seconds: a watchdog thread shuts the response's
+            socket down at the deadline, so a read blocked on a silent server ends then, not up to one socket
+            timeout later (which could outlive the function's own timeout).
     """
     ends_at = time.monotonic() + deadline_s
     try:
@@ -136,6 +150,9 @@ def stream(settings: WellnessSettings, body: dict[str, Any], on_content: Callabl
     content: list[str] = []
     refusal: list[str] = []
     finish, usage, model, pieces = None, None, str(body.get("model") or ""), 0
+    watchdog = threading.Timer(max(0.0, ends_at - time.monotonic()), _abort, (chunks.response,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         with chunks:
             for chunk in chunks:
@@ -154,7 +171,9 @@ def stream(settings: WellnessSettings, body: dict[str, Any], on_content: Callabl
                         on_content("".join(content))
                 if time.monotonic() > ends_at:
                     raise StreamBroken(f"the stream ran past its {deadline_s:.0f} s deadline", pieces, model)
-    except (openai.APIConnectionError, httpx.HTTPError) as exc:
+    except (openai.APIConnectionError, httpx.HTTPError, httpx.StreamError, OSError) as exc:
+        if time.monotonic() >= ends_at:  # the watchdog closed it
+            raise StreamBroken(f"the stream ran past its {deadline_s:.0f} s deadline", pieces, model) from None
         raise StreamBroken(f"the stream was cut: {exc}", pieces, model) from None
     except openai.APIError as exc:
         # an error event (``data: {"error": ...}``, the SDK raises it while iterating): after
@@ -162,6 +181,10 @@ def stream(settings: WellnessSettings, body: dict[str, Any], on_content: Callabl
         if not pieces:
             raise
         raise StreamBroken(f"the stream stopped with an error event ({exception_reason(exc)})", pieces, model) from None
+    finally:
+        watchdog.cancel()
+    if time.monotonic() >= ends_at and (finish is None or usage is None):
+        raise StreamBroken(f"the stream ran past its {deadline_s:.0f} s deadline", pieces, model)
     if finish is None or usage is None:
         raise StreamBroken("the stream ended without its finish_reason and usage chunks", pieces, model)
     return Answer(content="".join(content) if content else None, refusal="".join(refusal) if refusal else None,
