@@ -42,9 +42,16 @@ from tests.conftest import REPO_ROOT
 
 LOCK = REPO_ROOT / "requirements.lock"
 #: The layers made of wheels: ``{name: folder}`` (sam build target ``build-<Name>Layer``).
-LAYERS = {"dependencies": REPO_ROOT / "layers" / "dependencies", "ffmpeg": REPO_ROOT / "layers" / "ffmpeg"}
+LAYERS = {"dependencies": REPO_ROOT / "layers" / "dependencies", "ffmpeg": REPO_ROOT / "layers" / "ffmpeg",
+          "jwt": REPO_ROOT / "layers" / "jwt"}
 #: What only the ffmpeg layer may hold (its wheel carries a ~131 MB static executable).
 FFMPEG_ONLY = {"imageio-ffmpeg"}
+#: What only the jwt layer may hold (PyJWT with cryptography: ~17 MB the media processor has no room for).
+JWT_ONLY = {"pyjwt"}
+#: What the jwt layer pulls in with it, and the dependencies layer must not (it would be duplicated).
+JWT_PULLS_IN = {"pyjwt", "cryptography", "cffi", "pycparser"}
+#: The jwt layer's ceiling (about 17 MB built).
+JWT_LAYER_MAX_BYTES = 30 * 1024 * 1024
 PYPROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
 
 #: PEP 508 environment of Lambda's python3.13 on arm64 (Amazon Linux 2023).
@@ -166,6 +173,7 @@ def test_layer_requirements_are_pyprojects_runtime_dependencies_each_once() -> N
     assert set.union(*layers.values()) == names_of(pyproject_requirements(extras=False))
     assert sum(map(len, layers.values())) == len(set.union(*layers.values())), f"a package in two layers: {layers}"
     assert layers["ffmpeg"] == FFMPEG_ONLY
+    assert layers["jwt"] == JWT_ONLY
     for layer in LAYERS:
         assert all(not r.specifier for r in layer_requirements(layer)), "versions come from the lock, not requirements.txt"
 
@@ -179,6 +187,9 @@ def test_everything_a_layer_pulls_in_on_lambda_is_locked(layer: str) -> None:
     if layer == "dependencies":
         assert {"pillow", "pillow-heif", "psycopg-binary", "pydantic-core"} <= names
         assert not names & FFMPEG_ONLY, "ffmpeg belongs to its own layer (layers/ffmpeg)"
+        assert not names & JWT_PULLS_IN, "PyJWT[crypto] belongs to its own layer (layers/jwt)"
+    elif layer == "jwt":
+        assert names == JWT_PULLS_IN
     else:
         assert names == FFMPEG_ONLY, "the ffmpeg layer pulls in nothing else (it would be duplicated)"
 
@@ -243,6 +254,9 @@ def test_built_layer_holds_the_lock_versions_as_arm64_wheels(layer: str, tmp_pat
     print(f"BENCH layer.{layer} bytes={size} quota_bytes={LAMBDA_UNZIPPED_BYTES}")
     if layer == "dependencies":
         assert size + CODE_HEADROOM_BYTES <= LAMBDA_UNZIPPED_BYTES
+    elif layer == "jwt":
+        assert size <= JWT_LAYER_MAX_BYTES
+        assert (site / "jwt" / "jwks_client.py").is_file() and list((site / "cryptography" / "hazmat").rglob("*.so"))
     else:  # the ffmpeg executable must run from /opt, which is read-only: no chmod there
         assert size <= FFMPEG_LAYER_MAX_BYTES
         (exe,) = (site / "imageio_ffmpeg" / "binaries").glob("ffmpeg-*")

@@ -14,6 +14,9 @@ from tests.contract.stacks import products, root
 #: ``<product>/<Function>`` of the functions that run ffmpeg (family's media processor: videos,
 #: ``family.media.video``).
 FFMPEG_FUNCTIONS = {"family/MediaProcessorFunction"}
+#: The product stacks whose functions verify bearer tokens themselves (``backlot.bearer``): they get
+#: the jwt layer (PyJWT[crypto]), in their Globals.
+JWT_STACKS = {"styles"}
 
 
 def _layer_params(props: dict) -> set[str]:
@@ -24,6 +27,16 @@ def test_root_declares_the_ffmpeg_layer_from_its_own_folder() -> None:
     layers = root().of_type("AWS::Serverless::LayerVersion")
     assert layers["FfmpegLayer"]["Properties"]["ContentUri"].rstrip("/") == "layers/ffmpeg"
     assert layers["FfmpegLayer"]["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+
+
+def test_only_the_stacks_that_verify_tokens_get_the_jwt_layer() -> None:
+    layers = root().of_type("AWS::Serverless::LayerVersion")
+    assert layers["JwtLayer"]["Properties"]["ContentUri"].rstrip("/") == "layers/jwt"
+    for stack in products():
+        passed = stack.parameters.get("JwtLayerArn")
+        assert (passed == {"Ref": "JwtLayer"}) if stack.name in JWT_STACKS else passed is None, stack.name
+        for lid, props in stack.functions().items():
+            assert ("JwtLayerArn" in _layer_params(props)) == (stack.name in JWT_STACKS), f"{stack.name}/{lid}"
 
 
 def test_every_function_gets_the_dependencies_and_platform_layers() -> None:

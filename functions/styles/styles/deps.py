@@ -13,7 +13,7 @@ from typing import Annotated
 
 from backlot.auth import Principal
 from backlot.errors import Forbidden
-from backlot.http import principal
+from backlot.http import principal, verified_principal
 from fastapi import Depends, Query
 
 from styles.errors import Code
@@ -31,6 +31,18 @@ def current_user(caller: Annotated[Principal, Depends(principal)]) -> Principal:
     return caller
 
 
+def verified_user(caller: Annotated[Principal, Depends(verified_principal)]) -> Principal:
+    """Like :func:`current_user` on a route open at the gateway (``/api/auth/me``): the function
+    verifies the token, so a missing or bad one is a 401 in the styles envelope (document 004,
+    M1-Auth-Backend: "Return 401 if not authenticated").
+
+    Raises:
+        Unauthorized: (401 ``unauthorized``) no token or an invalid one.
+    """
+    service.ensure_user(identity_of(caller))
+    return caller
+
+
 def artist(caller: Annotated[Principal, Depends(current_user)]) -> Principal:
     """The caller, who must be an artist or an admin.
 
@@ -43,6 +55,7 @@ def artist(caller: Annotated[Principal, Depends(current_user)]) -> Principal:
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
+VerifiedUser = Annotated[Principal, Depends(verified_user)]
 Artist = Annotated[Principal, Depends(artist)]
 
 PAGE_SIZE = 20

@@ -6,7 +6,8 @@ gets a pool (``CreateUserPool`` with the template's ``UserPoolName``, ``Username
 ``GenerateSecret``). Their ids are only known once made, so the templates were resolved with
 placeholders (``local-UserPool``); :func:`provision_user_pools` then puts the real ids in every
 function's environment and every JWT authorizer's issuer and audience, and points the authorizer at
-the pool's keys: moto signs the pool's tokens with one RSA key and serves it at
+the pool's keys (and sets ``JWT_JWKS_URL`` beside a function's ``JWT_ISSUER`` of that pool, for
+``backlot.bearer``): moto signs the pool's tokens with one RSA key and serves it at
 ``<emulator>/<pool id>/.well-known/jwks.json`` (moto's Cognito docs: "ServerMode"), with the issuer
 ``https://cognito-idp.<region>.amazonaws.com/<pool id>`` that API Gateway's authorizer expects.
 
@@ -75,6 +76,9 @@ def _substitute(app: Application, ids: dict[str, str], endpoint: str) -> None:
     pool_ids = {pid for ref, pid in ids.items() if any(p.ref == ref for p in app.user_pools)}
     for function in app.functions:
         function.environment = {k: _replace(v, ids) for k, v in function.environment.items()}
+        issuer = function.environment.get("JWT_ISSUER", "")  # backlot.bearer: the pool's keys are moto's
+        if issuer.startswith("https://cognito-idp.") and issuer.rstrip("/").rsplit("/", 1)[-1] in pool_ids:
+            function.environment["JWT_JWKS_URL"] = f"{endpoint.rstrip('/')}/{issuer.rstrip('/').rsplit('/', 1)[-1]}/.well-known/jwks.json"
     for api in app.apis:
         for authorizer in api.authorizers.values():
             if not isinstance(authorizer, JwtAuthorizerConfig):

@@ -38,7 +38,7 @@ from backlot_local.schedules import Scheduler
 from backlot_local.services import DEV_FILE, LocalServices
 from backlot_local.sqs import SqsPoller
 from backlot_local.template import Application, JwtAuthorizerConfig, load_application
-from backlot_local.tokens import load_keys
+from backlot_local.tokens import load_keys, local_issuer
 from backlot_local.watchdog import Watchdog
 from backlot_local.workers import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_WORKERS, WorkerPool
 
@@ -67,6 +67,15 @@ def describe_routes(app: Application) -> list[str]:
 
 class PortInUse(RuntimeError):
     """The HTTP port is taken; the message names it and says how to choose another."""
+
+
+def _loopback(host: str) -> str:
+    """The address a local process reaches a server listening on ``host`` at."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
 
 
 def bind_port(host: str, port: int) -> socket.socket:
@@ -140,7 +149,11 @@ class DevServer:
                 self.log(f"[template] {warning}")
             migrate(database_url, app.products, app.product_code_dirs(), log=self.log)
             provision(app, endpoint, log=self.log)
-            pool = WorkerPool(services.overrides(), max_workers=self.max_workers, idle_timeout_s=self.idle_timeout_s, log=self.log)
+            # functions that verify bearer tokens themselves (backlot.bearer) also trust the local key,
+            # whose JWKS this server serves
+            local = local_issuer(f"http://{_loopback(self.host)}:{listener.getsockname()[1]}")
+            overrides = services.overrides() | {"JWT_EXTRA_ISSUERS": json.dumps([local])}
+            pool = WorkerPool(overrides, max_workers=self.max_workers, idle_timeout_s=self.idle_timeout_s, log=self.log)
             self.log(f"[lambda] at most {self.max_workers} execution environments at once; idle ones stop after {self.idle_timeout_s:g} s")
             gateway = Gateway(app, pool.invoke, load_keys(self.state), port=self.port, log=self.log, docs=Docs())
             for line in describe_routes(app):

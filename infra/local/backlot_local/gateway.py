@@ -13,8 +13,9 @@ For each request (API Gateway developer guide, "Working with HTTP APIs"):
    timeout (``TimeoutInMillis``) is a 503 ``{"message":"Service Unavailable"}``;
 6. the response carries ``apigw-requestid`` like API Gateway's.
 
-Before routing, ``GET /<product>/openapi.json`` and ``GET /<product>/docs`` are answered by the
-gateway itself (:mod:`backlot_local.openapi`): on AWS no route serves them, the committed
+Before routing, ``GET /.well-known/backlot-local/jwks.json`` (the local key's JWKS, for functions
+that verify bearer tokens themselves: ``backlot.bearer``), ``GET /<product>/openapi.json`` and
+``GET /<product>/docs`` are answered by the gateway itself (:mod:`backlot_local.openapi`): on AWS no route serves them, the committed
 ``openapi/<product>.json`` are the contract.
 
 On an API with ``CorsConfiguration``, preflight requests are answered by the gateway itself (no route
@@ -57,7 +58,7 @@ from backlot_local.openapi import Docs
 from backlot_local.authorizers import AuthDecision, authorize_jwt, lambda_authorizer_decision, route_arn
 from backlot_local.routing import RouteMatch, Router
 from backlot_local.template import Application, Function, JwtAuthorizerConfig, LambdaAuthorizerConfig
-from backlot_local.tokens import LocalKeys
+from backlot_local.tokens import JWKS_PATH, LocalKeys, jwks
 from backlot_local.workers import InvokeResult
 
 AUTHORIZER_TIMEOUT_S = 10
@@ -104,6 +105,9 @@ class Gateway:
     def _handle(self, request: HttpRequest, request_id: str) -> tuple[HttpResponse, str, str]:
         if len(request.body) > MAX_REQUEST_BYTES:
             return message_response(413, "Request Entity Too Large"), "", " (over 10 MB)"
+        if request.method == "GET" and request.raw_path == JWKS_PATH:  # the local key, for backlot.bearer
+            body = json.dumps(jwks(self.keys)).encode()
+            return HttpResponse(200, [("content-type", "application/json")], body), "", " (local JWKS, served by backlot dev)"
         if self.docs is not None:
             try:
                 found = self.docs.answer(request.method, request.raw_path)

@@ -71,6 +71,25 @@ def load_keys(state: Path) -> LocalKeys:
     return LocalKeys(private_pem=private_pem, public_pem=public_pem)
 
 
+JWKS_PATH = "/.well-known/backlot-local/jwks.json"
+"""Where ``backlot dev`` serves the local key's JWKS (:func:`jwks`), for ``backlot.bearer``."""
+
+
+def jwks(keys: LocalKeys) -> dict[str, Any]:
+    """The local public key as a JWK Set (RFC 7517): ``{"keys": [{kty, n, e, kid, alg, use}]}``,
+    ``kid`` as in :attr:`LocalKeys.kid`."""
+    jwk = jwt.algorithms.RSAAlgorithm.to_jwk(serialization.load_pem_public_key(keys.public_pem), as_dict=True)
+    return {"keys": [jwk | {"kid": keys.kid, "alg": "RS256", "use": "sig"}]}
+
+
+def local_issuer(base_url: str) -> dict[str, Any]:
+    """The local key as a trusted issuer for ``backlot.bearer`` (an item of ``JWT_EXTRA_ISSUERS``):
+    ``iss``/``aud`` ``backlot-local`` and the JWKS served by ``backlot dev`` at ``base_url`` +
+    :data:`JWKS_PATH` — so functions that verify tokens themselves accept ``backlot token``
+    tokens, like the local JWT authorizer (PyJWT's key client fetches http(s) URLs only)."""
+    return {"issuer": LOCAL_ISSUER, "audience": [LOCAL_AUDIENCE], "jwks_url": base_url.rstrip("/") + JWKS_PATH}
+
+
 def make_token(
     keys: LocalKeys,
     user: str,

@@ -42,7 +42,7 @@ def _image_url(row: dict[str, Any]) -> str | None:
     return row["image_url"]
 
 
-def public(row: dict[str, Any], viewer: UUID) -> dict[str, Any]:
+def public(row: dict[str, Any], viewer: UUID | None) -> dict[str, Any]:
     """A ``repository.feed``/``image`` row in ``ImageDetail``'s shape."""
     return {
         "id": row["id"], "image_url": _image_url(row), "prompt_tags": row["prompt_tags"],
@@ -76,7 +76,7 @@ def _decode(sort: str, cursor: str | None) -> tuple | None:
                          fields=[{"field": "cursor", "message": "not a cursor of this list"}]) from None
 
 
-def feed_page(*, viewer: UUID, sort: str, period: str, cursor: str | None, limit: int) -> dict[str, Any]:
+def feed_page(*, viewer: UUID | None, sort: str, period: str, cursor: str | None, limit: int) -> dict[str, Any]:
     """``{"items", "next_cursor"}`` of the feed (see the module docstring).
 
     Raises:
@@ -95,7 +95,7 @@ def feed_page(*, viewer: UUID, sort: str, period: str, cursor: str | None, limit
     return {"items": [public(r, viewer) for r in items], "next_cursor": next_cursor}
 
 
-def get_image(*, viewer: UUID, image_id: UUID) -> dict[str, Any]:
+def get_image(*, viewer: UUID | None, image_id: UUID) -> dict[str, Any]:
     """One image the viewer may see.
 
     Raises:

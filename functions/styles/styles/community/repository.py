@@ -34,7 +34,7 @@ _IMAGE_FROM = """styles.generations g JOIN styles.style_models m ON m.id = g.sty
 
 # -- the feed and one image ----------------------------------------------------------------------
 
-def feed(conn: psycopg.Connection, *, viewer: UUID, sort: str, since: datetime | None,
+def feed(conn: psycopg.Connection, *, viewer: UUID | None, sort: str, since: datetime | None,
          after: tuple | None, limit: int) -> list[dict[str, Any]]:
     """Up to ``limit`` public finished images created at or after ``since`` (None: all), in
     ``sort`` order (``newest``: created_at, id descending; ``most_liked``: like_count first),
@@ -55,7 +55,7 @@ def feed(conn: psycopg.Connection, *, viewer: UUID, sort: str, since: datetime |
                         f"ORDER BY {order} LIMIT %(limit)s", params).fetchall()
 
 
-def image(conn: psycopg.Connection, *, viewer: UUID, image_id: UUID) -> dict[str, Any] | None:
+def image(conn: psycopg.Connection, *, viewer: UUID | None, image_id: UUID) -> dict[str, Any] | None:
     """The image if the viewer may see it (see :data:`VISIBLE`), else None."""
     return conn.execute(f"SELECT {_IMAGE_COLUMNS} FROM {_IMAGE_FROM} WHERE g.id = %(id)s AND {VISIBLE}",
                         {"viewer": viewer, "id": image_id}).fetchone()

@@ -66,7 +66,7 @@ def add_comment(who: Principal, image_id: UUID, content: str) -> dict[str, Any]:
     return _comment_public(row)
 
 
-def list_comments(viewer: UUID, image_id: UUID, *, cursor: str | None, limit: int) -> dict[str, Any]:
+def list_comments(viewer: UUID | None, image_id: UUID, *, cursor: str | None, limit: int) -> dict[str, Any]:
     """``{"items", "next_cursor"}``: the image's comments, oldest first.
 
     Raises:

@@ -2,7 +2,9 @@
 
 ``/api/auth/google/login``, ``/api/auth/google/callback`` and ``/api/auth/logout`` are open
 (``Auth: NONE``: the browser has no token yet, and a refresh token alone may be revoked by whoever
-holds it); ``/api/auth/me`` is behind the JWT authorizer. See ``styles.users.signin`` for the flow.
+holds it); ``/api/auth/me`` is open at the gateway too but verifies its token in the function
+(``styles.deps.VerifiedUser``), so that its 401 is the styles envelope, not the gateway's
+``{"message":"Unauthorized"}``. See ``styles.users.signin`` for the flow.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Cookie, Query, Response
 from fastapi.responses import RedirectResponse
 
-from styles.deps import CurrentUser
+from styles.deps import VerifiedUser
 from styles.http_api import API, Success, ok
 from styles.schemas import LoggedOut, LogoutRequest, SignInPublic, UserPublic
 from styles.users.state import COOKIE, STATE_TTL_S
@@ -63,7 +65,7 @@ def logout(body: Annotated[LogoutRequest | None, Body()] = None) -> dict:
 
 
 @router.get("/api/auth/me", response_model=Success[UserPublic], responses=API.errors(401))
-def get_me(user: CurrentUser) -> dict:
+def get_me(user: VerifiedUser) -> dict:
     """The signed-in user: role, token balance, profile image, artist profile. A user first seen
     here (any platform token) is made with the welcome tokens."""
     from styles.deps import identity_of

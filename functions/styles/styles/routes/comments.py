@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from backlot.auth import Principal
-from backlot.http import CurrentPrincipal
+from backlot.http import OptionalPrincipal
 from backlot.pagination import Cursor
 from fastapi import APIRouter, Response, status
 
@@ -20,15 +20,16 @@ router = APIRouter(prefix="/api", tags=["comments"])
 
 @router.get("/images/{generation_id}/comments", response_model=Success[CommentPage], responses=API.errors(400, 404))
 def list_comments(generation_id: UUID, cursor: Cursor = None, limit: PageSize = PAGE_SIZE,
-                  who: Principal = CurrentPrincipal) -> dict[str, Any]:
+                  who: Principal | None = OptionalPrincipal) -> dict[str, Any]:
     """The image's comments, oldest first, 20 per page.
 
     Raises:
-        404 image_not_found, 400 invalid_cursor.
+        404 image_not_found, 400 invalid_cursor, 401 unauthorized (a token was sent and is invalid).
+        Public for a public image.
     """
     from styles.community import social
 
-    return ok(social.list_comments(who.user_id, generation_id, cursor=cursor, limit=limit))
+    return ok(social.list_comments(who.user_id if who else None, generation_id, cursor=cursor, limit=limit))
 
 
 @router.post("/images/{generation_id}/comments", status_code=status.HTTP_201_CREATED, response_model=Success[CommentPublic],

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from backlot.auth import Principal
-from backlot.http import CurrentPrincipal
+from backlot.http import OptionalPrincipal
 from backlot.pagination import Cursor
 from fastapi import APIRouter
 
@@ -22,28 +22,30 @@ router = APIRouter(prefix="/api", tags=["community"])
 def get_community_feed(sort: Literal["newest", "most_liked"] = "newest",
                        period: Literal["day", "week", "month", "all"] = "all",
                        cursor: Cursor = None, limit: PageSize = PAGE_SIZE,
-                       who: Principal = CurrentPrincipal) -> dict[str, Any]:
+                       who: Principal | None = OptionalPrincipal) -> dict[str, Any]:
     """Public generated images, newest first (or ``sort=most_liked``), among those created in the
-    last ``period``; 20 per page with like and comment counts.
+    last ``period``; 20 per page with like and comment counts. Public: ``is_liked_by_current_user``
+    and ``is_owner`` are false without a token.
 
     Raises:
-        400 invalid_cursor.
+        400 invalid_cursor, 401 unauthorized (a token was sent and is invalid).
     """
     from styles.community import feed
 
-    return ok(feed.feed_page(viewer=who.user_id, sort=sort, period=period, cursor=cursor, limit=limit))
+    return ok(feed.feed_page(viewer=who.user_id if who else None, sort=sort, period=period, cursor=cursor, limit=limit))
 
 
 @router.get("/images/{generation_id}", response_model=Success[ImageDetail], responses=API.errors(404))
-def get_image(generation_id: UUID, who: Principal = CurrentPrincipal) -> dict[str, Any]:
+def get_image(generation_id: UUID, who: Principal | None = OptionalPrincipal) -> dict[str, Any]:
     """One generated image with its counts, artist and ``is_liked_by_current_user``.
 
     Raises:
-        404 image_not_found (absent, unfinished, or private and not the caller's).
+        404 image_not_found (absent, unfinished, or private and not the caller's), 401 unauthorized
+        (a token was sent and is invalid). Public images need no token.
     """
     from styles.community import feed
 
-    return ok(feed.get_image(viewer=who.user_id, image_id=generation_id))
+    return ok(feed.get_image(viewer=who.user_id if who else None, image_id=generation_id))
 
 
 @router.patch("/images/{generation_id}/visibility", response_model=Success[VisibilityChanged],

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from backlot.auth import Principal
 from backlot.errors import BadRequest, PayloadTooLarge
-from backlot.http import CurrentPrincipal
+from backlot.http import CurrentPrincipal, OptionalPrincipal
 from backlot.models import NO_NUL_PATTERN
 from backlot.pagination import Cursor
 from fastapi import APIRouter, Query, Request, Response, status
@@ -124,11 +124,16 @@ def list_models(
     sort: Literal["popular", "newest", "created_at", "-created_at"] = "newest",
     limit: Annotated[int, Query(ge=1, le=100)] = PAGE_SIZE,
     cursor: Cursor = None,
-    who: Principal = CurrentPrincipal,
+    who: Principal | None = OptionalPrincipal,
 ) -> dict[str, Any]:
     """Style models: completed ones, and the caller's own in any status (document: "Only return
     completed models for non-artists", "Test artist sees own pending styles"); ``tags`` AND,
-    ``exclude_tags`` leaves out a model having any of them (issue 13)."""
+    ``exclude_tags`` leaves out a model having any of them (issue 13). Public: without a token,
+    completed models only (document: "Test list styles (anonymous and authenticated)").
+
+    Raises:
+        401 unauthorized (a token was sent and is invalid).
+    """
     wanted = rules.split_tag_list([tags]) if tags else []
     unwanted = rules.split_tag_list([exclude_tags]) if exclude_tags else []
     order = "popular" if sort == "popular" else "newest"
@@ -139,8 +144,13 @@ def list_models(
 
 
 @router.get("/models/{model_id}", response_model=Success[StyleModelDetail], responses=API.errors(404))
-def get_model(model_id: UUID, who: Principal = CurrentPrincipal) -> dict[str, Any]:
-    """One model with its artist, artworks, tags in order and ``is_ready``."""
+def get_model(model_id: UUID, who: Principal | None = OptionalPrincipal) -> dict[str, Any]:
+    """One model with its artist, artworks, tags in order and ``is_ready``. Public (completed
+    models; an artist's own unfinished one with their token).
+
+    Raises:
+        404 model_not_found, 401 unauthorized (a token was sent and is invalid).
+    """
     return ok(service.get_model(who, model_id))
 
 

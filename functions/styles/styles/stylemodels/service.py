@@ -202,21 +202,22 @@ def _public(row: dict[str, Any], tags: list[str]) -> dict[str, Any]:
     }
 
 
-def _visible(row: dict[str, Any] | None, viewer: UUID) -> dict[str, Any]:
+def _visible(row: dict[str, Any] | None, viewer: UUID | None) -> dict[str, Any]:
     if row is None or row["is_deleted"] or (row["training_status"] != "completed" and row["artist_id"] != viewer):
         raise NotFound("no such style model", code=Code.model_not_found)
     return row
 
 
-def get_model(principal: Principal, model_id: UUID) -> dict[str, Any]:
+def get_model(principal: Principal | None, model_id: UUID) -> dict[str, Any]:
     """The detail: the list fields plus ``artworks`` (``[{id, position, status, image_url,
-    thumbnail_url, width, height}]``) and tags in order. Others see completed models only.
+    thumbnail_url, width, height}]``) and tags in order. Others (and anonymous callers, ``principal``
+    None) see completed models only.
 
     Raises:
         NotFound (model_not_found): absent, deleted, or another artist's unfinished model.
     """
     with db.transaction() as conn:
-        row = _visible(repo.get_model(conn, model_id), principal.user_id)
+        row = _visible(repo.get_model(conn, model_id), principal.user_id if principal else None)
         tags = repo.tags_of(conn, [model_id])[model_id]
         images = repo.training_images(conn, model_id)
     detail = _public(row, tags)
@@ -226,12 +227,13 @@ def get_model(principal: Principal, model_id: UUID) -> dict[str, Any]:
     return detail
 
 
-def list_models(principal: Principal, *, tags: list[str], artist_id: UUID | None, training_status: str | None,
+def list_models(principal: Principal | None, *, tags: list[str], artist_id: UUID | None, training_status: str | None,
                 sort: str, cursor: str | None, limit: int,
                 exclude_tags: list[str] | None = None) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of models (see ``repository.list_models``) and the next cursor."""
+    """A page of models (see ``repository.list_models``) and the next cursor; ``principal`` None
+    for an anonymous caller (completed models only)."""
     with db.transaction() as conn:
-        rows = repo.list_models(conn, viewer_id=principal.user_id, tags=tags, exclude_tags=exclude_tags or [],
+        rows = repo.list_models(conn, viewer_id=principal.user_id if principal else None, tags=tags, exclude_tags=exclude_tags or [],
                                 artist_id=artist_id,
                                 training_status=training_status, sort=sort, cursor=cursor, limit=limit)
         page = rows[:limit]

@@ -3,7 +3,9 @@
 API Gateway (HTTP API, payload 2.0) verifies the JWT and passes its claims in
 ``requestContext.authorizer.jwt.claims``; array claims arrive flattened to a string such as
 ``"[admin editors]"`` (AWS docs, "Controlling access to HTTP APIs with JWT authorizers").
-The function trusts those claims and never sees the token itself.
+The function trusts those claims and never sees the token itself, except on routes open at the
+gateway (``Auth: NONE``) that verify a bearer token themselves (:mod:`backlot.bearer`,
+:func:`backlot.http.optional_principal`).
 
 A user is identified by the token's ``sub``. Cognito subjects are UUIDs and are used as the user
 id as they are; any other subject is mapped to a stable UUID 5. The first request of a user makes
@@ -66,6 +68,16 @@ def principal_from_event(event: dict[str, Any]) -> Principal:
     claims = (
         (event.get("requestContext") or {}).get("authorizer", {}) or {}
     ).get("jwt", {}).get("claims") or {}
+    return principal_from_claims(claims)
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    """Build the :class:`Principal` from verified JWT claims (the authorizer's, or
+    :func:`backlot.bearer.verify`'s).
+
+    Raises:
+        Unauthorized: no ``sub``.
+    """
     sub = claims.get("sub")
     if not sub:
         raise Unauthorized("missing identity: the request carries no verified token subject")

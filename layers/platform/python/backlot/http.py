@@ -46,8 +46,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from backlot import db
-from backlot.auth import Principal, ensure_user, principal_from_event
-from backlot.errors import PROBLEM_MEDIA_TYPE, DomainError, PlatformCode, Problem
+from backlot.auth import Principal, ensure_user, principal_from_claims, principal_from_event
+from backlot.errors import PROBLEM_MEDIA_TYPE, DomainError, PlatformCode, Problem, Unauthorized
 from backlot.observability import logger, metrics
 
 VALIDATION_STATUS = 422
@@ -104,6 +104,18 @@ class GatewayMessage(BaseModel):
 #: authorizer checks it; this only declares it in the OpenAPI document (it never refuses).
 bearer_jwt = HTTPBearer(auto_error=False, scheme_name="jwt", bearerFormat="JWT",
                         description="A Cognito ID token (locally: `backlot token NAME`).")
+
+
+#: The same JWT on a route open at the gateway (``Auth: NONE``) whose function verifies it
+#: (:func:`optional_principal`, :func:`verified_principal`). Only a marker: :meth:`ProductApi.openapi`
+#: documents both as the ``jwt`` scheme, optional (``security: [{"jwt": []}, {}]``) or required,
+#: with the 401 the product answers in its own error shape.
+bearer_jwt_optional = HTTPBearer(auto_error=False, scheme_name="jwtOptional", bearerFormat="JWT",
+                                 description="A Cognito ID token, optional: verified by the function.")
+bearer_jwt_in_function = HTTPBearer(auto_error=False, scheme_name="jwtInFunction", bearerFormat="JWT",
+                                    description="A Cognito ID token, required: verified by the function.")
+IN_FUNCTION_SCHEMES = {"jwtOptional": True, "jwtInFunction": False}
+"""The in-function bearer schemes: name -> whether the token is optional."""
 
 
 def _request_id(request: Request) -> str | None:
@@ -359,7 +371,16 @@ class ProductApi:
                         response["content"] = dict(problem)
                         if status == validation and response.get("description") == "Validation Error":
                             response["description"] = self.error_format.validation_description
-                for requirement in operation.get("security", []):
+                requirements = operation.get("security", [])
+                if any(scheme in IN_FUNCTION_SCHEMES for r in requirements for scheme in r):
+                    # verified by the function: the gateway lets every request through, the function
+                    # answers 401 in the product's shape; an optional token also allows none
+                    optional = any(IN_FUNCTION_SCHEMES.get(scheme) for r in requirements for scheme in r)
+                    operation["security"] = [{"jwt": []}, {}] if optional else [{"jwt": []}]
+                    unauthorized = responses.setdefault("401", {"description": HTTPStatus(401).phrase})
+                    unauthorized["content"] = dict(problem)
+                    requirements = []
+                for requirement in requirements:
                     for scheme in requirement:
                         for status in self.gateway_statuses.get(scheme, ()):
                             response = responses.setdefault(str(status), {"description": HTTPStatus(status).phrase})
@@ -368,6 +389,11 @@ class ProductApi:
                                 refs = [problem[self.error_format.media_type]["schema"], gateway["application/json"]["schema"]]
                                 response["content"]["application/json"] = {"schema": {"anyOf": refs}}
                 operation["responses"] = dict(sorted(responses.items()))
+        security_schemes = doc["components"].get("securitySchemes", {})
+        for scheme in IN_FUNCTION_SCHEMES:
+            if scheme in security_schemes:
+                security_schemes.setdefault("jwt", bearer_jwt.model.model_dump(by_alias=True, exclude_none=True))
+                del security_schemes[scheme]
         return doc
 
 
@@ -391,3 +417,65 @@ def principal(
 
 
 CurrentPrincipal = Depends(principal)
+
+
+def _in_function_principal(request: Request) -> Principal | None:
+    """The caller of a route open at the gateway: the authorizer's claims if a gateway authorizer
+    verified them (only API Gateway writes ``requestContext``), else the ``Authorization`` bearer
+    token verified here (:func:`backlot.bearer.verify`), else None (no or a blank header).
+
+    Raises:
+        Unauthorized: a token was sent and fails verification (expired, forged, another issuer or
+            audience, not a JWT): never treated as anonymous, so a client learns its token is bad.
+    """
+    event = request.scope.get("aws.event") or {}
+    claims = (((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt") or {}).get("claims")
+    if claims:
+        return principal_from_claims(claims)
+    from backlot import bearer  # PyJWT is imported only by the functions that verify tokens
+
+    token = bearer.bearer_token(request.headers.get("authorization"))
+    if token is None:
+        return None
+    try:
+        verified = bearer.verify(token)
+    except bearer.InvalidToken as exc:
+        raise Unauthorized(f"invalid bearer token: {exc}") from exc
+    return principal_from_claims(verified)
+
+
+def optional_principal(
+    request: Request,
+    _token: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_jwt_optional)] = None,
+) -> Principal | None:
+    """FastAPI dependency of a public read (``Auth: NONE``): the caller when a valid bearer token
+    is sent (first sight recorded), None when no token is sent.
+
+    Raises:
+        Unauthorized: the token sent is invalid (see :func:`_in_function_principal`).
+    """
+    found = _in_function_principal(request)
+    if found is not None:
+        ensure_user(found)
+    return found
+
+
+def verified_principal(
+    request: Request,
+    _token: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_jwt_in_function)] = None,
+) -> Principal:
+    """FastAPI dependency of a route open at the gateway that still needs a caller, so that its
+    401 is the product's error shape rather than the gateway's ``{"message":"Unauthorized"}``.
+
+    Raises:
+        Unauthorized: no token, or an invalid one.
+    """
+    found = _in_function_principal(request)
+    if found is None:
+        raise Unauthorized("authentication required: send Authorization: Bearer <token>")
+    ensure_user(found)
+    return found
+
+
+OptionalPrincipal = Depends(optional_principal)
+VerifiedPrincipal = Depends(verified_principal)
