@@ -50,6 +50,10 @@ def test_ids_reach_functions_and_authorizers(provisioned) -> None:
     assert jwt_authorizers and all(a.issuer.endswith(f"/{pool_id}") and a.audience == [client_id] and a.jwks_uri
                                    for a in jwt_authorizers)
     assert not any("local-UserPool" in v for f in app.functions for v in f.environment.values())
+    # functions that verify tokens themselves (backlot.bearer) get the pool's keys as the authorizer does
+    verifying = [f for f in app.functions if f.environment.get("JWT_ISSUER")]
+    assert verifying and all(f.environment["JWT_ISSUER"].endswith(f"/{pool_id}") and f.environment["JWT_AUDIENCE"] == client_id
+                             and f.environment["JWT_JWKS_URL"].endswith(f"/{pool_id}/.well-known/jwks.json") for f in verifying)
 
 
 def test_the_authorizer_takes_the_pools_tokens_and_local_ones(provisioned, local_moto: str) -> None:

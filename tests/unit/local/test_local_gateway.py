@@ -211,3 +211,17 @@ def test_cors_headers_replace_the_functions(gateway) -> None:
     assert unauthorized.status == 401 and ("access-control-allow-origin", "https://app.example.com") in unauthorized.headers
     no_origin = call(gateway, "GET", "/shop/responses/cors")
     assert not any(k.startswith("access-control-") for k, _ in no_origin.headers)
+
+
+def test_the_local_keys_jwks_is_served_for_functions_that_verify_tokens(gateway, keys) -> None:
+    """``backlot.bearer`` in a function verifies ``backlot token`` tokens with this JWKS."""
+    from backlot import bearer
+    from backlot_local.tokens import JWKS_PATH, jwks
+
+    response = call(gateway, "GET", JWKS_PATH)
+    assert response.status == 200 and ("content-type", "application/json") in response.headers
+    served = json.loads(response.body)
+    assert served == jwks(keys) and served["keys"][0]["kid"] == keys.kid and "d" not in served["keys"][0]  # public only
+    key = __import__("jwt").PyJWK(served["keys"][0]).key
+    claims = __import__("jwt").decode(make_token(keys, "alice"), key, algorithms=bearer.ALGORITHMS, audience="backlot-local")
+    assert claims["sub"] == "alice"
