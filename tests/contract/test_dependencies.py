@@ -43,13 +43,21 @@ from tests.conftest import REPO_ROOT
 LOCK = REPO_ROOT / "requirements.lock"
 #: The layers made of wheels: ``{name: folder}`` (sam build target ``build-<Name>Layer``).
 LAYERS = {"dependencies": REPO_ROOT / "layers" / "dependencies", "ffmpeg": REPO_ROOT / "layers" / "ffmpeg",
-          "jwt": REPO_ROOT / "layers" / "jwt"}
+          "jwt": REPO_ROOT / "layers" / "jwt", "openai": REPO_ROOT / "layers" / "openai"}
 #: What only the ffmpeg layer may hold (its wheel carries a ~131 MB static executable).
 FFMPEG_ONLY = {"imageio-ffmpeg"}
 #: What only the jwt layer may hold (PyJWT with cryptography: ~17 MB the media processor has no room for).
 JWT_ONLY = {"pyjwt"}
 #: What the jwt layer pulls in with it, and the dependencies layer must not (it would be duplicated).
 JWT_PULLS_IN = {"pyjwt", "cryptography", "cffi", "pycparser"}
+#: What only the openai layer may hold (the SDK: ~30 MB only wellness's AI functions use).
+OPENAI_ONLY = {"openai"}
+#: What the openai layer brings that the dependencies layer does not have: the SDK, its HTTP client
+#: (openai 3.x uses httpx2/httpcore2, not our httpx) and jiter. The rest of what it pulls in
+#: (pydantic, anyio ...) is the dependencies layer's own, in the same locked versions.
+OPENAI_PULLS_IN = {"openai", "httpx2", "httpcore2", "truststore", "sniffio", "jiter"}
+#: The openai layer's ceiling (about 45 MB built with the shared packages' copies).
+OPENAI_LAYER_MAX_BYTES = 70 * 1024 * 1024
 #: The jwt layer's ceiling (about 17 MB built).
 JWT_LAYER_MAX_BYTES = 30 * 1024 * 1024
 PYPROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
@@ -174,6 +182,7 @@ def test_layer_requirements_are_pyprojects_runtime_dependencies_each_once() -> N
     assert sum(map(len, layers.values())) == len(set.union(*layers.values())), f"a package in two layers: {layers}"
     assert layers["ffmpeg"] == FFMPEG_ONLY
     assert layers["jwt"] == JWT_ONLY
+    assert layers["openai"] == OPENAI_ONLY
     for layer in LAYERS:
         assert all(not r.specifier for r in layer_requirements(layer)), "versions come from the lock, not requirements.txt"
 
@@ -188,8 +197,12 @@ def test_everything_a_layer_pulls_in_on_lambda_is_locked(layer: str) -> None:
         assert {"pillow", "pillow-heif", "psycopg-binary", "pydantic-core"} <= names
         assert not names & FFMPEG_ONLY, "ffmpeg belongs to its own layer (layers/ffmpeg)"
         assert not names & JWT_PULLS_IN, "PyJWT[crypto] belongs to its own layer (layers/jwt)"
+        assert not names & OPENAI_PULLS_IN, "the openai SDK belongs to its own layer (layers/openai)"
     elif layer == "jwt":
         assert names == JWT_PULLS_IN
+    elif layer == "openai":
+        shared, _ = walk(layer_requirements("dependencies"), LAMBDA_ENV, pins)
+        assert set(names) - set(shared) == OPENAI_PULLS_IN
     else:
         assert names == FFMPEG_ONLY, "the ffmpeg layer pulls in nothing else (it would be duplicated)"
 
@@ -208,7 +221,7 @@ def pip_command_of_layer_build(layer: str, workdir: Path, artifacts: Path) -> li
 
 def build_target(layer: str) -> str:
     """``build-DependenciesLayer``, ``build-FfmpegLayer``: the root template's logical ids."""
-    return f"build-{layer.capitalize()}Layer"
+    return "build-OpenAiLayer" if layer == "openai" else f"build-{layer.capitalize()}Layer"
 
 
 @pytest.mark.parametrize("layer", sorted(LAYERS))
@@ -254,6 +267,9 @@ def test_built_layer_holds_the_lock_versions_as_arm64_wheels(layer: str, tmp_pat
     print(f"BENCH layer.{layer} bytes={size} quota_bytes={LAMBDA_UNZIPPED_BYTES}")
     if layer == "dependencies":
         assert size + CODE_HEADROOM_BYTES <= LAMBDA_UNZIPPED_BYTES
+    elif layer == "openai":
+        assert size <= OPENAI_LAYER_MAX_BYTES
+        assert (site / "openai" / "resources" / "batches.py").is_file()
     elif layer == "jwt":
         assert size <= JWT_LAYER_MAX_BYTES
         assert (site / "jwt" / "jwks_client.py").is_file() and list((site / "cryptography" / "hazmat").rglob("*.so"))

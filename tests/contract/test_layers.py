@@ -9,6 +9,11 @@ function's own ``Layers`` add to the Globals' ones).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO_ROOT
 from tests.contract.stacks import products, root
 
 #: ``<product>/<Function>`` of the functions that run ffmpeg (family's media processor: videos,
@@ -17,6 +22,9 @@ FFMPEG_FUNCTIONS = {"family/MediaProcessorFunction"}
 #: The product stacks whose functions verify bearer tokens themselves (``backlot.bearer``): they get
 #: the jwt layer (PyJWT[crypto]), in their Globals.
 JWT_STACKS = {"styles"}
+#: ``<stack>/<Function>`` of the functions that call OpenAI (``wellness.conversations.provider``):
+#: the only ones that get the openai layer (the SDK, ~30 MB).
+OPENAI_FUNCTIONS = {"wellness-jobs/GenerateFunction", "wellness-jobs/AiSubmitFunction", "wellness-jobs/AiCollectFunction"}
 
 
 def _layer_params(props: dict) -> set[str]:
@@ -53,3 +61,35 @@ def test_only_the_functions_that_run_ffmpeg_get_the_ffmpeg_layer() -> None:
         passed = stack.parameters.get("FfmpegLayerArn")
         uses = any(name.startswith(f"{stack.name}/") for name in FFMPEG_FUNCTIONS)
         assert (passed == {"Ref": "FfmpegLayer"}) if uses else passed is None, stack.name
+
+
+def test_only_the_functions_that_call_openai_get_the_openai_layer() -> None:
+    layers = root().of_type("AWS::Serverless::LayerVersion")
+    assert layers["OpenAiLayer"]["Properties"]["ContentUri"].rstrip("/") == "layers/openai"
+    got = {f"{stack.name}/{lid}" for stack in products() for lid, props in stack.functions().items()
+           if "OpenAiLayerArn" in _layer_params(props)}
+    assert got == OPENAI_FUNCTIONS
+    for stack in products():
+        passed = stack.parameters.get("OpenAiLayerArn")
+        uses = any(name.startswith(f"{stack.name}/") for name in OPENAI_FUNCTIONS)
+        assert (passed == {"Ref": "OpenAiLayer"}) if uses else passed is None, stack.name
+
+
+def test_no_function_without_the_openai_layer_imports_openai() -> None:
+    """Every other wellness function's handler module, imported in a fresh interpreter, leaves
+    ``openai`` unimported (on Lambda it would be an ImportError: the SDK is only in its layer)."""
+    modules = sorted({props["Handler"].rsplit(".", 1)[0] for stack in products() if stack.product == "wellness"
+                      for lid, props in stack.functions().items() if f"{stack.name}/{lid}" not in OPENAI_FUNCTIONS})
+    assert len(modules) > 80
+    code = ("import importlib, sys\n"
+            "bad = []\n"
+            "for name in sys.argv[1:]:\n"
+            "    importlib.import_module(name)\n"
+            "    if 'openai' in sys.modules:\n"
+            "        bad.append(name); break\n"
+            "print(bad)")
+    paths = [REPO_ROOT / "layers" / "platform" / "python", REPO_ROOT / "functions" / "wellness"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, paths))}
+    out = subprocess.run([sys.executable, "-c", code, *modules], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]", f"imports openai: {out.stdout.strip()}"
