@@ -53,26 +53,27 @@ def test_every_function_gets_the_dependencies_and_platform_layers() -> None:
             assert {"DependenciesLayerArn", "PlatformLayerArn"} <= _layer_params(props), f"{stack.name}/{lid}"
 
 
-def test_only_the_functions_that_run_ffmpeg_get_the_ffmpeg_layer() -> None:
+def _attached_only_to(layer: str, functions: set[str]) -> None:
+    """``<layer>LayerArn`` is in the ``Layers`` of exactly ``functions`` (``<stack>/<Function>``) and
+    passed (as ``!Ref <layer>Layer``) only to their stacks."""
+    param = f"{layer}LayerArn"
     got = {f"{stack.name}/{lid}" for stack in products() for lid, props in stack.functions().items()
-           if "FfmpegLayerArn" in _layer_params(props)}
-    assert got == FFMPEG_FUNCTIONS
+           if param in _layer_params(props)}
+    assert got == functions
     for stack in products():
-        passed = stack.parameters.get("FfmpegLayerArn")
-        uses = any(name.startswith(f"{stack.name}/") for name in FFMPEG_FUNCTIONS)
-        assert (passed == {"Ref": "FfmpegLayer"}) if uses else passed is None, stack.name
+        passed = stack.parameters.get(param)
+        uses = any(name.startswith(f"{stack.name}/") for name in functions)
+        assert (passed == {"Ref": f"{layer}Layer"}) if uses else passed is None, stack.name
+
+
+def test_only_the_functions_that_run_ffmpeg_get_the_ffmpeg_layer() -> None:
+    _attached_only_to("Ffmpeg", FFMPEG_FUNCTIONS)
 
 
 def test_only_the_functions_that_call_openai_get_the_openai_layer() -> None:
     layers = root().of_type("AWS::Serverless::LayerVersion")
     assert layers["OpenAiLayer"]["Properties"]["ContentUri"].rstrip("/") == "layers/openai"
-    got = {f"{stack.name}/{lid}" for stack in products() for lid, props in stack.functions().items()
-           if "OpenAiLayerArn" in _layer_params(props)}
-    assert got == OPENAI_FUNCTIONS
-    for stack in products():
-        passed = stack.parameters.get("OpenAiLayerArn")
-        uses = any(name.startswith(f"{stack.name}/") for name in OPENAI_FUNCTIONS)
-        assert (passed == {"Ref": "OpenAiLayer"}) if uses else passed is None, stack.name
+    _attached_only_to("OpenAi", OPENAI_FUNCTIONS)
 
 
 def test_no_function_without_the_openai_layer_imports_openai() -> None:
